@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "gourd",
+    products: [.executable(name: "gourd", targets: ["gourd"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // The squashfuse shim: open an image, read files from it, serve it over FUSE.
+        // libsquashfuse_ll (which contains libsquashfuse) and libfuse3 are linked explicitly:
+        // squashfuse_ll.pc lacks fuse3 and adds a redundant -lsquashfuse.
+        .target(
+            name: "CGourdImage",
+            linkerSettings: [.linkedLibrary("squashfuse_ll"), .linkedLibrary("fuse3")]),
+        // The namespace / fork / exec path: single-threaded C, no Swift between fork and exec.
+        .target(name: "CGourdLaunch"),
+        // Pure planning: flags + host + image metadata -> LaunchPlan. No syscalls with effects.
+        .target(name: "GourdCore"),
+        // Executes a LaunchPlan: namespaces, FUSE server, signal forwarding, exit status.
+        .target(
+            name: "GourdRuntime",
+            dependencies: [
+                "GourdCore", "CGourdImage", "CGourdLaunch",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
+        .executableTarget(
+            name: "gourd",
+            dependencies: [
+                "GourdCore", "GourdRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "GourdCoreTests", dependencies: ["GourdCore"]),
+        // Runs the built gourd binary as an ordinary user against real images.
+        .testTarget(name: "GourdIntegrationTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,277 @@
+// gourd_image.c: libsquashfuse glue. See gourd_image.h for the contract.
+//
+// Why not sqfs_ll_open(): it prints its own messages to stderr and opens the image without
+// O_CLOEXEC (the fd would leak into the workload). We open the fd ourselves and call
+// sqfs_init() + sqfs_ll_init(), which return error codes we can name.
+#define _GNU_SOURCE
+// squashfuse's installed config.h sets _POSIX_C_SOURCE; claim its guard and define what the
+// headers need ourselves (see FIELD-NOTES: "Embedding squashfuse_ll").
+#define SQFS_CONFIG_H 1
+#define FUSE_USE_VERSION 32
+#define HAVE_LINUX_TYPES_LE16 1
+#define HAVE_ASM_BYTEORDER_H 1
+#define HAVE_ENDIAN_H 1
+#define HAVE_DECL_FUSE_ADD_DIRENTRY 1
+
+#include "gourd_image.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fuse3/fuse_lowlevel.h>
+#include <squashfuse/ll.h>
+#include <squashfuse/dir.h>
+#include <squashfuse/file.h>
+#include <squashfuse/fs.h>
+
+struct gd_image {
+    sqfs_ll ll;   // first member: libfuse's userdata for the sqfs_ll_op_* callbacks is &ll
+    bool ll_ready;
+};
+
+struct gd_fuse {
+    struct fuse_session *session;
+    struct fuse_buf buf;
+};
+
+static const uint32_t squashfs_magic = 0x73717368;
+
+/// Reads the superblock fields we check before handing the fd to squashfuse, so a truncated
+/// file gets its own message instead of a late read error. Little-endian on disk.
+static int check_superblock(int fd, uint64_t offset) {
+    unsigned char sb[96];
+    ssize_t n = pread(fd, sb, sizeof sb, (off_t)offset);
+    if (n < 0) return -errno;
+    if (n < (ssize_t)sizeof sb) return -GD_IMAGE_EFORMAT;
+    uint32_t magic = (uint32_t)sb[0] | (uint32_t)sb[1] << 8 | (uint32_t)sb[2] << 16 | (uint32_t)sb[3] << 24;
+    if (magic != squashfs_magic) return -GD_IMAGE_EFORMAT;
+    uint64_t bytes_used = 0;
+    for (int i = 7; i >= 0; i--) bytes_used = bytes_used << 8 | sb[40 + i];
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -errno;
+    if ((uint64_t)st.st_size < offset + bytes_used) return -GD_IMAGE_ETRUNC;
+    return 0;
+}
+
+static int from_sqfs_err(sqfs_err err) {
+    switch (err) {
+    case SQFS_OK: return 0;
+    case SQFS_BADFORMAT: return -GD_IMAGE_EFORMAT;
+    case SQFS_BADVERSION: return -GD_IMAGE_EVERSION;
+    case SQFS_BADCOMP: return -GD_IMAGE_ECOMP;
+    case SQFS_UNSUP: return -GD_IMAGE_EUNSUP;
+    default: return -GD_IMAGE_ECORRUPT;
+    }
+}
+
+int gd_image_open(const char *path, uint64_t offset, gd_image **out) {
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) { int e = errno; close(fd); return -e; }
+    if (S_ISDIR(st.st_mode)) { close(fd); return -EISDIR; }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) { close(fd); return -GD_IMAGE_EFORMAT; }
+    int rc = check_superblock(fd, offset);
+    if (rc != 0) { close(fd); return rc; }
+
+    gd_image *img = calloc(1, sizeof *img);
+    if (!img) { close(fd); return -ENOMEM; }
+    rc = from_sqfs_err(sqfs_init(&img->ll.fs, fd, (size_t)offset));
+    if (rc != 0) { sqfs_destroy(&img->ll.fs); close(fd); free(img); return rc; }
+    if (sqfs_ll_init(&img->ll) != SQFS_OK) {
+        sqfs_destroy(&img->ll.fs); close(fd); free(img); return -GD_IMAGE_ECORRUPT;
+    }
+    img->ll_ready = true;
+    *out = img;
+    return 0;
+}
+
+void gd_image_close(gd_image *img) {
+    if (!img) return;
+    int fd = img->ll.fs.fd;
+    if (img->ll_ready) sqfs_ll_destroy(&img->ll);   // also destroys ll.fs
+    else sqfs_destroy(&img->ll.fs);
+    close(fd);
+    free(img);
+}
+
+void gd_image_get_info(const gd_image *img, gd_image_info *info) {
+    const struct squashfs_super_block *sb = &img->ll.fs.sb;
+    info->compression = sb->compression;
+    info->major = sb->s_major;
+    info->minor = sb->s_minor;
+    info->bytes_used = sb->bytes_used;
+    info->inodes = sb->inodes;
+    info->block_size = sb->block_size;
+}
+
+uint64_t gd_image_root(const gd_image *img) {
+    return sqfs_inode_root((sqfs *)&img->ll.fs);
+}
+
+static int get_inode(gd_image *img, uint64_t node, sqfs_inode *inode) {
+    return sqfs_inode_get(&img->ll.fs, inode, node) == SQFS_OK ? 0 : -EIO;
+}
+
+int gd_image_lookup(gd_image *img, uint64_t dir, const char *name, uint64_t *child) {
+    sqfs_inode inode;
+    int rc = get_inode(img, dir, &inode);
+    if (rc != 0) return rc;
+    if (!S_ISDIR(inode.base.mode | sqfs_mode(inode.base.inode_type))) return -ENOTDIR;
+    size_t namelen = strlen(name);
+    if (namelen > SQUASHFS_NAME_LEN) return -ENAMETOOLONG;
+    sqfs_name namebuf;
+    sqfs_dir_entry entry;
+    sqfs_dentry_init(&entry, namebuf);
+    bool found = false;
+    if (sqfs_dir_lookup(&img->ll.fs, &inode, name, namelen, &entry, &found) != SQFS_OK) return -EIO;
+    if (!found) return -ENOENT;
+    *child = sqfs_dentry_inode(&entry);
+    return 0;
+}
+
+int gd_image_getattr(gd_image *img, uint64_t node, gd_image_attr *st) {
+    sqfs_inode inode;
+    int rc = get_inode(img, node, &inode);
+    if (rc != 0) return rc;
+    st->mode = inode.base.mode | sqfs_mode(inode.base.inode_type);
+    st->size = S_ISREG(st->mode) ? inode.xtra.reg.file_size
+             : S_ISLNK(st->mode) ? inode.xtra.symlink_size : 0;
+    sqfs_id_t id;
+    st->uid = sqfs_id_get(&img->ll.fs, inode.base.uid, &id) == SQFS_OK ? (uint32_t)id : 0;
+    st->gid = sqfs_id_get(&img->ll.fs, inode.base.guid, &id) == SQFS_OK ? (uint32_t)id : 0;
+    st->mtime = inode.base.mtime;
+    return 0;
+}
+
+int gd_image_readlink(gd_image *img, uint64_t node, char *buf, size_t *len) {
+    sqfs_inode inode;
+    int rc = get_inode(img, node, &inode);
+    if (rc != 0) return rc;
+    if (!S_ISLNK(sqfs_mode(inode.base.inode_type))) return -EINVAL;
+    // sqfs_readlink NUL-terminates: ask for the size first, then read into a scratch buffer.
+    size_t need = 0;
+    if (sqfs_readlink(&img->ll.fs, &inode, NULL, &need) != SQFS_OK) return -EIO;
+    char *tmp = malloc(need + 1);
+    if (!tmp) return -ENOMEM;
+    size_t size = need + 1;
+    if (sqfs_readlink(&img->ll.fs, &inode, tmp, &size) != SQFS_OK) { free(tmp); return -EIO; }
+    size_t target = strlen(tmp);
+    if (target > *len) { free(tmp); return -ENAMETOOLONG; }
+    memcpy(buf, tmp, target);
+    *len = target;
+    free(tmp);
+    return 0;
+}
+
+int gd_image_read(gd_image *img, uint64_t node, uint64_t off, void *buf, size_t *len) {
+    sqfs_inode inode;
+    int rc = get_inode(img, node, &inode);
+    if (rc != 0) return rc;
+    if (!S_ISREG(sqfs_mode(inode.base.inode_type))) return -EISDIR;
+    if (off >= inode.xtra.reg.file_size) { *len = 0; return 0; }
+    sqfs_off_t size = (sqfs_off_t)*len;
+    if (sqfs_read_range(&img->ll.fs, &inode, (sqfs_off_t)off, &size, buf) != SQFS_OK) return -EIO;
+    *len = (size_t)size;
+    return 0;
+}
+
+int gd_image_list(gd_image *img, uint64_t dir,
+                  int (*visit)(void *context, const char *name, uint32_t mode), void *context) {
+    sqfs_inode inode;
+    int rc = get_inode(img, dir, &inode);
+    if (rc != 0) return rc;
+    if (!S_ISDIR(sqfs_mode(inode.base.inode_type))) return -ENOTDIR;
+    sqfs_dir d;
+    if (sqfs_dir_open(&img->ll.fs, &inode, &d, 0) != SQFS_OK) return -EIO;
+    sqfs_name namebuf;
+    sqfs_dir_entry entry;
+    sqfs_dentry_init(&entry, namebuf);
+    sqfs_err err = SQFS_OK;
+    while (sqfs_dir_next(&img->ll.fs, &d, &entry, &err)) {
+        if (visit(context, sqfs_dentry_name(&entry), sqfs_dentry_mode(&entry)) != 0) return 0;
+    }
+    return err == SQFS_OK ? 0 : -EIO;
+}
+
+// libfuse 3 declares forget's count as uint64_t; squashfuse's callback takes unsigned long.
+static void forget_adapter(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+    sqfs_ll_op_forget(req, ino, (unsigned long)nlookup);
+}
+
+static const struct fuse_lowlevel_ops squash_ops = {
+    .getattr = sqfs_ll_op_getattr,
+    .opendir = sqfs_ll_op_opendir,
+    .releasedir = sqfs_ll_op_releasedir,
+    .readdir = sqfs_ll_op_readdir,
+    .lookup = sqfs_ll_op_lookup,
+    .open = sqfs_ll_op_open,
+    .create = sqfs_ll_op_create,
+    .release = sqfs_ll_op_release,
+    .read = sqfs_ll_op_read,
+    .readlink = sqfs_ll_op_readlink,
+    .listxattr = sqfs_ll_op_listxattr,
+    .getxattr = sqfs_ll_op_getxattr,
+    .forget = forget_adapter,
+    .statfs = stfs_ll_op_statfs,
+};
+
+int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
+                  gd_fuse **out, char *errbuf, size_t errlen) {
+    *out = NULL;
+    if (errlen) errbuf[0] = 0;
+    // default_permissions: the kernel checks mode bits (squashfuse does not check access).
+    // ro,nosuid,nodev: the image is read-only and must not grant setuid or device access.
+    char fsname_opt[4200];
+    snprintf(fsname_opt, sizeof fsname_opt, "fsname=%s", fsname);
+    char *argv[] = {
+        "gourd", "-o", "ro,nosuid,nodev,default_permissions,subtype=gourd",
+        "-o", fsname_opt, NULL,
+    };
+    struct fuse_args args = FUSE_ARGS_INIT(5, argv);
+    gd_fuse *f = calloc(1, sizeof *f);
+    if (!f) return -ENOMEM;
+    f->session = fuse_session_new(&args, &squash_ops, sizeof squash_ops, &img->ll);
+    if (!f->session) {
+        snprintf(errbuf, errlen, "fuse_session_new failed");
+        free(f);
+        return -EINVAL;
+    }
+    errno = 0;
+    if (fuse_session_mount(f->session, mountpoint) != 0) {
+        int e = errno ? errno : EPERM;
+        snprintf(errbuf, errlen, "fuse_session_mount %s: %s", mountpoint, strerror(e));
+        fuse_session_destroy(f->session);
+        free(f);
+        return -e;
+    }
+    int fd = fuse_session_fd(f->session);
+    fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+    *out = f;
+    return 0;
+}
+
+int gd_fuse_fd(const gd_fuse *fuse) { return fuse_session_fd(fuse->session); }
+
+int gd_fuse_process_one(gd_fuse *fuse) {
+    int n = fuse_session_receive_buf(fuse->session, &fuse->buf);
+    if (n == -EINTR || n == -EAGAIN) return n;
+    if (n < 0) return n;
+    if (n == 0) return -ENODEV;   // session exited (filesystem unmounted)
+    fuse_session_process_buf(fuse->session, &fuse->buf);
+    return 0;
+}
+
+void gd_fuse_destroy(gd_fuse *fuse) {
+    if (!fuse) return;
+    fuse_session_destroy(fuse->session);
+    free(fuse->buf.mem);
+    free(fuse);
+}

@@ -1,0 +1,75 @@
+// gourd_image: a squashfs image opened through libsquashfuse, read by inode, served over FUSE.
+//
+// Prefixes: gd_image_* and gd_fuse_* are ours; sqfs_* and fuse_* are squashfuse's and libfuse's.
+// Every function returns 0 or a negative errno, or a GD_IMAGE_E* code where noted; none exits
+// or prints. Not thread-safe: squashfuse 0.1.10x keeps its caches without locks.
+#ifndef GOURD_IMAGE_H
+#define GOURD_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct gd_image gd_image;
+typedef struct gd_fuse gd_fuse;
+
+/// Failures of gd_image_open beyond errno values (returned negated, like errnos).
+enum {
+    GD_IMAGE_EFORMAT = 10001,   ///< not a squashfs filesystem (bad magic or superblock)
+    GD_IMAGE_EVERSION = 10002,  ///< squashfs version other than 4.0
+    GD_IMAGE_ECOMP = 10003,     ///< compression this libsquashfuse was built without
+    GD_IMAGE_ETRUNC = 10004,    ///< file shorter than the superblock's bytes_used
+    GD_IMAGE_EUNSUP = 10005,    ///< unsupported feature
+    GD_IMAGE_ECORRUPT = 10006,  ///< tables unreadable: corrupt image
+};
+
+typedef struct {
+    uint32_t mode;      ///< st_mode bits, S_IF* type included
+    uint64_t size;
+    uint32_t uid, gid;
+    int64_t mtime;
+} gd_image_attr;
+
+typedef struct {
+    uint32_t compression;  ///< SQUASHFS_*_COMPRESSION (1 gzip, 2 lzma, 3 lzo, 4 xz, 5 lz4, 6 zstd)
+    uint16_t major, minor;
+    uint64_t bytes_used;
+    uint32_t inodes;
+    uint32_t block_size;
+} gd_image_info;
+
+/// Opens the squashfs filesystem at byte `offset` of `path` (O_RDONLY|O_CLOEXEC) and checks its
+/// superblock and tables. On failure *out is NULL and the result is -errno or -GD_IMAGE_E*.
+int gd_image_open(const char *path, uint64_t offset, gd_image **out);
+void gd_image_close(gd_image *img);
+void gd_image_get_info(const gd_image *img, gd_image_info *info);
+
+/// Inode handles are squashfs inode references: stable for the life of the image.
+uint64_t gd_image_root(const gd_image *img);
+/// Looks `name` up in directory `dir`: -ENOENT when absent, -ENOTDIR when dir is not one.
+int gd_image_lookup(gd_image *img, uint64_t dir, const char *name, uint64_t *child);
+int gd_image_getattr(gd_image *img, uint64_t node, gd_image_attr *st);
+/// Copies the symlink target (not NUL-terminated) into buf; *len in: capacity, out: length.
+int gd_image_readlink(gd_image *img, uint64_t node, char *buf, size_t *len);
+/// Reads up to *len bytes at off; *len out: bytes read (0 at end of file).
+int gd_image_read(gd_image *img, uint64_t node, uint64_t off, void *buf, size_t *len);
+/// Calls visit(context, name, mode) for each entry of directory `dir` except . and ..;
+/// stops early when visit returns non-zero.
+int gd_image_list(gd_image *img, uint64_t dir,
+                  int (*visit)(void *context, const char *name, uint32_t mode), void *context);
+
+/// Creates a libfuse low-level session serving `img` and mounts it read-only, nosuid, nodev
+/// at `mountpoint` with mount(2) (no fusermount3: call with PR_SET_NO_NEW_PRIVS set).
+/// `errbuf` receives libfuse's own message on failure. The image must outlive the session.
+int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
+                  gd_fuse **out, char *errbuf, size_t errlen);
+/// The /dev/fuse descriptor (close-on-exec) to poll for requests.
+int gd_fuse_fd(const gd_fuse *fuse);
+/// Receives and answers one request. Returns 0, -EAGAIN/-EINTR when nothing was read,
+/// or another -errno (e.g. -ENODEV once the filesystem is unmounted).
+int gd_fuse_process_one(gd_fuse *fuse);
+/// Destroys the session without unmounting: the mount belongs to a private mount namespace
+/// that the kernel tears down with its last process.
+void gd_fuse_destroy(gd_fuse *fuse);
+
+#endif

@@ -1,0 +1,373 @@
+// gourd_launch.c: the container's birth, from clone to execve. See gourd_launch.h.
+//
+// The order below follows FIELD-NOTES "Process structure that works": the launcher has
+// already entered its user + mount namespace and mounted the image; here a child gets its own
+// mount and PID namespaces, binds host paths under the image root, pivots into it and
+// becomes PID 1 (a small init) of the container, which forks and execs the workload.
+#define _GNU_SOURCE
+#include "gourd_launch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// ---- helpers usable after clone (async-signal-safe: no malloc, no stdio, no locks) ----
+
+/// Writes "/proc/self/fd/N" into buf (64 bytes). Async-signal-safe.
+static void fd_path(char buf[64], int fd) {
+    static const char prefix[] = "/proc/self/fd/";
+    memcpy(buf, prefix, sizeof prefix - 1);
+    char digits[16];
+    int n = 0;
+    unsigned v = (unsigned)fd;
+    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v && n < 15);
+    char *p = buf + sizeof prefix - 1;
+    while (n) *p++ = digits[--n];
+    *p = 0;
+}
+
+/// Reports (step, errno, index) to the launcher and ends the child. Async-signal-safe.
+static void fail(const gd_container_spec *spec, gd_step step, int err, int index, int code) {
+    gd_failure f = {.step = step, .err = err, .index = index};
+    ssize_t ignored = write(spec->report_write, &f, sizeof f);
+    (void)ignored;
+    _exit(code);
+}
+
+/// fork() without glibc's atfork machinery: the launcher is single-threaded, so no lock can
+/// be held, and raw clone avoids running any registered handler. Async-signal-safe.
+static pid_t raw_clone(unsigned long flags) {
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+/// Opens `target` (absolute, inside the container) relative to rootfd with every symlink and
+/// ".." resolved as if rootfd were "/" (openat2 RESOLVE_IN_ROOT, Linux 5.6): a symlink in the
+/// image or in a bound host directory cannot make a mount land outside the container root.
+static int open_in_root(int rootfd, const char *target) {
+    while (*target == '/') target++;
+    if (*target == 0) target = ".";
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    return (int)syscall(SYS_openat2, rootfd, target, &how, sizeof how);
+}
+
+/// Translates MS_* flags into MOUNT_ATTR_* for mount_setattr(2).
+static uint64_t mount_attrs(unsigned long flags) {
+    uint64_t a = 0;
+    if (flags & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+    if (flags & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+    if (flags & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+    if (flags & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+    return a;
+}
+
+/// Adds `flags` to the mount now on top of `target` (and its submounts when recursive).
+/// mount_setattr only adds restrictions, so flags the kernel locked on the source (a nosuid
+/// host /tmp, say) are kept without having to read and repeat them as MS_REMOUNT would need.
+static int restrict_mount(int rootfd, const char *target, unsigned long flags, int recursive) {
+    if (!flags) return 0;
+    int fd = open_in_root(rootfd, target);   // reopened: now resolves to the new mount's root
+    if (fd < 0) return -1;
+    struct mount_attr attr = {.attr_set = mount_attrs(flags)};
+    int rc = (int)syscall(SYS_mount_setattr, fd, "",
+                          AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+static void apply_mount(const gd_container_spec *spec, int rootfd, int i) {
+    const gd_mount *m = &spec->mounts[i];
+    int tfd = open_in_root(rootfd, m->target);
+    if (tfd < 0) {
+        if (errno == ENOENT && (m->options & GD_MOUNT_OPTIONAL)) return;
+        fail(spec, GD_STEP_MOUNT_TARGET, errno, i, 125);
+    }
+    char target[64];
+    fd_path(target, tfd);
+    int recursive = (m->options & GD_MOUNT_RECURSIVE) != 0;
+    int rc;
+    switch (m->kind) {
+    case GD_MOUNT_BIND:
+        // source_fd is a detached copy of the host tree (open_tree OPEN_TREE_CLONE, made in
+        // the launcher's namespace): attach it here. A plain bind from an fd of another
+        // mount namespace fails with EINVAL.
+        rc = (int)syscall(SYS_move_mount, m->source_fd, "", tfd, "",
+                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        break;
+    case GD_MOUNT_PROC:
+        // We are PID 1 of the new PID namespace, so this procfs shows the container's processes.
+        rc = mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        break;
+    case GD_MOUNT_TMPFS:
+        rc = mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k");
+        break;
+    default:
+        errno = EINVAL;
+        rc = -1;
+    }
+    if (rc != 0) fail(spec, GD_STEP_MOUNT, errno, i, 125);
+    close(tfd);
+    if (m->kind == GD_MOUNT_TMPFS && m->mkdirs) {
+        int dfd = open_in_root(rootfd, m->target);
+        if (dfd < 0) fail(spec, GD_STEP_MKDIR, errno, i, 125);
+        for (const char *const *name = m->mkdirs; *name; name++)
+            if (mkdirat(dfd, *name, 0755) != 0 && errno != EEXIST) fail(spec, GD_STEP_MKDIR, errno, i, 125);
+        close(dfd);
+    }
+    if (m->kind != GD_MOUNT_PROC && restrict_mount(rootfd, m->target, m->flags, recursive) != 0)
+        fail(spec, GD_STEP_REMOUNT, errno, i, 125);
+}
+
+/// Makes the staged image root this process's "/" and detaches the host's tree.
+/// pivot_root(".", ".") stacks the old root on top of the new one; umount2 then removes it
+/// (pivot_root(2), NOTES). The old root is still reachable only through our own fds.
+static void enter_root(const gd_container_spec *spec, int rootfd) {
+    if (fchdir(rootfd) != 0) fail(spec, GD_STEP_PIVOT, errno, -1, 125);
+    if (syscall(SYS_pivot_root, ".", ".") != 0) fail(spec, GD_STEP_PIVOT, errno, -1, 125);
+    if (umount2(".", MNT_DETACH) != 0) fail(spec, GD_STEP_PIVOT, errno, -1, 125);
+    if (chdir("/") != 0) fail(spec, GD_STEP_PIVOT, errno, -1, 125);
+}
+
+/// Runs a file that the kernel could not exec (ENOEXEC: no #! line) with /bin/sh, as
+/// execvp(3) does. Async-signal-safe.
+static void exec_with_sh(const char *file, char *const argv[], char *const envp[]) {
+    size_t argc = 0;
+    while (argv[argc]) argc++;
+    char *shargv[argc + 2];
+    shargv[0] = "/bin/sh";
+    shargv[1] = (char *)file;
+    for (size_t i = 1; i <= argc; i++) shargv[i + 1] = argv[i];
+    execve("/bin/sh", shargv, envp);
+    errno = ENOEXEC;
+}
+
+/// execvpe(3) with an explicit search path: glibc's execvpe searches the *caller's* PATH,
+/// which is the host's, not the container's. Returns only on failure, with errno set to
+/// ENOENT when nothing was found and EACCES when something was found but not executable.
+/// Async-signal-safe.
+static void exec_search(const char *file, char *const argv[], char *const envp[], const char *path) {
+    if (strchr(file, '/')) {
+        execve(file, argv, envp);
+        if (errno == ENOEXEC) exec_with_sh(file, argv, envp);
+        return;
+    }
+    int saw_eacces = 0;
+    size_t flen = strlen(file);
+    const char *p = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+    for (;;) {
+        const char *colon = strchr(p, ':');
+        size_t dlen = colon ? (size_t)(colon - p) : strlen(p);
+        char buf[PATH_MAX];
+        if (dlen + flen + 2 <= sizeof buf) {
+            size_t n = 0;
+            if (dlen == 0) buf[n++] = '.';   // an empty entry means the current directory
+            memcpy(buf + n, p, dlen);
+            n += dlen;
+            buf[n++] = '/';
+            memcpy(buf + n, file, flen + 1);
+            execve(buf, argv, envp);
+            switch (errno) {
+            case EACCES: saw_eacces = 1; break;
+            case ENOENT: case ENOTDIR: case ESTALE: case ELOOP: case ENAMETOOLONG: break;
+            case ENOEXEC: exec_with_sh(buf, argv, envp); return;
+            default: return;
+            }
+        }
+        if (!colon) break;
+        p = colon + 1;
+    }
+    errno = saw_eacces ? EACCES : ENOENT;
+}
+
+/// The workload process (PID 2): working directory, signal mask, exec.
+static void run_workload(const gd_container_spec *spec) {
+    if (chdir(spec->workdir) != 0) fail(spec, GD_STEP_CHDIR, errno, -1, 125);
+    sigprocmask(SIG_SETMASK, &spec->workload_mask, NULL);
+    exec_search(spec->argv[0], spec->argv, spec->envp, spec->search_path);
+    int e = errno;
+    fail(spec, GD_STEP_EXEC, e, -1, e == ENOENT ? 127 : 126);
+}
+
+/// PID 1 of the container after the workload started: passes signals on, reaps orphans and
+/// leaves with the workload's status. The kernel then SIGKILLs every process left in the PID
+/// namespace and waits for them before our parent sees us exit (pid_namespaces(7)).
+static void supervise(const gd_container_spec *spec, pid_t workload) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    for (size_t i = 0; i < spec->nforward; i++) sigaddset(&set, spec->forward_signals[i]);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) { kill(workload, SIGKILL); _exit(125); }
+    for (;;) {
+        struct signalfd_siginfo si;
+        ssize_t n = read(sfd, &si, sizeof si);
+        if (n != (ssize_t)sizeof si) {
+            if (n < 0 && errno == EINTR) continue;
+            kill(workload, SIGKILL);
+            _exit(125);
+        }
+        if (si.ssi_signo == SIGCHLD) {
+            int status;
+            pid_t r;
+            while ((r = waitpid(-1, &status, WNOHANG)) > 0) {
+                if (r != workload) continue;
+                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            }
+            continue;
+        }
+        // A terminal's signals already reached the workload through the process group.
+        if (si.ssi_code == SI_KERNEL) continue;
+        kill(workload, (int)si.ssi_signo);
+    }
+}
+
+static void container_init(const gd_container_spec *spec) {
+    close(spec->lifeline_write);
+    close(spec->report_read);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, 125);
+    // The launcher may have died before PDEATHSIG was armed: then the lifeline has no writer
+    // and polls as hung up. (getppid() is 0 in a new PID namespace, so it cannot tell.)
+    struct pollfd p = {.fd = spec->lifeline_read, .events = POLLIN};
+    if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, 125);
+
+    int rootfd = open(spec->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) fail(spec, GD_STEP_OPEN_ROOT, errno, -1, 125);
+    for (size_t i = 0; i < spec->nmounts; i++) apply_mount(spec, rootfd, (int)i);
+    enter_root(spec, rootfd);
+    close(rootfd);
+
+    pid_t workload = raw_clone(0);
+    if (workload < 0) fail(spec, GD_STEP_FORK_WORKLOAD, errno, -1, 125);
+    if (workload == 0) run_workload(spec);
+    // Only the workload keeps the report pipe: its exec closes it, which tells the launcher
+    // that the workload started.
+    close(spec->report_write);
+    supervise(spec, workload);
+}
+
+pid_t gd_spawn_container(const gd_container_spec *spec) {
+    pid_t pid = raw_clone(CLONE_NEWNS | CLONE_NEWPID);
+    if (pid < 0) return -errno;
+    if (pid == 0) container_init(spec);   // never returns
+    return pid;
+}
+
+// ---- launcher-side wrappers (called from Swift before any fork) ----
+
+int gd_unshare(int flags) { return unshare(flags) == 0 ? 0 : -errno; }
+int gd_clone_newuser_newns(void) { return CLONE_NEWUSER | CLONE_NEWNS; }
+int gd_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : -errno; }
+
+int gd_thread_count(void) {
+    DIR *d = opendir("/proc/self/task");
+    if (!d) return -errno;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+int gd_write_proc_self(const char *name, const char *text) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/%s", name);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    size_t len = strlen(text);
+    ssize_t n = write(fd, text, len);
+    int e = errno;
+    close(fd);
+    if (n < 0) return -e;
+    return (size_t)n == len ? 0 : -EIO;
+}
+
+int gd_make_rprivate(void) {
+    // Nothing we mount may propagate back to the host (mount_namespaces(7)).
+    return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 ? 0 : -errno;
+}
+
+int gd_mount_tmpfs(const char *target, const char *options) {
+    return mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options) == 0 ? 0 : -errno;
+}
+
+int gd_block_and_signalfd(const int *signals, size_t n, sigset_t *old) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    for (size_t i = 0; i < n; i++) sigaddset(&set, signals[i]);
+    if (sigprocmask(SIG_BLOCK, &set, old) != 0) return -errno;
+    int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return fd >= 0 ? fd : -errno;
+}
+
+int gd_read_signal(int sfd, int *signo, int32_t *pid, int32_t *code) {
+    struct signalfd_siginfo si;
+    ssize_t n = read(sfd, &si, sizeof si);
+    if (n < 0) return -errno;
+    if (n != (ssize_t)sizeof si) return -EIO;
+    *signo = (int)si.ssi_signo;
+    *pid = (int32_t)si.ssi_pid;
+    *code = si.ssi_code;
+    return 0;
+}
+
+int gd_signal_from_kernel(int32_t code) { return code == SI_KERNEL; }
+int gd_kill(pid_t pid, int signo) { return kill(pid, signo) == 0 ? 0 : -errno; }
+
+int gd_reap(pid_t pid, int *code) {
+    int status;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r < 0) return -errno;
+    if (r == 0) return 0;
+    *code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+}
+
+int gd_clone_tree(const char *path, int recursive) {
+    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
+                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+    return fd >= 0 ? fd : -errno;
+}
+
+int gd_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno; }
+
+unsigned long gd_mount_flags(int read_only, int nosuid, int nodev, int noexec) {
+    return (read_only ? MS_RDONLY : 0) | (nosuid ? MS_NOSUID : 0) | (nodev ? MS_NODEV : 0) | (noexec ? MS_NOEXEC : 0);
+}
+
+const char *gd_step_name(int32_t step) {
+    switch (step) {
+    case GD_STEP_CLONE: return "clone";
+    case GD_STEP_PDEATHSIG: return "prctl(PR_SET_PDEATHSIG)";
+    case GD_STEP_PARENT_GONE: return "launcher gone";
+    case GD_STEP_OPEN_ROOT: return "open image root";
+    case GD_STEP_MOUNT_TARGET: return "resolve mount destination";
+    case GD_STEP_MOUNT: return "mount";
+    case GD_STEP_REMOUNT: return "set mount flags";
+    case GD_STEP_MKDIR: return "create mount point";
+    case GD_STEP_PIVOT: return "pivot_root";
+    case GD_STEP_CHDIR: return "chdir";
+    case GD_STEP_FORK_WORKLOAD: return "fork workload";
+    case GD_STEP_SIGNALS: return "signal set-up";
+    case GD_STEP_EXEC: return "exec";
+    default: return "launch";
+    }
+}

@@ -1,0 +1,143 @@
+// gourd_launch: the namespace / fork / exec path, in C because nothing may run between fork
+// and exec that takes locks or allocates behind our back (Swift's runtime does both).
+//
+// Prefixes: gd_ is ours. Each function's comment says whether it is async-signal-safe.
+// Nothing here prints or exits the caller; failures are (step, errno) values.
+#ifndef GOURD_LAUNCH_H
+#define GOURD_LAUNCH_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// Where a launch failed. The container init reports these over a close-on-exec pipe.
+typedef enum {
+    GD_STEP_NONE = 0,
+    GD_STEP_CLONE,           ///< clone(CLONE_NEWNS|CLONE_NEWPID)
+    GD_STEP_PDEATHSIG,       ///< prctl(PR_SET_PDEATHSIG)
+    GD_STEP_PARENT_GONE,     ///< the launcher died before the container started
+    GD_STEP_OPEN_ROOT,       ///< open the staged image root
+    GD_STEP_MOUNT_TARGET,    ///< resolve a mount destination inside the root (openat2)
+    GD_STEP_MOUNT,           ///< mount(2) of a plan entry
+    GD_STEP_REMOUNT,         ///< remount of a bind with its flags
+    GD_STEP_MKDIR,           ///< mkdir inside a synthesized tmpfs
+    GD_STEP_PIVOT,           ///< pivot_root / detach of the old root
+    GD_STEP_CHDIR,           ///< chdir to the working directory
+    GD_STEP_FORK_WORKLOAD,   ///< fork of the workload by the container init
+    GD_STEP_SIGNALS,         ///< signal set-up in the container init
+    GD_STEP_EXEC,            ///< execve of the workload
+} gd_step;
+
+/// One failure record, written once by the container side.
+typedef struct {
+    int32_t step;    ///< gd_step
+    int32_t err;     ///< errno
+    int32_t index;   ///< mount entry index for mount steps, else -1
+} gd_failure;
+
+typedef enum {
+    GD_MOUNT_BIND = 1,   ///< attach source_fd, a detached tree from gd_clone_tree
+    GD_MOUNT_PROC = 2,   ///< a new procfs for the container's PID namespace
+    GD_MOUNT_TMPFS = 3,  ///< an empty tmpfs, then mkdir of each entry of `mkdirs`
+} gd_mount_kind;
+
+enum {
+    GD_MOUNT_RECURSIVE = 1,  ///< MS_REC on the bind
+    GD_MOUNT_OPTIONAL = 2,   ///< skip silently when the destination does not exist
+};
+
+typedef struct {
+    int32_t kind;            ///< gd_mount_kind
+    int32_t source_fd;       ///< GD_MOUNT_BIND: detached mount from gd_clone_tree
+    const char *target;      ///< absolute path inside the container root
+    unsigned long flags;     ///< MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC to apply
+    int32_t options;         ///< GD_MOUNT_RECURSIVE | GD_MOUNT_OPTIONAL
+    const char *const *mkdirs;  ///< GD_MOUNT_TMPFS: NULL-terminated names to create, or NULL
+} gd_mount;
+
+typedef struct {
+    const char *root;             ///< the staged image root, a mount point in our namespace
+    const gd_mount *mounts;
+    size_t nmounts;
+    const char *workdir;          ///< where the workload starts; "/" if it cannot
+    char *const *argv;            ///< argv[0] is searched in `search_path` unless it has a '/'
+    char *const *envp;
+    const char *search_path;      ///< PATH used to find argv[0] (the container's, not ours)
+    int lifeline_read;            ///< read end of a pipe whose write end only the launcher holds
+    int lifeline_write;           ///< closed in the child
+    int report_write;             ///< close-on-exec pipe for one gd_failure
+    int report_read;              ///< closed in the child
+    sigset_t workload_mask;       ///< signal mask to restore before exec
+    const int *forward_signals;   ///< signals the container init passes on to the workload
+    size_t nforward;
+} gd_container_spec;
+
+/// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1
+/// (a small init), applies spec->mounts under spec->root, pivots into it, forks the workload
+/// and execs it. The init forwards signals, reaps orphans and exits with the workload's status
+/// (code, or 128+N for signal N); its exit makes the kernel kill every other container process.
+/// Returns the init's pid, or -errno when clone itself failed. Later failures arrive on
+/// spec->report_write as one gd_failure. Call single-threaded with the forwarded signals and
+/// SIGCHLD blocked. Not async-signal-safe (the parent side); the child side only uses
+/// async-signal-safe calls plus mount syscalls.
+pid_t gd_spawn_container(const gd_container_spec *spec);
+
+/// unshare(2) wrapper (Swift's Glibc lacks it without _GNU_SOURCE). Returns 0 or -errno.
+/// Async-signal-safe.
+int gd_unshare(int flags);
+/// The CLONE_* flags for a user + mount namespace.
+int gd_clone_newuser_newns(void);
+/// prctl(PR_SET_NO_NEW_PRIVS, 1): no setuid/file-capability gain on exec. 0 or -errno.
+int gd_set_no_new_privs(void);
+/// Number of threads of this process, read from /proc/self/stat (-errno on failure).
+int gd_thread_count(void);
+/// Writes `text` to the /proc/self file `name` (uid_map, gid_map, setgroups). 0 or -errno.
+int gd_write_proc_self(const char *name, const char *text);
+/// mount(2) wrappers with errno: make the tree private; mount a staging tmpfs.
+int gd_make_rprivate(void);
+int gd_mount_tmpfs(const char *target, const char *options);
+/// Blocks `signals` plus SIGCHLD and returns a signalfd (close-on-exec) reading them;
+/// *old receives the previous mask. -errno on failure.
+int gd_block_and_signalfd(const int *signals, size_t n, sigset_t *old);
+/// Reads one signal from a signalfd: its number, sender pid and si_code. 0, or -errno.
+int gd_read_signal(int sfd, int *signo, int32_t *pid, int32_t *code);
+/// True when si_code says the kernel sent it (a terminal's ^C, ^Z, hangup or resize): those
+/// already reached the workload through its process group and must not be sent twice.
+int gd_signal_from_kernel(int32_t code);
+/// kill(2). 0 or -errno. Async-signal-safe.
+int gd_kill(pid_t pid, int signo);
+/// waitpid(pid, WNOHANG): 0 when still running, pid when reaped (*code = exit status as a
+/// shell reports it: code, or 128+N), -errno on failure.
+int gd_reap(pid_t pid, int *code);
+/// open_tree(path, OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC [|AT_RECURSIVE]): a detached copy of the
+/// mount at `path` that the container's init attaches with move_mount(2), possible across
+/// mount namespaces of one user namespace. Call after entering the mount namespace.
+/// fd or -errno.
+int gd_clone_tree(const char *path, int recursive);
+/// pipe2(O_CLOEXEC). 0 or -errno.
+int gd_pipe_cloexec(int fds[2]);
+/// MS_* flags for a gd_mount. Async-signal-safe.
+unsigned long gd_mount_flags(int read_only, int nosuid, int nodev, int noexec);
+/// The container-side description of a step, for messages.
+const char *gd_step_name(int32_t step);
+
+
+/// Steps of gd_probe, in the order a launch needs them.
+typedef enum {
+    GD_PROBE_OK = 0,
+    GD_PROBE_OPENAT2,        ///< openat2(2) exists (Linux 5.6)
+    GD_PROBE_MOUNT_SETATTR,  ///< mount_setattr(2) exists (Linux 5.12)
+    GD_PROBE_USERNS,         ///< unshare(CLONE_NEWUSER|CLONE_NEWNS)
+    GD_PROBE_ID_MAPS,        ///< setgroups deny, uid_map, gid_map
+    GD_PROBE_PRIVATE,        ///< make / private, mount a tmpfs
+    GD_PROBE_FUSE_OPEN,      ///< open /dev/fuse
+    GD_PROBE_FUSE_MOUNT,     ///< mount(2) of a FUSE filesystem in the namespace
+    GD_PROBE_PIDNS,          ///< new PID namespace and its procfs
+} gd_probe_step;
+
+/// Tries, in a forked child, everything a launch needs from the kernel, stopping at the first
+/// failure. Returns 0 when all worked, else the failing gd_probe_step with *err its errno.
+/// The child's namespaces vanish with it. Call single-threaded.
+int gd_probe(int *err);
+#endif

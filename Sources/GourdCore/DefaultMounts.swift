@@ -1,0 +1,106 @@
+/// The mounts every container gets, and the user's --bind / GOURD_BIND mounts.
+extension Planner {
+    func defaultMounts(notes: inout [String]) -> [Mount] {
+        var mounts: [Mount] = []
+        func system(_ kind: Mount.Kind, _ destination: String, readOnly: Bool = false, noDev: Bool = true,
+                    noExec: Bool = false, reason: String) {
+            guard image.kind(destination) == .directory else {
+                notes.append("\(destination) is not a directory in the image: not mounted (\(reason))")
+                return
+            }
+            mounts.append(Mount(kind: kind, destination: destination, readOnly: readOnly, noDev: noDev,
+                                noExec: noExec, optional: true, reason: reason))
+        }
+        system(.proc, "/proc", noExec: true, reason: "default: procfs of the container's PID namespace")
+        // Device nodes need dev semantics; nosuid still applies.
+        system(.bind(source: "/dev"), "/dev", noDev: false, reason: "default: host /dev")
+        system(.bind(source: "/sys"), "/sys", readOnly: true, noExec: true, reason: "default: host /sys, read-only")
+        if let tmp = hostFS.realPath("/tmp") {
+            system(.bind(source: tmp), "/tmp", reason: "default: host /tmp")
+        }
+        mounts += homeMounts(notes: &notes)
+        for file in ["/etc/hosts", "/etc/resolv.conf", "/etc/localtime"] {
+            guard let source = hostFS.realPath(file), hostFS.kind(source) == .file else { continue }
+            mounts.append(Mount(kind: .bind(source: source), destination: file, readOnly: true,
+                                recursive: false, optional: true, reason: "default: host \(file)"))
+        }
+        for name in ["passwd", "group"] {
+            mounts.append(Mount(kind: .generated(name: name), destination: "/etc/" + name, readOnly: true,
+                                recursive: false, optional: true,
+                                reason: "default: image entries plus the caller's account"))
+        }
+        return mounts
+    }
+
+    /// The caller's home at the same path. A read-only image rarely has /home/USER: when the
+    /// nearest existing ancestor is an empty directory (an image's bare /home), an empty tmpfs
+    /// over it provides the mount point without hiding anything.
+    func homeMounts(notes: inout [String]) -> [Mount] {
+        let home = Paths.normalize(host.identity.home)
+        guard home != "/", let source = hostFS.realPath(home), hostFS.kind(source) == .directory else {
+            notes.append("home \(home) does not exist on the host: not mounted")
+            return []
+        }
+        let bind = Mount(kind: .bind(source: source), destination: home, reason: "default: the caller's home")
+        switch image.kind(home) {
+        case .directory:
+            return [bind]
+        case .some:
+            notes.append("home \(home) is not a directory in the image: not mounted")
+            return []
+        case nil:
+            guard let ancestor = Paths.ancestors(home).first(where: { image.kind($0) != nil }),
+                  image.kind(ancestor) == .directory, image.list(ancestor)?.isEmpty == true,
+                  let rest = Paths.relative(home, to: ancestor)
+            else {
+                notes.append("home \(home) has no mount point in the image: not mounted")
+                return []
+            }
+            let parts = rest.split(separator: "/").map(String.init)
+            let directories = parts.indices.map { parts[...$0].joined(separator: "/") }
+            let tmpfs = Mount(kind: .tmpfs(directories: directories), destination: ancestor, readOnly: true,
+                              recursive: false, reason: "mount point for the caller's home (\(ancestor) is empty in the image)")
+            return [tmpfs, bind]
+        }
+    }
+
+    func userMounts(after defaults: [Mount]) throws(PlanError) -> [Mount] {
+        var specs: [BindSpec] = []
+        if let list = host.variable("GOURD_BIND") {
+            specs += try BindSpec.parseList(list, origin: "GOURD_BIND", cwd: host.cwd)
+        }
+        for text in request.binds {
+            specs.append(try BindSpec.parse(text, origin: "--bind", cwd: host.cwd))
+        }
+        var mounts = defaults
+        for spec in specs {
+            guard let source = hostFS.realPath(spec.source), let sourceKind = hostFS.kind(source) else {
+                throw .bindSourceMissing(spec.source, origin: spec.origin)
+            }
+            guard let destinationKind = kindInside(spec.destination, mounts: mounts) else {
+                throw .bindDestinationMissing(spec.destination, origin: spec.origin)
+            }
+            if (sourceKind == .directory) != (destinationKind == .directory) {
+                throw .bindKindMismatch(spec.destination, origin: spec.origin, sourceIsDirectory: sourceKind == .directory)
+            }
+            mounts.append(Mount(kind: .bind(source: source), destination: spec.destination, readOnly: spec.readOnly,
+                                recursive: true, reason: "\(spec.origin) \(spec.source):\(spec.destination)"))
+        }
+        return Array(mounts.dropFirst(defaults.count))
+    }
+
+    /// What a path inside names: through the last bind that covers it (the host's file), else
+    /// in the image.
+    func kindInside(_ destination: String, mounts: [Mount]) -> FileKind? {
+        for mount in mounts.reversed() {
+            guard let rest = Paths.relative(destination, to: mount.destination) else { continue }
+            switch mount.kind {
+            case .bind(let source): return hostFS.kind(Paths.join(source, rest))
+            case .tmpfs(let directories): return rest.isEmpty || directories.contains(rest) ? .directory : nil
+            case .proc: return rest.isEmpty ? .directory : nil
+            case .generated: return rest.isEmpty ? .file : nil
+            }
+        }
+        return image.kind(destination)
+    }
+}

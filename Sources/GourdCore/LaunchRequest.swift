@@ -1,0 +1,44 @@
+/// What the user asked for, before anything is resolved.
+public struct LaunchRequest: Sendable, Equatable {
+    public enum Mode: Sendable, Equatable {
+        /// gourd exec IMAGE COMMAND [ARG...]
+        case exec([String])
+        /// gourd run IMAGE [ARG...]
+        case run([String])
+        /// gourd shell IMAGE; nil picks /bin/bash when the image has it, else /bin/sh
+        case shell(String?)
+    }
+
+    public var mode: Mode
+    /// --bind values in order (each SRC[:DST[:ro|rw]]).
+    public var binds: [String]
+    /// --env values in order (each NAME=VALUE).
+    public var environment: [String]
+    public var cleanEnvironment: Bool
+
+    public init(mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false) {
+        self.mode = mode
+        self.binds = binds
+        self.environment = environment
+        self.cleanEnvironment = cleanEnvironment
+    }
+}
+
+/// Facts about the caller, read by the runtime before planning.
+public struct HostContext: Sendable, Equatable {
+    /// The caller's own account, from NSS (getpwuid/getgrgid).
+    public var identity: Identity
+    /// The caller's working directory, symlinks resolved (getcwd).
+    public var cwd: String
+    public var environment: [EnvironmentVariable]
+
+    public init(identity: Identity, cwd: String, environment: [EnvironmentVariable]) {
+        self.identity = identity
+        self.cwd = cwd
+        self.environment = environment
+    }
+
+    public func variable(_ name: String) -> String? {
+        environment.last(where: { $0.name == name })?.value
+    }
+}

@@ -1,0 +1,34 @@
+/// Why a launch request cannot become a plan. Each message names the thing and the cause.
+public enum PlanError: Error, Equatable, CustomStringConvertible {
+    case badBind(String, origin: String, reason: String)
+    case bindSourceMissing(String, origin: String)
+    case bindDestinationMissing(String, origin: String)
+    case bindKindMismatch(String, origin: String, sourceIsDirectory: Bool)
+    case badEnvironment(String, origin: String)
+    case badImageMetadata(path: String, reason: String)
+    case noCommand
+    case shellMissing(String)
+
+    public var description: String {
+        switch self {
+        case let .badBind(text, origin, reason):
+            return "\(origin) '\(text)': \(reason)"
+        case let .bindSourceMissing(path, origin):
+            return "\(origin): source '\(path)' does not exist on the host"
+        case let .bindDestinationMissing(path, origin):
+            return "\(origin): destination '\(path)' does not exist in the image (the image is read-only; choose an existing directory)"
+        case let .bindKindMismatch(path, origin, sourceIsDirectory):
+            return sourceIsDirectory
+                ? "\(origin): destination '\(path)' is a file, but the source is a directory"
+                : "\(origin): destination '\(path)' is a directory, but the source is a file"
+        case let .badEnvironment(text, origin):
+            return "\(origin) '\(text)': expected NAME=VALUE with a valid variable name"
+        case let .badImageMetadata(path, reason):
+            return "image metadata \(path): \(reason)"
+        case .noCommand:
+            return "no command given"
+        case let .shellMissing(path):
+            return "shell '\(path)' not found in the image"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// Resolves a `LaunchRequest` against the host and the image into a `LaunchPlan`.
+/// Pure: it asks `HostFileSystem` and `ImageView` questions and changes nothing.
+public struct Planner {
+    public let request: LaunchRequest
+    public let host: HostContext
+    public let hostFS: any HostFileSystem
+    public let image: any ImageView
+
+    public init(request: LaunchRequest, host: HostContext, hostFS: any HostFileSystem, image: any ImageView) {
+        self.request = request
+        self.host = host
+        self.hostFS = hostFS
+        self.image = image
+    }
+
+    public func plan(image location: ImageLocation) throws(PlanError) -> LaunchPlan {
+        let metadata = try ImageMetadata.read(from: image)
+        var notes: [String] = []
+        var mounts = defaultMounts(notes: &notes)
+        mounts += try userMounts(after: mounts)
+        let identity = containerIdentity()
+        let generated = [
+            GeneratedFile(name: "passwd", contents: AccountFiles.passwd(image: image.readText("/etc/passwd"), identity: identity)),
+            GeneratedFile(name: "group", contents: AccountFiles.group(image: image.readText("/etc/group"), identity: identity)),
+        ]
+        let overrides = try EnvironmentRules.userOverrides(host: host.environment, flags: request.environment)
+        var runtime = [EnvironmentVariable("HOME", identity.home), EnvironmentVariable("GOURD_CONTAINER", location.path)]
+        if case .shell = request.mode { runtime.append(EnvironmentVariable("PS1", "gourd> ")) }
+        let environment = EnvironmentRules.compose(
+            host: host.environment, clean: request.cleanEnvironment, image: try metadata.environment(),
+            runtime: runtime, overrides: overrides)
+        let argv = wrapForEnvScripts(try command(metadata: metadata), metadata: metadata, overrides: overrides)
+        return LaunchPlan(
+            image: location, identity: identity, mounts: mounts, generatedFiles: generated,
+            environment: environment, argv: argv,
+            searchPath: environment.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
+            workdir: workdir(mounts: mounts), notes: notes)
+    }
+
+    /// The identity inside: the caller's, with a login shell the image actually has.
+    func containerIdentity() -> Identity {
+        var identity = host.identity
+        identity.home = Paths.normalize(identity.home)
+        if image.kind(identity.shell) != .file { identity.shell = "/bin/sh" }
+        return identity
+    }
+
+    // MARK: argv
+
+    func command(metadata: ImageMetadata) throws(PlanError) -> [String] {
+        switch request.mode {
+        case .exec(let argv):
+            guard let first = argv.first, !first.isEmpty else { throw .noCommand }
+            return argv
+        case .run(let args):
+            return metadata.runArgv(args)
+        case .shell(let shell):
+            let chosen = shell ?? (image.kind("/bin/bash") == .file ? "/bin/bash" : "/bin/sh")
+            guard image.kind(chosen) == .file else { throw .shellMissing(chosen) }
+            return [chosen]
+        }
+    }
+
+    /// Apptainer images set their environment with shell scripts in /.singularity.d/env: source
+    /// them with the image's /bin/sh, then re-apply the user's overrides (they win), then exec.
+    func wrapForEnvScripts(_ argv: [String], metadata: ImageMetadata, overrides: [EnvironmentVariable]) -> [String] {
+        guard !metadata.apptainerEnvScripts.isEmpty, image.kind("/bin/sh") == .file else { return argv }
+        var script = "for f in \(ImageMetadata.apptainerEnvDirectory)/*.sh; do if [ -r \"$f\" ]; then . \"$f\"; fi; done; "
+        for variable in overrides {
+            script += "export \(variable.name)=\(ShellQuote.quote(variable.value)); "
+        }
+        script += "exec \"$@\""
+        return ["/bin/sh", "-c", script, "gourd"] + argv
+    }
+
+    // MARK: working directory
+
+    /// The caller's directory when it exists inside (through the home or /tmp binds, or in the
+    /// image), else home, else "/".
+    func workdir(mounts: [Mount]) -> String {
+        if let inside = insidePath(ofHost: host.cwd, mounts: mounts) { return inside }
+        if image.kind(host.cwd) == .directory { return host.cwd }
+        let home = Paths.normalize(host.identity.home)
+        if mounts.contains(where: { $0.destination == home }) || image.kind(home) == .directory { return home }
+        return "/"
+    }
+
+    /// Where a host path appears inside, through the last bind that contains it.
+    func insidePath(ofHost path: String, mounts: [Mount]) -> String? {
+        for mount in mounts.reversed() {
+            guard case .bind(let source) = mount.kind, let rest = Paths.relative(path, to: source) else { continue }
+            return Paths.join(mount.destination, rest)
+        }
+        return nil
+    }
+}

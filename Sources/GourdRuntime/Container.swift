@@ -1,0 +1,79 @@
+import CGourdLaunch
+import Glibc
+import GourdCore
+
+/// The running container as the launcher sees it: the init's pid and the two pipes.
+struct Container {
+    let pid: pid_t
+    /// Read end of the failure pipe: one gd_failure if set-up or exec failed, EOF once the
+    /// workload has exec'd (close-on-exec).
+    let reportRead: Int32
+    /// Held until gourd exits: the init checks it to learn that gourd died before
+    /// PR_SET_PDEATHSIG was armed.
+    let lifelineWrite: Int32
+
+    /// Converts the plan's mounts to C, clones the init (C code from here to exec) and
+    /// returns at once: the caller must start serving FUSE, which the set-up needs.
+    static func spawn(plan: LaunchPlan, root: String, descriptors: Descriptors,
+                      mask: sigset_t) throws(LaunchError) -> Container {
+        var lifeline: [Int32] = [-1, -1], report: [Int32] = [-1, -1]
+        try check("pipe2", gd_pipe_cloexec(&lifeline))
+        try check("pipe2", gd_pipe_cloexec(&report))
+        let targets = CStringArray(plan.mounts.map(\.destination))
+        let mkdirs = plan.mounts.map { mount -> CStringArray? in
+            if case .tmpfs(let directories) = mount.kind { return CStringArray(directories) }
+            return nil
+        }
+        let argv = CStringArray(plan.argv)
+        let envp = CStringArray(plan.environment.map(\.assignment))
+        var mounts: [gd_mount] = []
+        for (index, mount) in plan.mounts.enumerated() {
+            mounts.append(gd_mount(
+                kind: mount.kind.code, source_fd: descriptors.sourceFD(for: mount, at: index),
+                target: targets.constBase[index],
+                flags: gd_mount_flags(mount.readOnly ? 1 : 0, mount.noSuid ? 1 : 0, mount.noDev ? 1 : 0, mount.noExec ? 1 : 0),
+                options: (mount.recursive ? Int32(GD_MOUNT_RECURSIVE) : 0) | (mount.optional ? Int32(GD_MOUNT_OPTIONAL) : 0),
+                mkdirs: mkdirs[index]?.constBase))
+        }
+        let pid: pid_t = withExtendedLifetime((targets, mkdirs, argv, envp)) {
+            mounts.withUnsafeBufferPointer { mountBuffer in
+                forwardedSignals.withUnsafeBufferPointer { signalBuffer in
+                    var spec = gd_container_spec(
+                        root: nil, mounts: mountBuffer.baseAddress, nmounts: mountBuffer.count,
+                        workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
+                        lifeline_read: lifeline[0], lifeline_write: lifeline[1],
+                        report_write: report[1], report_read: report[0], workload_mask: mask,
+                        forward_signals: signalBuffer.baseAddress, nforward: signalBuffer.count)
+                    return root.withCString { rootPointer in
+                        plan.searchPath.withCString { pathPointer in
+                            plan.workdir.withCString { workdirPointer in
+                                spec.root = rootPointer
+                                spec.search_path = pathPointer
+                                spec.workdir = workdirPointer
+                                return gd_spawn_container(&spec)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        close(lifeline[0])
+        close(report[1])
+        if pid < 0 {
+            close(lifeline[1])
+            close(report[0])
+            throw .system(SystemError("clone(CLONE_NEWNS|CLONE_NEWPID)", result: pid), hint: nil)
+        }
+        return Container(pid: pid, reportRead: report[0], lifelineWrite: lifeline[1])
+    }
+}
+
+extension Mount.Kind {
+    var code: Int32 {
+        switch self {
+        case .bind, .generated: return Int32(GD_MOUNT_BIND.rawValue)
+        case .proc: return Int32(GD_MOUNT_PROC.rawValue)
+        case .tmpfs: return Int32(GD_MOUNT_TMPFS.rawValue)
+        }
+    }
+}

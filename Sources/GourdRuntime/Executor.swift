@@ -1,0 +1,88 @@
+import CGourdImage
+import CGourdLaunch
+import Glibc
+import GourdCore
+import SystemPackage
+
+/// The signals gourd passes on to the workload.
+public let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH]
+
+/// Applies a `LaunchPlan` once, in this order (FIELD-NOTES, "Process structure that works"):
+/// single-thread check, no-new-privs, user + mount namespace mapping the caller to themselves,
+/// private propagation, detached copies of the bind sources, staging tmpfs, FUSE mount of the image, spawn of
+/// the container (C), then one poll loop that serves FUSE, forwards signals and waits.
+public struct Executor {
+    /// The staging tmpfs covers /tmp in gourd's own mount namespace only; host paths under
+    /// /tmp stay reachable because their descriptors are opened before it is mounted.
+    static let staging = "/tmp"
+    static let root = "/tmp/root"
+
+    let plan: LaunchPlan
+    let image: SquashImage
+
+    public init(plan: LaunchPlan, image: SquashImage) {
+        self.plan = plan
+        self.image = image
+    }
+
+    /// Runs the workload; returns its exit status (code, or 128+N after signal N).
+    public func run() throws(LaunchError) -> Int32 {
+        try requireSingleThreaded()
+        try check("prctl(PR_SET_NO_NEW_PRIVS)", gd_set_no_new_privs())
+        try enterNamespaces()
+        let descriptors = Descriptors()
+        try descriptors.openSources(of: plan)
+        try check("mount tmpfs", path: Self.staging, gd_mount_tmpfs(Self.staging, "mode=0700,size=16m"))
+        try check("mkdir", path: Self.root, mkdir(Self.root, 0o700) == 0 ? 0 : -errno)
+        try descriptors.stage(plan.generatedFiles, in: Self.staging)
+        var oldMask = sigset_t()
+        let signalFD = gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
+        try check("signalfd", signalFD)
+        let fuse = try mountImage()
+        defer { gd_fuse_destroy(fuse) }
+        let container = try Container.spawn(plan: plan, root: Self.root, descriptors: descriptors, mask: oldMask)
+        descriptors.closeAll()
+        return try Server(fuse: fuse, signalFD: signalFD, container: container, plan: plan).serve()
+    }
+
+    /// unshare(CLONE_NEWUSER) fails with EINVAL in a multi-threaded process, and
+    /// unshare(CLONE_NEWNS) would move only the calling thread (unshare(2)).
+    func requireSingleThreaded() throws(LaunchError) {
+        let threads = gd_thread_count()
+        if threads > 1 {
+            throw .system(SystemError("unshare", errno: .invalidArgument), hint: "gourd has \(threads) threads; namespaces need one")
+        }
+    }
+
+    /// Enters a user namespace mapping the caller's uid and gid to themselves (not root) and a
+    /// mount namespace. setgroups must be denied before an unprivileged gid_map write
+    /// (user_namespaces(7)).
+    func enterNamespaces() throws(LaunchError) {
+        let rc = gd_unshare(gd_clone_newuser_newns())
+        if rc != 0 {
+            throw .system(SystemError("unshare(CLONE_NEWUSER|CLONE_NEWNS)", result: rc),
+                          hint: "unprivileged user namespaces are unavailable; run 'gourd check'")
+        }
+        try check("write", path: "/proc/self/setgroups", gd_write_proc_self("setgroups", "deny"))
+        try check("write", path: "/proc/self/uid_map", gd_write_proc_self("uid_map", plan.identity.uidMap))
+        try check("write", path: "/proc/self/gid_map", gd_write_proc_self("gid_map", plan.identity.gidMap))
+        try check("mount --make-rprivate", path: "/", gd_make_rprivate())
+    }
+
+    func mountImage() throws(LaunchError) -> OpaquePointer {
+        var fuse: OpaquePointer?
+        var message = [CChar](repeating: 0, count: 256)
+        let rc = gd_fuse_mount(image.handle, Self.root, plan.image.path, &fuse, &message, message.count)
+        guard rc == 0, let fuse else {
+            let hint = rc == -EACCES || rc == -EPERM || rc == -ENOENT
+                ? "/dev/fuse is not usable; run 'gourd check'" : nil
+            throw .system(SystemError("FUSE mount of \(plan.image.path) on", path: Self.root, result: rc), hint: hint)
+        }
+        return fuse
+    }
+}
+
+/// Turns a C wrapper's result (0 or -errno; or a non-negative descriptor) into a typed error.
+func check(_ operation: String, path: String? = nil, _ result: Int32) throws(LaunchError) {
+    if result < 0 { throw .system(SystemError(operation, path: path, result: result), hint: nil) }
+}

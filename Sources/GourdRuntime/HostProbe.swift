@@ -1,0 +1,85 @@
+import Glibc
+import GourdCore
+
+/// Reads the caller's facts for the planner: account (NSS, so LDAP users work), working
+/// directory, environment.
+public enum HostProbe {
+    public static func context() -> HostContext {
+        HostContext(identity: identity(), cwd: currentDirectory(), environment: environment())
+    }
+
+    static func identity() -> Identity {
+        let uid = getuid(), gid = getgid()
+        let homeVariable = getenv("HOME").map { String(cString: $0) }
+        var identity = Identity(uid: uid, gid: gid, userName: "user\(uid)", groupName: "group\(gid)",
+                                home: homeVariable ?? "/", shell: "/bin/sh")
+        if let pw = getpwuid(uid) {
+            identity.userName = String(cString: pw.pointee.pw_name)
+            identity.home = String(cString: pw.pointee.pw_dir)
+            identity.shell = String(cString: pw.pointee.pw_shell)
+            identity.gecos = String(cString: pw.pointee.pw_gecos).replacingColons()
+        }
+        if let gr = getgrgid(gid) { identity.groupName = String(cString: gr.pointee.gr_name) }
+        return identity
+    }
+
+    static func currentDirectory() -> String {
+        guard let cwd = getcwd(nil, 0) else { return "/" }
+        defer { free(cwd) }
+        return String(cString: cwd)
+    }
+
+    static func environment() -> [EnvironmentVariable] {
+        var result: [EnvironmentVariable] = []
+        var pointer = environ
+        while let entry = pointer.pointee {
+            if let variable = EnvironmentRules.splitAny(String(cString: entry)) { result.append(variable) }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+extension String {
+    /// A GECOS field must not break the colon-separated passwd line.
+    func replacingColons() -> String { String(map { $0 == ":" ? " " : $0 }) }
+}
+
+extension EnvironmentRules {
+    /// Splits any "NAME=VALUE" the host has, even with unusual names (they pass through).
+    static func splitAny(_ assignment: String) -> EnvironmentVariable? {
+        guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else { return nil }
+        return EnvironmentVariable(String(assignment[..<eq]), String(assignment[assignment.index(after: eq)...]))
+    }
+}
+
+/// gourd must never run with more privilege than its caller: it is not a setuid helper.
+public enum PrivilegeCheck {
+    public static func verify() throws(LaunchError) {
+        if getuid() != geteuid() { throw .privileged("effective uid \(geteuid()) differs from real uid \(getuid()) (setuid)") }
+        if getgid() != getegid() { throw .privileged("effective gid \(getegid()) differs from real gid \(getgid()) (setgid)") }
+        // File capabilities give a non-root caller permitted capabilities at exec.
+        if getuid() != 0, let caps = permittedCapabilities(), caps != 0 {
+            throw .privileged("it has capabilities (CapPrm \(String(caps, radix: 16)))")
+        }
+    }
+
+    static func permittedCapabilities() -> UInt64? {
+        guard let file = fopen("/proc/self/status", "re") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 512)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("CapPrm:") {
+                return UInt64(text.dropFirst(7).trimmingCharacters(), radix: 16)
+            }
+        }
+        return nil
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        String(drop(while: { $0 == " " || $0 == "\t" }).prefix(while: { $0 != "\n" && $0 != " " }))
+    }
+}

@@ -1,0 +1,85 @@
+import CGourdImage
+import CGourdLaunch
+import Glibc
+import GourdCore
+import SystemPackage
+
+/// gourd's one loop after the spawn: serve FUSE requests, pass signals on to the container's
+/// init, collect a set-up failure, and end when the init has exited (by then the kernel has
+/// removed every other container process, so no one can still need the image).
+struct Server {
+    let fuse: OpaquePointer
+    let signalFD: Int32
+    let container: Container
+    let plan: LaunchPlan
+
+    func serve() throws(LaunchError) -> Int32 {
+        var failure: gd_failure?
+        var status: Int32?
+        var fds = [
+            pollfd(fd: gd_fuse_fd(fuse), events: Int16(POLLIN), revents: 0),
+            pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: container.reportRead, events: Int16(POLLIN), revents: 0),
+        ]
+        while status == nil {
+            if poll(&fds, nfds_t(fds.count), -1) < 0 {
+                if errno == EINTR { continue }
+                throw .system(SystemError("poll", errno: Errno(rawValue: errno)), hint: nil)
+            }
+            if fds[0].revents != 0 && !serveFUSE() { fds[0].fd = -1 }
+            if fds[2].revents != 0 {
+                if let record = readFailure() { failure = record }
+                fds[2].fd = -1
+            }
+            if fds[1].revents != 0 { status = handleSignals() }
+        }
+        if failure == nil { failure = readFailure() }
+        close(container.reportRead)
+        if let failure { throw error(for: failure) }
+        return status!
+    }
+
+    /// Answers one request; false once the connection is gone.
+    func serveFUSE() -> Bool {
+        let rc = gd_fuse_process_one(fuse)
+        return rc == 0 || rc == -EAGAIN || rc == -EINTR
+    }
+
+    /// Reads pending signals: forwards the forwardable ones, reaps the init on SIGCHLD.
+    /// Returns the init's status once it has exited.
+    func handleSignals() -> Int32? {
+        var signo: Int32 = 0, sender: Int32 = 0, code: Int32 = 0
+        var status: Int32?
+        while gd_read_signal(signalFD, &signo, &sender, &code) == 0 {
+            if signo == SIGCHLD {
+                var exitCode: Int32 = 0
+                if gd_reap(container.pid, &exitCode) > 0 { status = exitCode }
+            } else if gd_signal_from_kernel(code) == 0 {
+                // A terminal's signals (si_code SI_KERNEL) reached the workload directly.
+                _ = gd_kill(container.pid, signo)
+            }
+        }
+        return status
+    }
+
+    func readFailure() -> gd_failure? {
+        var record = gd_failure()
+        let n = read(container.reportRead, &record, MemoryLayout<gd_failure>.size)
+        return n == MemoryLayout<gd_failure>.size ? record : nil
+    }
+
+    func error(for failure: gd_failure) -> LaunchError {
+        let errno = Errno(rawValue: failure.err)
+        if failure.step == Int32(GD_STEP_EXEC.rawValue) {
+            let command = plan.argv.first ?? ""
+            return errno == .noSuchFileOrDirectory ? .commandNotFound(command) : .cannotExecute(command, errno)
+        }
+        var detail: String?
+        if failure.index >= 0 && Int(failure.index) < plan.mounts.count {
+            let mount = plan.mounts[Int(failure.index)]
+            detail = "\(mount.destination) (\(mount.reason))"
+        }
+        if failure.step == Int32(GD_STEP_CHDIR.rawValue) { detail = plan.workdir }
+        return .container(step: String(cString: gd_step_name(failure.step)), errno: errno, detail: detail)
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import GourdCore
+
+extension Gourd {
+    struct Exec: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run COMMAND inside the image.")
+
+        @OptionGroup var options: LaunchOptions
+        @Argument(help: "The squashfs image.") var image: String
+        @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
+
+        func validate() throws {
+            if command.isEmpty { throw ValidationError("missing COMMAND after the image") }
+        }
+
+        func run() throws {
+            try options.launch(image: image, mode: .exec(command))
+        }
+    }
+}

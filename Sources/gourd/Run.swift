@@ -1,0 +1,17 @@
+import ArgumentParser
+import GourdCore
+
+extension Gourd {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the image's runscript (Apptainer), entrypoint/cmd or runscript (gourd metadata), else /bin/sh.")
+
+        @OptionGroup var options: LaunchOptions
+        @Argument(help: "The squashfs image.") var image: String
+        @Argument(parsing: .captureForPassthrough, help: "Arguments for the runscript.") var arguments: [String] = []
+
+        func run() throws {
+            try options.launch(image: image, mode: .run(arguments))
+        }
+    }
+}

@@ -1,0 +1,75 @@
+#!/bin/sh
+# Builds the squashfs images the integration tests run, from busybox-static, into $1.
+# Usage: Tests/Support/make-test-images.sh OUTDIR    (idempotent; needs mksquashfs, busybox)
+set -eu
+out=${1:?usage: make-test-images.sh OUTDIR}
+busybox=$(command -v busybox)
+mkdir -p "$out"
+work=$(mktemp -d "${TMPDIR:-/tmp}/gourd-images.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+base=$work/base
+mkdir -p "$base/bin" "$base/dev" "$base/proc" "$base/sys" "$base/tmp" "$base/home" "$base/etc" \
+         "$base/root" "$base/mnt" "$base/data" "$base/usr/bin" "$base/opt"
+cp "$busybox" "$base/bin/busybox"
+for applet in $("$busybox" --list); do
+    [ -e "$base/bin/$applet" ] || ln -s busybox "$base/bin/$applet"
+done
+chmod 1777 "$base/tmp"
+printf 'root:x:0:0:root:/root:/bin/sh\nimageuser:x:4242:4242:from the image:/home/imageuser:/bin/sh\n' > "$base/etc/passwd"
+printf 'root:x:0:\nimagegroup:x:4242:\n' > "$base/etc/group"
+: > "$base/etc/hosts"
+: > "$base/etc/resolv.conf"
+# Hostile layout: symlinks that would leave the root if resolved on the host.
+ln -s /etc "$base/escape-abs"
+ln -s ../../../../../../etc "$base/escape-rel"
+# A file that is found but not executable (126), and a script without #! (run by sh).
+printf 'echo no\n' > "$base/bin/not-executable"
+chmod 0644 "$base/bin/not-executable"
+printf 'echo script-ran "$@"\n' > "$base/bin/noshebang"
+chmod 0755 "$base/bin/noshebang"
+# Compressible data over several blocks: corrupting it yields decompression errors (EIO).
+i=0; while [ $i -lt 4000 ]; do echo "line $i of compressible data for the corrupt-image test"; i=$((i+1)); done > "$base/data/text"
+build() { # build SRC DEST [mksquashfs options...]
+    src=$1; dest=$2; shift 2
+    rm -f "$dest.tmp"
+    mksquashfs "$src" "$dest.tmp" -noappend -quiet -no-progress -all-root "$@" >/dev/null
+    mv "$dest.tmp" "$dest"
+}
+build "$base" "$out/busybox-zstd.sqfs" -comp zstd
+build "$base" "$out/busybox-gzip.sqfs" -comp gzip
+build "$base" "$out/busybox-none.sqfs" -noI -noD -noF -noX
+
+# Apptainer layout: environment scripts and a runscript.
+app=$work/apptainer
+cp -a "$base" "$app"
+mkdir -p "$app/.singularity.d/env"
+printf 'export FROM_APPTAINER_ENV=yes\nexport OVERRIDE_ME=image\n' > "$app/.singularity.d/env/90-environment.sh"
+printf '#!/bin/sh\necho "apptainer runscript: $*"\n' > "$app/.singularity.d/runscript"
+chmod 0755 "$app/.singularity.d/runscript"
+build "$app" "$out/apptainer.sqfs" -comp zstd
+
+# gourd layout: /.gourd/image.json with environment and entrypoint/cmd.
+gd=$work/gourd
+cp -a "$base" "$gd"
+mkdir -p "$gd/.gourd"
+cat > "$gd/.gourd/image.json" <<'JSON'
+{"schema": 1,
+ "environment": ["FROM_GOURD_META=yes", "PATH=/opt/bin:/bin", "OVERRIDE_ME=image"],
+ "entrypoint": ["/bin/echo", "entry:"],
+ "cmd": ["default", "cmd"],
+ "labels": {"org.example.name": "test"}}
+JSON
+build "$gd" "$out/gourd-meta.sqfs" -comp zstd
+
+# Bad images.
+cp "$out/busybox-zstd.sqfs" "$out/corrupt.sqfs"
+size=$(stat -c %s "$out/corrupt.sqfs")
+# Overwrite 4 KiB in the data area (after the superblock, before the tables at the end).
+dd if=/dev/zero of="$out/corrupt.sqfs" bs=1 seek=$((size / 3)) count=4096 conv=notrunc status=none
+head -c $((size / 2)) "$out/busybox-zstd.sqfs" > "$out/truncated.sqfs"
+echo "this is not a squashfs image" > "$out/not-squashfs.sqfs"
+# Compression id 99 in the superblock (offset 20, little-endian u16): no such decompressor.
+cp "$out/busybox-zstd.sqfs" "$out/badcomp.sqfs"
+printf '\143\000' | dd of="$out/badcomp.sqfs" bs=1 seek=20 conv=notrunc status=none
+echo "images in $out"
