@@ -33,8 +33,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "GourdCoreTests", dependencies: ["GourdCore"]),
+        // Spawning (ptys, clean descriptor sets) for the integration tests, in C because the
+        // test runner is multi-threaded and only async-signal-safe calls may follow fork.
+        .target(
+            name: "CGourdTestSupport", path: "Tests/CGourdTestSupport",
+            linkerSettings: [.linkedLibrary("util")]),
         // Runs the built gourd binary as an ordinary user against real images.
-        .testTarget(name: "GourdIntegrationTests"),
+        .testTarget(name: "GourdIntegrationTests", dependencies: ["CGourdTestSupport", "GourdCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

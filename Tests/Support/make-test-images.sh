@@ -63,10 +63,16 @@ JSON
 build "$gd" "$out/gourd-meta.sqfs" -comp zstd
 
 # Bad images.
-cp "$out/busybox-zstd.sqfs" "$out/corrupt.sqfs"
-size=$(stat -c %s "$out/corrupt.sqfs")
-# Overwrite 4 KiB in the data area (after the superblock, before the tables at the end).
-dd if=/dev/zero of="$out/corrupt.sqfs" bs=1 seek=$((size / 3)) count=4096 conv=notrunc status=none
+# corrupt.sqfs: /zz/corrupt is the last file's data before the inode table (-no-fragments,
+# sorted last), so zeroing the bytes just before the table breaks only its compressed blocks.
+cor=$work/corrupt
+cp -a "$base" "$cor"
+mkdir -p "$cor/zz"
+cp "$base/data/text" "$cor/zz/corrupt"
+build "$cor" "$out/corrupt.sqfs" -comp zstd -no-fragments
+inode_table=$(od -An -t u8 -j 64 -N 8 "$out/corrupt.sqfs" | tr -d ' ')
+dd if=/dev/zero of="$out/corrupt.sqfs" bs=1 seek=$((inode_table - 1500)) count=1400 conv=notrunc status=none
+size=$(stat -c %s "$out/busybox-zstd.sqfs")
 head -c $((size / 2)) "$out/busybox-zstd.sqfs" > "$out/truncated.sqfs"
 echo "this is not a squashfs image" > "$out/not-squashfs.sqfs"
 # Compression id 99 in the superblock (offset 20, little-endian u16): no such decompressor.

@@ -1,0 +1,44 @@
+# gourd: build, demo and test. `make test` works on a fresh Debian 12 machine as root.
+SWIFT ?= swift
+STAGE ?= /tmp/gourd-test-stage
+TEST_USER ?= gourdtest
+DEMO ?= .testdata/demo
+
+.PHONY: all build release images demo test unit-test setup clean
+
+all: build
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+# Installs packages, /dev/fuse mode and the test user (root); checks them otherwise.
+setup:
+	GOURD_TEST_USER=$(TEST_USER) Tests/Support/setup-host.sh
+
+images:
+	Tests/Support/make-test-images.sh .testdata/images
+
+# Builds gourd and runs a real program in a tiny busybox image.
+demo: setup release
+	Tests/Support/make-test-images.sh $(DEMO) >/dev/null
+	.build/release/gourd exec $(DEMO)/busybox-zstd.sqfs sh -c 'echo "hello from $$(uname -n) as $$(id -un), in:"; ls /'
+
+# Every test. As root, gourd runs as the unprivileged $(TEST_USER) from a world-readable
+# stage directory (the checkout itself may not be readable by that user).
+test: setup
+	$(SWIFT) build --build-tests
+	rm -rf $(STAGE) && mkdir -p $(STAGE)/bin && chmod 0755 $(STAGE) $(STAGE)/bin
+	cp .build/debug/gourd $(STAGE)/bin/gourd
+	Tests/Support/make-test-images.sh $(STAGE)/images >/dev/null
+	chmod -R a+rX $(STAGE)
+	GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
+		$(SWIFT) test --skip-build
+
+unit-test:
+	$(SWIFT) test --filter GourdCoreTests
+
+clean:
+	rm -rf .build .testdata $(STAGE)

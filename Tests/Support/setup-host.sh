@@ -1,0 +1,28 @@
+#!/bin/sh
+# Prepares a fresh Debian 12 machine for gourd's tests (run as root; as another user it only
+# checks). Installs the build and run dependencies, makes /dev/fuse usable by ordinary users
+# (mode 0666, the default on most HPC distributions; Debian ships 0600), and creates the
+# unprivileged user the tests run gourd as.
+set -eu
+user=${GOURD_TEST_USER:-gourdtest}
+packages="libsquashfuse-dev libfuse3-dev squashfs-tools fuse3 busybox-static squashfuse util-linux"
+
+if [ "$(id -u)" != 0 ]; then
+    missing=""
+    for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+    [ -z "$missing" ] || { echo "setup-host: missing packages:$missing (run 'make test' as root once)" >&2; exit 1; }
+    [ -r /dev/fuse ] && [ -w /dev/fuse ] || { echo "setup-host: /dev/fuse is not usable by $(id -un)" >&2; exit 1; }
+    exit 0
+fi
+
+missing=""
+for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+    echo "setup-host: installing$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+[ -e /dev/fuse ] || mknod -m 0666 /dev/fuse c 10 229
+chmod 0666 /dev/fuse
+id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$user"
+echo "setup-host: ready (test user $user, /dev/fuse $(stat -c %a /dev/fuse))"
