@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
@@ -197,9 +198,24 @@ static void exec_search(const char *file, char *const argv[], char *const envp[]
     errno = saw_eacces ? EACCES : ENOENT;
 }
 
-/// The workload process (PID 2): working directory, signal mask, exec.
+/// Leaves the workload no capability to regain at exec, even when the caller is root (uid 0
+/// in a user namespace keeps its capabilities across execve, capabilities(7)): clears the
+/// ambient and inheritable sets and empties the bounding set, so execve computes zero
+/// permitted and effective capabilities. Async-signal-safe.
+static int drop_capabilities(void) {
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) return -1;
+    for (int cap = 0; cap < 64; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return -1;
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    return (int)syscall(SYS_capset, &header, data);
+}
+
+/// The workload process (PID 2): working directory, capabilities, signal mask, exec.
 static void run_workload(const gd_container_spec *spec) {
     if (chdir(spec->workdir) != 0) fail(spec, GD_STEP_CHDIR, errno, -1, 125);
+    if (drop_capabilities() != 0) fail(spec, GD_STEP_CAPABILITIES, errno, -1, 125);
     sigprocmask(SIG_SETMASK, &spec->workload_mask, NULL);
     exec_search(spec->argv[0], spec->argv, spec->envp, spec->search_path);
     int e = errno;
@@ -365,6 +381,7 @@ const char *gd_step_name(int32_t step) {
     case GD_STEP_MKDIR: return "create mount point";
     case GD_STEP_PIVOT: return "pivot_root";
     case GD_STEP_CHDIR: return "chdir";
+    case GD_STEP_CAPABILITIES: return "drop capabilities";
     case GD_STEP_FORK_WORKLOAD: return "fork workload";
     case GD_STEP_SIGNALS: return "signal set-up";
     case GD_STEP_EXEC: return "exec";

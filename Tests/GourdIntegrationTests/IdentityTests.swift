@@ -19,6 +19,16 @@ extension Integration {
             #expect(out.stdout.contains("NoNewPrivs:\t1"), "\(out)")
         }
 
+        /// uid 0 keeps capabilities across execve in a user namespace: gourd must still leave
+        /// the workload none when root runs it.
+        @Test(.enabled(if: getuid() == 0)) func rootCallerAlsoGetsNoCapabilities() throws {
+            let env = TestEnvironment.shared
+            let out = try Gourd.start([env.gourd, "exec", env.image("busybox-zstd.sqfs"), "sh", "-c",
+                                       "id -u; grep -E '^Cap(Eff|Prm|Bnd|Amb)' /proc/self/status"], raw: true, asRunner: true).wait()
+            #expect(out.lines.first == "0", "\(out)")
+            #expect(out.lines.dropFirst().allSatisfy { $0.hasSuffix("0000000000000000") } && out.lines.count == 5, "\(out)")
+        }
+
         @Test func uidMapIsTheUserNotRoot() throws {
             let out = try Gourd.sh("cat /proc/self/uid_map /proc/self/gid_map; cat /proc/self/setgroups")
             let fields = out.lines.map { $0.split(separator: " ").map(String.init) }

@@ -18,4 +18,5 @@ struct Integration {
 func expectNothingLeft(sourceLocation: SourceLocation = #_sourceLocation) {
     let left = HostState.leftovers()
     #expect(left.isEmpty, "left behind: \(left)", sourceLocation: sourceLocation)
+    if !left.isEmpty { HostState.killLeftovers() }
 }

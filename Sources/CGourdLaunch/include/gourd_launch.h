@@ -27,6 +27,7 @@ typedef enum {
     GD_STEP_FORK_WORKLOAD,   ///< fork of the workload by the container init
     GD_STEP_SIGNALS,         ///< signal set-up in the container init
     GD_STEP_EXEC,            ///< execve of the workload
+    GD_STEP_CAPABILITIES,    ///< dropping every capability before exec
 } gd_step;
 
 /// One failure record, written once by the container side.

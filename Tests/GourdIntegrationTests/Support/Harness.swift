@@ -132,8 +132,9 @@ enum Gourd {
 
     /// Starts `gourd ARGS` as the test user with a clean descriptor set (0, 1, 2 and `keep`).
     static func start(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil,
-                      stdin: String = "/dev/null", keep: Int32 = -1, raw: Bool = false) throws -> RunningGourd {
-        let argv = env.userPrefix + (raw ? args : [env.gourd] + args)
+                      stdin: String = "/dev/null", keep: Int32 = -1, raw: Bool = false,
+                      asRunner: Bool = false) throws -> RunningGourd {
+        let argv = (asRunner ? [] : env.userPrefix) + (raw ? args : [env.gourd] + args)
         let dir = Scratch.shared.path
         let id = UUID().uuidString
         let outPath = "\(dir)/out-\(id)", errPath = "\(dir)/err-\(id)"

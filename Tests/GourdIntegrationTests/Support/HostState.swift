@@ -19,7 +19,17 @@ enum HostState {
     /// Processes whose environment has GOURD_CONTAINER (container processes), or whose
     /// executable is the gourd under test (launchers).
     static func containerProcesses() -> [String] {
-        var found: [String] = []
+        containerPIDs().map(\.description)
+    }
+
+    struct Found: CustomStringConvertible {
+        var pid: Int32
+        var cmdline: String
+        var description: String { "pid \(pid): \(cmdline)" }
+    }
+
+    static func containerPIDs() -> [Found] {
+        var found: [Found] = []
         let me = getpid()
         for pid in pids() where pid != me {
             let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
@@ -29,7 +39,7 @@ enum HostState {
                 let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
                 let text = String(decoding: cmdline.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
                 // A zombie or exiting process has no environ left: ignore empty entries.
-                if !text.isEmpty { found.append("pid \(pid): \(text)") }
+                if !text.isEmpty { found.append(Found(pid: pid, cmdline: text)) }
             }
         }
         return found
@@ -45,6 +55,11 @@ enum HostState {
             usleep(20_000)
         } while Date() < end
         return left
+    }
+
+    /// Ends what a failed test left so that the next test starts clean.
+    static func killLeftovers() {
+        for process in containerPIDs() { kill(process.pid, SIGKILL) }
     }
 
     static func pids() -> [Int32] {
