@@ -3,35 +3,26 @@
 /// appear) in place of any image entry with the same name or id.
 public enum AccountFiles {
     public static func passwd(image: String?, identity: Identity) -> String {
-        let user = identity.userName
-        let uid = String(identity.uid)
-        var lines = entries(image).filter { fields in
-            fields[0] != user && (fields.count < 3 || fields[2] != uid)
-        }
-        if !lines.contains(where: { $0.count > 2 && $0[2] == "0" }) && identity.uid != 0 {
-            lines.insert(["root", "x", "0", "0", "root", "/root", "/bin/sh"], at: 0)
-        }
-        if !lines.contains(where: { $0.count > 2 && $0[2] == "65534" }) && identity.uid != 65534 {
-            lines.append(["nobody", "x", "65534", "65534", "nobody", "/nonexistent", "/usr/sbin/nologin"])
-        }
-        lines.append([user, "x", uid, String(identity.gid), identity.gecos, identity.home, identity.shell])
-        return render(lines)
+        merge(image, own: [identity.userName, "x", String(identity.uid), String(identity.gid),
+                           identity.gecos, identity.home, identity.shell],
+              first: ["root", "x", "0", "0", "root", "/root", "/bin/sh"],
+              last: ["nobody", "x", "65534", "65534", "nobody", "/nonexistent", "/usr/sbin/nologin"])
     }
 
     public static func group(image: String?, identity: Identity) -> String {
-        let name = identity.groupName
-        let gid = String(identity.gid)
-        var lines = entries(image).filter { fields in
-            fields[0] != name && (fields.count < 3 || fields[2] != gid)
-        }
-        if !lines.contains(where: { $0.count > 2 && $0[2] == "0" }) && identity.gid != 0 {
-            lines.insert(["root", "x", "0", ""], at: 0)
-        }
-        if !lines.contains(where: { $0.count > 2 && $0[2] == "65534" }) && identity.gid != 65534 {
-            lines.append(["nogroup", "x", "65534", ""])
-        }
-        lines.append([name, "x", gid, identity.userName])
-        return render(lines)
+        merge(image, own: [identity.groupName, "x", String(identity.gid), identity.userName],
+              first: ["root", "x", "0", ""], last: ["nogroup", "x", "65534", ""])
+    }
+
+    /// Records are name:x:id:...; `own` replaces image records with its name or id, and the
+    /// well-known `first` and `last` records are added when no record has their id.
+    static func merge(_ image: String?, own: [String], first: [String], last: [String]) -> String {
+        var records = entries(image).filter { $0[0] != own[0] && ($0.count < 3 || $0[2] != own[2]) }
+        func has(_ id: String) -> Bool { own[2] == id || records.contains(where: { $0.count > 2 && $0[2] == id }) }
+        if !has(first[2]) { records.insert(first, at: 0) }
+        if !has(last[2]) { records.append(last) }
+        records.append(own)
+        return records.map { $0.joined(separator: ":") }.joined(separator: "\n") + "\n"
     }
 
     /// Colon-separated records; comments and blank lines of the image's file are dropped.
@@ -40,9 +31,5 @@ public enum AccountFiles {
         return text.split(whereSeparator: { $0 == "\n" })
             .filter { !$0.hasPrefix("#") && !$0.allSatisfy({ $0 == " " }) }
             .map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
-    }
-
-    static func render(_ lines: [[String]]) -> String {
-        lines.map { $0.joined(separator: ":") }.joined(separator: "\n") + "\n"
     }
 }

@@ -19,12 +19,13 @@ extension Planner {
             system(.bind(source: tmp), "/tmp", reason: "default: host /tmp")
         }
         mounts += homeMounts(notes: &notes)
-        for file in ["/etc/hosts", "/etc/resolv.conf", "/etc/localtime"] {
+        // Files can only be bound over files the image has (it is read-only).
+        for file in ["/etc/hosts", "/etc/resolv.conf", "/etc/localtime"] where image.kind(file) == .file {
             guard let source = hostFS.realPath(file), hostFS.kind(source) == .file else { continue }
             mounts.append(Mount(kind: .bind(source: source), destination: file, readOnly: true,
                                 recursive: false, optional: true, reason: "default: host \(file)"))
         }
-        for name in ["passwd", "group"] {
+        for name in ["passwd", "group"] where image.kind("/etc/" + name) == .file {
             mounts.append(Mount(kind: .generated(name: name), destination: "/etc/" + name, readOnly: true,
                                 recursive: false, optional: true,
                                 reason: "default: image entries plus the caller's account"))
@@ -37,7 +38,11 @@ extension Planner {
     /// over it provides the mount point without hiding anything.
     func homeMounts(notes: inout [String]) -> [Mount] {
         let home = Paths.normalize(host.identity.home)
-        guard home != "/", let source = hostFS.realPath(home), hostFS.kind(source) == .directory else {
+        if home == "/" {
+            notes.append("home is /: not mounted")
+            return []
+        }
+        guard let source = hostFS.realPath(home), hostFS.kind(source) == .directory else {
             notes.append("home \(home) does not exist on the host: not mounted")
             return []
         }
@@ -92,15 +97,19 @@ extension Planner {
     /// What a path inside names: through the last bind that covers it (the host's file), else
     /// in the image.
     func kindInside(_ destination: String, mounts: [Mount]) -> FileKind? {
-        for mount in mounts.reversed() {
-            guard let rest = Paths.relative(destination, to: mount.destination) else { continue }
-            switch mount.kind {
-            case .bind(let source): return hostFS.kind(Paths.join(source, rest))
-            case .tmpfs(let directories): return rest.isEmpty || directories.contains(rest) ? .directory : nil
-            case .proc: return rest.isEmpty ? .directory : nil
-            case .generated: return rest.isEmpty ? .file : nil
-            }
+        guard let index = coveringMount(destination, mounts: mounts) else { return image.kind(destination) }
+        let mount = mounts[index]
+        let rest = Paths.relative(destination, to: mount.destination) ?? ""
+        switch mount.kind {
+        case .bind(let source): return hostFS.kind(Paths.join(source, rest))
+        case .tmpfs(let directories): return rest.isEmpty || directories.contains(rest) ? .directory : nil
+        case .proc: return rest.isEmpty ? .directory : nil
+        case .generated: return rest.isEmpty ? .file : nil
         }
-        return image.kind(destination)
+    }
+
+    /// The index of the mount that shows `path` inside: the last one whose destination holds it.
+    func coveringMount(_ path: String, mounts: [Mount]) -> Int? {
+        mounts.indices.last(where: { Paths.isWithin(path, mounts[$0].destination) })
     }
 }

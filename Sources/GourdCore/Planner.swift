@@ -76,20 +76,22 @@ public struct Planner {
     // MARK: working directory
 
     /// The caller's directory when it exists inside (through the home or /tmp binds, or in the
-    /// image), else home, else "/".
+    /// image, unless a mount hides it there), else home, else "/".
     func workdir(mounts: [Mount]) -> String {
         if let inside = insidePath(ofHost: host.cwd, mounts: mounts) { return inside }
-        if image.kind(host.cwd) == .directory { return host.cwd }
+        if coveringMount(host.cwd, mounts: mounts) == nil && image.kind(host.cwd) == .directory { return host.cwd }
         let home = Paths.normalize(host.identity.home)
-        if mounts.contains(where: { $0.destination == home }) || image.kind(home) == .directory { return home }
+        if kindInside(home, mounts: mounts) == .directory { return home }
         return "/"
     }
 
-    /// Where a host path appears inside, through the last bind that contains it.
+    /// Where a host path appears inside: through a bind whose source holds it, provided that
+    /// no later mount covers the resulting path.
     func insidePath(ofHost path: String, mounts: [Mount]) -> String? {
-        for mount in mounts.reversed() {
-            guard case .bind(let source) = mount.kind, let rest = Paths.relative(path, to: source) else { continue }
-            return Paths.join(mount.destination, rest)
+        for index in mounts.indices.reversed() {
+            guard case .bind(let source) = mounts[index].kind, let rest = Paths.relative(path, to: source) else { continue }
+            let inside = Paths.join(mounts[index].destination, rest)
+            if coveringMount(inside, mounts: mounts) == index { return inside }
         }
         return nil
     }
