@@ -12,7 +12,7 @@ build:
 	$(SWIFT) build
 
 release:
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 # Installs packages, /dev/fuse mode and the test user (root); checks them otherwise.
 setup:

@@ -33,6 +33,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "GourdCoreTests", dependencies: ["GourdCore"]),
+        // The command line: the fast launch parser agrees with swift-argument-parser.
+        .testTarget(name: "GourdCLITests", dependencies: ["gourd"]),
         // Spawning (ptys, clean descriptor sets) for the integration tests, in C because the
         // test runner is multi-threaded and only async-signal-safe calls may follow fork.
         .target(

@@ -1,5 +1,4 @@
 import ArgumentParser
-import GourdCore
 
 extension Gourd {
     struct Exec: ParsableCommand {
@@ -13,8 +12,8 @@ extension Gourd {
             if command.isEmpty { throw ValidationError("missing COMMAND after the image") }
         }
 
-        func run() throws {
-            try options.launch(image: image, mode: .exec(command))
-        }
+        var invocation: LaunchInvocation { options.invocation(image: image, mode: .exec(command)) }
+
+        func run() throws { throw ExitCode(invocation.launch()) }
     }
 }

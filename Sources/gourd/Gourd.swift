@@ -21,8 +21,10 @@ struct Gourd: ParsableCommand {
     /// Argument errors exit 125 like every other failure before the workload starts
     /// (swift-argument-parser would use 64); help and --version exit 0.
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let invocation = FastLaunchParser.parse(arguments) { Glibc.exit(invocation.launch()) }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import GourdCore
 
 extension Gourd {
     struct Run: ParsableCommand {
@@ -10,8 +9,8 @@ extension Gourd {
         @Argument(help: "The squashfs image.") var image: String
         @Argument(parsing: .captureForPassthrough, help: "Arguments for the runscript.") var arguments: [String] = []
 
-        func run() throws {
-            try options.launch(image: image, mode: .run(arguments))
-        }
+        var invocation: LaunchInvocation { options.invocation(image: image, mode: .run(arguments)) }
+
+        func run() throws { throw ExitCode(invocation.launch()) }
     }
 }

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Testing
+
+@testable import gourd
+
+/// The fast parser must either decline (nil) or produce exactly what swift-argument-parser
+/// produces for the same command line.
+@Suite struct FastLaunchParserTests {
+    static let img = "/images/app.sqfs"
+
+    /// Command lines users type; the fast parser must take all of these.
+    static let common: [[String]] = [
+        ["exec", img, "true"],
+        ["exec", img, "python3", "train.py", "--epochs", "3"],
+        ["exec", img, "sh", "-c", "echo hi"],
+        ["exec", "-B", "/scratch:/data", img, "ls", "/data"],
+        ["exec", "--bind", "/a:/b:ro", "--bind=/c", img, "ls"],
+        ["exec", "--env", "A=1", "--env=B=2=3", "--cleanenv", "-v", img, "env"],
+        ["exec", "--verbose", "-B", "/x", "--env", "C=", img, "cmd", "-B", "--env", "x"],
+        ["run", img],
+        ["run", img, "a", "b"],
+        ["run", "-B", "/x", img, "a", "--flag-for-runscript"],
+        ["shell", img],
+        ["shell", "--shell", "/bin/bash", img],
+        ["shell", "--shell=/bin/zsh", "-B", "/x", img],
+    ]
+
+    /// Command lines the fast parser declines, leaving them to swift-argument-parser.
+    static let declined: [[String]] = [
+        [], ["exec"], ["exec", img], ["exec", "--help"], ["exec", "-h", img, "true"],
+        ["exec", "--bogus", img, "true"], ["exec", "-B"], ["exec", "-B", "--env", img, "x"],
+        ["exec", "-B/x", img, "true"], ["exec", "--cleanenv=1", img, "true"],
+        ["exec", img, "--bind", "/x", "true"], ["run", img, "-c", "echo"], ["shell", img, "extra"],
+        ["shell", "--shell", "/a", "--shell", "/b", img], ["exec", "--shell", "/a", img, "x"],
+        ["check"], ["--version"], ["frobnicate", img],
+    ]
+
+    static func viaArgumentParser(_ arguments: [String]) -> LaunchInvocation? {
+        switch try? Gourd.parseAsRoot(arguments) {
+        case let command as Gourd.Exec: return command.invocation
+        case let command as Gourd.Run: return command.invocation
+        case let command as Gourd.Shell: return command.invocation
+        default: return nil
+        }
+    }
+
+    @Test(arguments: common)
+    func commonCommandLinesTakeTheFastPathAndAgree(arguments: [String]) throws {
+        let fast = try #require(FastLaunchParser.parse(arguments), "fast path declined \(arguments)")
+        #expect(fast == Self.viaArgumentParser(arguments), "\(arguments)")
+    }
+
+    @Test(arguments: declined)
+    func unusualCommandLinesAreLeftToArgumentParser(arguments: [String]) {
+        #expect(FastLaunchParser.parse(arguments) == nil, "\(arguments)")
+    }
+
+    @Test func parsedValuesAreTheExpectedOnes() throws {
+        let invocation = try #require(FastLaunchParser.parse(
+            ["exec", "-B", "/a:/b", "--env=X=1", "--cleanenv", Self.img, "cmd", "arg"]))
+        #expect(invocation == LaunchInvocation(image: Self.img, mode: .exec(["cmd", "arg"]), binds: ["/a:/b"],
+                                               environment: ["X=1"], cleanEnvironment: true, verbose: false))
+        #expect(FastLaunchParser.parse(["shell", Self.img])?.mode == .shell(nil))
+        #expect(FastLaunchParser.parse(["run", Self.img])?.mode == .run([]))
+    }
+}
