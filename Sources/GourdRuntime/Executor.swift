@@ -13,7 +13,7 @@ public let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR
 /// the container (C), then one poll loop that serves FUSE, forwards signals and waits.
 public struct Executor {
     /// The staging tmpfs covers /tmp in gourd's own mount namespace only; host paths under
-    /// /tmp stay reachable because their descriptors are opened before it is mounted.
+    /// /tmp stay reachable because their trees are cloned (open_tree) before it is mounted.
     static let staging = "/tmp"
     static let root = "/tmp/root"
 
