@@ -18,7 +18,11 @@ extension Planner {
         if let tmp = hostFS.realPath("/tmp") {
             system(.bind(source: tmp), "/tmp", reason: "default: host /tmp")
         }
-        mounts += homeMounts(notes: &notes)
+        if request.mountHome {
+            mounts += homeMounts(notes: &notes)
+        } else {
+            notes.append("home \(Paths.normalize(host.identity.home)) not mounted (--no-home)")
+        }
         // Files can only be bound over files the image has (it is read-only).
         for file in ["/etc/hosts", "/etc/resolv.conf", "/etc/localtime"] where image.kind(file) == .file {
             guard let source = hostFS.realPath(file), hostFS.kind(source) == .file else { continue }

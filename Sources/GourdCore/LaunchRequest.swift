@@ -15,12 +15,19 @@ public struct LaunchRequest: Sendable, Equatable {
     /// --env values in order (each NAME=VALUE).
     public var environment: [String]
     public var cleanEnvironment: Bool
+    /// --pwd: the working directory inside, instead of the caller's.
+    public var workdir: String?
+    /// false with --no-home: the caller's home is not bound.
+    public var mountHome: Bool
 
-    public init(mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false) {
+    public init(mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,
+                workdir: String? = nil, mountHome: Bool = true) {
         self.mode = mode
         self.binds = binds
         self.environment = environment
         self.cleanEnvironment = cleanEnvironment
+        self.workdir = workdir
+        self.mountHome = mountHome
     }
 }
 

@@ -7,6 +7,7 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
     case badEnvironment(String, origin: String)
     case badImageMetadata(path: String, reason: String)
     case noCommand
+    case badWorkdir(String)
     case shellMissing(String)
 
     public var description: String {
@@ -27,6 +28,8 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
             return "image metadata \(path): \(reason)"
         case .noCommand:
             return "no command given"
+        case let .badWorkdir(path):
+            return "--pwd '\(path)': not an absolute path to a directory inside the container"
         case let .shellMissing(path):
             return "shell '\(path)' not found in the image"
         }

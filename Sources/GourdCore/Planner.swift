@@ -34,7 +34,7 @@ public struct Planner {
             image: location, identity: identity, mounts: mounts, generatedFiles: generated,
             environment: environment, argv: argv,
             searchPath: environment.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
-            workdir: workdir(mounts: mounts), notes: notes)
+            workdir: try workdir(mounts: mounts), notes: notes)
     }
 
     /// The identity inside: the caller's, with a login shell the image actually has.
@@ -75,9 +75,16 @@ public struct Planner {
 
     // MARK: working directory
 
-    /// The caller's directory when it exists inside (through the home or /tmp binds, or in the
+    /// --pwd when given (it must be a directory inside); else the caller's directory when it exists inside (through the home or /tmp binds, or in the
     /// image, unless a mount hides it there), else home, else "/".
-    func workdir(mounts: [Mount]) -> String {
+    func workdir(mounts: [Mount]) throws(PlanError) -> String {
+        if let requested = request.workdir {
+            let path = Paths.normalize(requested)
+            guard requested.hasPrefix("/"), kindInside(path, mounts: mounts) == .directory else {
+                throw .badWorkdir(requested)
+            }
+            return path
+        }
         if let inside = insidePath(ofHost: host.cwd, mounts: mounts) { return inside }
         if coveringMount(host.cwd, mounts: mounts) == nil && image.kind(host.cwd) == .directory { return host.cwd }
         let home = Paths.normalize(host.identity.home)

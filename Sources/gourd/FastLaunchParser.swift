@@ -15,18 +15,22 @@ enum FastLaunchParser {
             rest = rest.dropFirst()
             let (name, attached) = split(token)
             switch name {
-            case "-B", "--bind", "--env", "--shell":
+            case "-B", "--bind", "--env", "--shell", "--pwd":
                 if name == "-B" && attached != nil { return nil }
                 guard let value = attached ?? rest.first, attached != nil || !value.hasPrefix("-") else { return nil }
                 if attached == nil { rest = rest.dropFirst() }
                 switch name {
                 case "--env": invocation.environment.append(value)
+                case "--pwd":
+                    guard invocation.workdir == nil else { return nil }
+                    invocation.workdir = value
                 case "--shell":
                     guard subcommand == "shell", invocation.shellSet == false else { return nil }
                     invocation.mode = .shell(value)
                 default: invocation.binds.append(value)
                 }
             case "--cleanenv" where attached == nil: invocation.cleanEnvironment = true
+            case "--no-home" where attached == nil: invocation.mountHome = false
             case "-v", "--verbose" where attached == nil: invocation.verbose = true
             default: return nil
             }

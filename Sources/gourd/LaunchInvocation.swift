@@ -11,6 +11,8 @@ struct LaunchInvocation: Equatable {
     var binds: [String] = []
     var environment: [String] = []
     var cleanEnvironment = false
+    var workdir: String?
+    var mountHome = true
     var verbose = false
 
     /// Plans and runs; returns the status gourd exits with (the workload's, or 125/126/127).
@@ -20,7 +22,8 @@ struct LaunchInvocation: Equatable {
             let hostFS = HostFiles()
             let path = hostFS.realPath(image) ?? image
             let squash = try SquashImage(path: path)
-            let request = LaunchRequest(mode: mode, binds: binds, environment: environment, cleanEnvironment: cleanEnvironment)
+            let request = LaunchRequest(mode: mode, binds: binds, environment: environment,
+                                        cleanEnvironment: cleanEnvironment, workdir: workdir, mountHome: mountHome)
             let plan: LaunchPlan
             do {
                 plan = try Planner(request: request, host: HostProbe.context(), hostFS: hostFS, image: squash)

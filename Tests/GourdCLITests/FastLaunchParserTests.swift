@@ -23,6 +23,8 @@ import Testing
         ["shell", img],
         ["shell", "--shell", "/bin/bash", img],
         ["shell", "--shell=/bin/zsh", "-B", "/x", img],
+        ["exec", "--pwd", "/data", "--no-home", img, "ls"],
+        ["run", "--pwd=/opt", img],
     ]
 
     /// Command lines the fast parser declines, leaving them to swift-argument-parser.
@@ -32,7 +34,8 @@ import Testing
         ["exec", "-B/x", img, "true"], ["exec", "--cleanenv=1", img, "true"],
         ["exec", img, "--bind", "/x", "true"], ["run", img, "-c", "echo"], ["shell", img, "extra"],
         ["shell", "--shell", "/a", "--shell", "/b", img], ["exec", "--shell", "/a", img, "x"],
-        ["check"], ["--version"], ["frobnicate", img],
+        ["check"], ["--version"], ["frobnicate", img], ["exec", "--pwd", "/a", "--pwd", "/b", img, "x"],
+        ["exec", "--no-home=yes", img, "x"],
     ]
 
     static func viaArgumentParser(_ arguments: [String]) -> LaunchInvocation? {

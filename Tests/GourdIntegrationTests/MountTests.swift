@@ -59,3 +59,22 @@ extension Integration {
         }
     }
 }
+
+extension Integration {
+    @Suite struct LaunchOptions {
+        @Test func pwdSetsTheWorkingDirectory() throws {
+            #expect(try Gourd.sh("pwd", options: ["--pwd", "/usr/bin"]).lines == ["/usr/bin"])
+            let out = try Gourd.sh("pwd", options: ["--pwd", "/no/such/dir"])
+            #expect(out.status == 125)
+            #expect(out.stderr == "gourd: --pwd '/no/such/dir': not an absolute path to a directory inside the container\n", "\(out)")
+        }
+
+        @Test func noHomeLeavesTheHomeUnbound() throws {
+            let home = TestEnvironment.shared.user.home
+            let out = try Gourd.sh("echo $HOME; pwd; ls \(home) 2>&1 || echo no-home", options: ["--no-home"], cwd: home)
+            #expect(out.lines.first == home, "\(out)")
+            #expect(out.lines.dropFirst().first == "/", "\(out)")
+            #expect(out.lines.last == "no-home", "\(out)")
+        }
+    }
+}
