@@ -35,6 +35,7 @@ test: setup
 	Tests/Support/make-test-images.sh $(STAGE)/images >/dev/null
 	chmod -R a+rX $(STAGE)
 	GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
+		GOURD_TEST_SCRATCH=$(STAGE)/scratch \
 		$(SWIFT) test --skip-build
 
 unit-test:

@@ -176,8 +176,13 @@ final class Scratch: @unchecked Sendable {
     static let shared = Scratch()
     let path: String
 
+    /// Under GOURD_TEST_SCRATCH when set (make test: inside its stage directory, replaced on
+    /// every run), else a new /tmp/gourd-it-XXXXXX. It must lie under /tmp.
     private init() {
-        var template = Array("/tmp/gourd-it-XXXXXX".utf8CString)
+        let base = ProcessInfo.processInfo.environment["GOURD_TEST_SCRATCH"] ?? "/tmp"
+        mkdir(base, 0o777)
+        chmod(base, 0o777)
+        var template = Array("\(base)/gourd-it-XXXXXX".utf8CString)
         path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
         chmod(path, 0o777)
     }
