@@ -31,7 +31,7 @@ enum FastLaunchParser {
                 }
             case "--cleanenv" where attached == nil: invocation.cleanEnvironment = true
             case "--no-home" where attached == nil: invocation.mountHome = false
-            case "-v", "--verbose" where attached == nil: invocation.verbose = true
+            case "-v" where attached == nil, "--verbose" where attached == nil: invocation.verbose = true
             default: return nil
             }
         }
