@@ -12,6 +12,39 @@ extension Integration {
             expectNothingLeft()
         }
 
+        /// With /dev/fuse unusable (a root-only file bound over it in a private mount namespace),
+        /// check says so, names the fix, and exits 125.
+        @Test(.enabled(if: getuid() == 0)) func checkExplainsAnUnusableDevFuse() throws {
+            let env = TestEnvironment.shared
+            let dir = Scratch.shared.directory("nofuse")
+            let blocker = dir + "/fuse"
+            Scratch.shared.write("", to: blocker)
+            chown(blocker, 0, 0)
+            chmod(blocker, 0o600)
+            let inner = "mount --bind \(blocker) /dev/fuse && exec " + (env.userPrefix + [env.gourd, "check"]).joined(separator: " ")
+            let out = try Gourd.start(["/usr/bin/unshare", "--mount", "/bin/sh", "-c", inner], raw: true, asRunner: true).wait()
+            #expect(out.status == 125, "\(out)")
+            #expect(out.stdout.contains("FAIL  /dev/fuse: not readable and writable by uid \(env.user.uid)"), "\(out)")
+            #expect(out.stdout.contains("fix: as root: chmod 0666 /dev/fuse"), "\(out)")
+            #expect(out.stdout.contains("FAIL  launch: open /dev/fuse failed: Permission denied"), "\(out)")
+            #expect(out.stdout.contains("gourd cannot run on this host"), "\(out)")
+        }
+
+        /// A copy with file capabilities refuses to run: gourd must never hold privilege.
+        @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/setcap")))
+        func fileCapabilitiesRefuseToRun() throws {
+            let dir = Scratch.shared.directory("filecaps")
+            let copy = dir + "/gourd"
+            try FileManager.default.copyItem(atPath: TestEnvironment.shared.gourd, toPath: copy)
+            chmod(copy, 0o755)
+            let setcap = try Gourd.start(["/usr/sbin/setcap", "cap_net_raw=p", copy], raw: true, asRunner: true).wait()
+            #expect(setcap.status == 0, "\(setcap)")
+            let out = try Gourd.start([copy, "exec", Gourd.env.image("busybox-zstd.sqfs"), "true"], raw: true).wait()
+            #expect(out.status == 125, "\(out)")
+            #expect(out.stderr.contains("refusing to run: it has capabilities"), "\(out)")
+            unlink(copy)
+        }
+
         /// A setuid-root copy of gourd refuses to run (only testable when the runner is root).
         @Test(.enabled(if: getuid() == 0)) func setuidCopyRefusesToRun() throws {
             let dir = Scratch.shared.directory("setuid")

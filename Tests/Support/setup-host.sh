@@ -5,7 +5,7 @@
 # unprivileged user the tests run gourd as.
 set -eu
 user=${GOURD_TEST_USER:-gourdtest}
-packages="libsquashfuse-dev libfuse3-dev squashfs-tools fuse3 busybox-static squashfuse util-linux"
+packages="libsquashfuse-dev libfuse3-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin"
 
 if [ "$(id -u)" != 0 ]; then
     missing=""
