@@ -270,7 +270,9 @@ static void container_init(const gd_container_spec *spec) {
     enter_root(spec, rootfd);
     close(rootfd);
 
-    pid_t workload = raw_clone(0);
+    // vfork: the workload borrows our memory until it execs (or _exits), so no page tables are
+    // copied; run_workload only touches its own stack and task-local state (cwd, creds, mask).
+    pid_t workload = vfork();
     if (workload < 0) fail(spec, GD_STEP_FORK_WORKLOAD, errno, -1, 125);
     if (workload == 0) run_workload(spec);
     // Only the workload keeps the report pipe: its exec closes it, which tells the launcher
