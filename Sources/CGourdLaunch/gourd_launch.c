@@ -365,6 +365,26 @@ int gd_clone_tree(const char *path, int recursive) {
     return fd >= 0 ? fd : -errno;
 }
 
+int gd_enter_staging(const char *staging, int proc_tree, const char **step) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/proc", staging);
+    *step = "move_mount /proc";
+    if (syscall(SYS_move_mount, proc_tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return -errno;
+    snprintf(path, sizeof path, "%s/.old-root", staging);
+    *step = "mkdir";
+    if (mkdir(path, 0700) != 0) return -errno;
+    *step = "chdir";
+    if (chdir(staging) != 0) return -errno;
+    *step = "pivot_root";
+    if (syscall(SYS_pivot_root, ".", ".old-root") != 0) return -errno;
+    *step = "umount2 old root";
+    if (umount2("/.old-root", MNT_DETACH) != 0) return -errno;
+    rmdir("/.old-root");
+    *step = "chdir";
+    if (chdir("/") != 0) return -errno;
+    return 0;
+}
+
 int gd_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno; }
 
 unsigned long gd_mount_flags(int read_only, int nosuid, int nodev, int noexec) {

@@ -9,13 +9,16 @@ public let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR
 
 /// Applies a `LaunchPlan` once, in this order (FIELD-NOTES, "Process structure that works"):
 /// single-thread check, no-new-privs, user + mount namespace mapping the caller to themselves,
-/// private propagation, detached copies of the bind sources, staging tmpfs, FUSE mount of the image, spawn of
-/// the container (C), then one poll loop that serves FUSE, forwards signals and waits.
+/// private propagation, detached copies of the bind sources and of /proc, staging tmpfs, FUSE
+/// mount of the image, the staging tmpfs as gourd's own root (the host tree detached), the
+/// container (C), then one poll loop that serves FUSE, forwards signals and waits.
 public struct Executor {
     /// The staging tmpfs covers /tmp in gourd's own mount namespace only; host paths under
     /// /tmp stay reachable because their trees are cloned (open_tree) before it is mounted.
+    /// Once everything is cloned and the image mounted, it becomes gourd's root.
     static let staging = "/tmp"
     static let root = "/tmp/root"
+    static let rootAfterStaging = "/root"
 
     let plan: LaunchPlan
     let image: SquashImage
@@ -32,15 +35,23 @@ public struct Executor {
         try enterNamespaces()
         let descriptors = Descriptors()
         try descriptors.openSources(of: plan)
+        let procTree = gd_clone_tree("/proc", 1)
+        try check("open_tree", path: "/proc", procTree)
+        defer { close(procTree) }
         try check("mount tmpfs", path: Self.staging, gd_mount_tmpfs(Self.staging, "mode=0700,size=16m"))
-        try check("mkdir", path: Self.root, mkdir(Self.root, 0o700) == 0 ? 0 : -errno)
+        for directory in [Self.root, Self.staging + "/proc"] {
+            try check("mkdir", path: directory, mkdir(directory, 0o700) == 0 ? 0 : -errno)
+        }
         try descriptors.stage(plan.generatedFiles, in: Self.staging)
         var oldMask = sigset_t()
         let signalFD = gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
         try check("signalfd", signalFD)
         let fuse = try mountImage()
         defer { gd_fuse_destroy(fuse) }
-        let container = try Container.spawn(plan: plan, root: Self.root, descriptors: descriptors, mask: oldMask)
+        var step: UnsafePointer<CChar>?
+        let staged = gd_enter_staging(Self.staging, procTree, &step)
+        try check(step.map { String(cString: $0) } ?? "pivot_root", path: Self.staging, staged)
+        let container = try Container.spawn(plan: plan, root: Self.rootAfterStaging, descriptors: descriptors, mask: oldMask)
         descriptors.closeAll()
         return try Server(fuse: fuse, signalFD: signalFD, container: container, plan: plan).serve()
     }

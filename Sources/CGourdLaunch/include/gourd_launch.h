@@ -116,6 +116,14 @@ int gd_reap(pid_t pid, int *code);
 /// mount namespaces of one user namespace. Call after entering the mount namespace.
 /// fd or -errno.
 int gd_clone_tree(const char *path, int recursive);
+/// Makes the staging tmpfs at `staging` (holding the mounted image at root/ and an empty
+/// proc/) this process's root, attaching `proc_tree` (a detached clone of the host's /proc) at
+/// /proc and detaching the host's whole tree. The container's mount namespace, cloned from
+/// ours, then copies a handful of mounts instead of every host mount (1.1 ms per 300 mounts
+/// measured). The host /proc must stay mounted: the kernel allows a new procfs only where a
+/// fully visible one exists (mount_too_revealing), and the init uses /proc/self/fd. 0 or
+/// -errno; *step names the failing operation.
+int gd_enter_staging(const char *staging, int proc_tree, const char **step);
 /// pipe2(O_CLOEXEC). 0 or -errno.
 int gd_pipe_cloexec(int fds[2]);
 /// MS_* flags for a gd_mount. Async-signal-safe.
