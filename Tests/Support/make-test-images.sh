@@ -23,6 +23,10 @@ printf 'root:x:0:\nimagegroup:x:4242:\n' > "$base/etc/group"
 # Hostile layout: symlinks that would leave the root if resolved on the host.
 ln -s /etc "$base/escape-abs"
 ln -s ../../../../../../etc "$base/escape-rel"
+# A setuid-root program (the image is packed -all-root): nosuid must make it worthless.
+mkdir -p "$base/opt/suid"
+cp "$busybox" "$base/opt/suid/busybox"
+chmod 4755 "$base/opt/suid/busybox"
 # A file that is found but not executable (126), and a script without #! (run by sh).
 printf 'echo no\n' > "$base/bin/not-executable"
 chmod 0644 "$base/bin/not-executable"
