@@ -393,7 +393,6 @@ unsigned long gd_mount_flags(int read_only, int nosuid, int nodev, int noexec) {
 
 const char *gd_step_name(int32_t step) {
     switch (step) {
-    case GD_STEP_CLONE: return "clone";
     case GD_STEP_PDEATHSIG: return "prctl(PR_SET_PDEATHSIG)";
     case GD_STEP_PARENT_GONE: return "launcher gone";
     case GD_STEP_OPEN_ROOT: return "open image root";
@@ -405,7 +404,6 @@ const char *gd_step_name(int32_t step) {
     case GD_STEP_CHDIR: return "chdir";
     case GD_STEP_CAPABILITIES: return "drop capabilities";
     case GD_STEP_FORK_WORKLOAD: return "fork workload";
-    case GD_STEP_SIGNALS: return "signal set-up";
     case GD_STEP_EXEC: return "exec";
     default: return "launch";
     }

@@ -89,17 +89,6 @@ public enum HostCheck {
     }
 
     static func readNumber(_ path: String) -> Int? {
-        guard let file = fopen(path, "re") else { return nil }
-        defer { fclose(file) }
-        var value: Int = 0
-        return withUnsafeMutablePointer(to: &value) { fscanf_int(file, $0) } ? value : nil
-    }
-
-    static func fscanf_int(_ file: UnsafeMutablePointer<FILE>, _ out: UnsafeMutablePointer<Int>) -> Bool {
-        var buffer = [CChar](repeating: 0, count: 64)
-        guard fgets(&buffer, 64, file) != nil else { return false }
-        guard let value = Int(String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self).filter({ $0.isNumber })) else { return false }
-        out.pointee = value
-        return true
+        readSmallFile(path).flatMap { Int($0.filter { !$0.isWhitespace }) }
     }
 }

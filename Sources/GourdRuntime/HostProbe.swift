@@ -64,22 +64,22 @@ public enum PrivilegeCheck {
         }
     }
 
+    /// CapPrm from /proc/self/status (proc(5)), hexadecimal.
     static func permittedCapabilities() -> UInt64? {
-        guard let file = fopen("/proc/self/status", "re") else { return nil }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 512)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if text.hasPrefix("CapPrm:") {
-                return UInt64(text.dropFirst(7).trimmingCharacters(), radix: 16)
-            }
+        guard let status = readSmallFile("/proc/self/status") else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("CapPrm:") {
+            return UInt64(line.dropFirst("CapPrm:".count).filter { !$0.isWhitespace }, radix: 16)
         }
         return nil
     }
 }
 
-extension Substring {
-    func trimmingCharacters() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).prefix(while: { $0 != "\n" && $0 != " " }))
-    }
+/// The contents of a small file such as a /proc or /proc/sys entry (at most 64 KiB).
+func readSmallFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes = [UInt8](repeating: 0, count: 65536)
+    let n = read(fd, &bytes, bytes.count)
+    return n >= 0 ? String(decoding: bytes.prefix(n), as: UTF8.self) : nil
 }

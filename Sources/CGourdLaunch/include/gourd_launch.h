@@ -14,7 +14,6 @@
 /// Where a launch failed. The container init reports these over a close-on-exec pipe.
 typedef enum {
     GD_STEP_NONE = 0,
-    GD_STEP_CLONE,           ///< clone(CLONE_NEWNS|CLONE_NEWPID)
     GD_STEP_PDEATHSIG,       ///< prctl(PR_SET_PDEATHSIG)
     GD_STEP_PARENT_GONE,     ///< the launcher died before the container started
     GD_STEP_OPEN_ROOT,       ///< open the staged image root
@@ -25,7 +24,6 @@ typedef enum {
     GD_STEP_PIVOT,           ///< pivot_root / detach of the old root
     GD_STEP_CHDIR,           ///< chdir to the working directory
     GD_STEP_FORK_WORKLOAD,   ///< fork of the workload by the container init
-    GD_STEP_SIGNALS,         ///< signal set-up in the container init
     GD_STEP_EXEC,            ///< execve of the workload
     GD_STEP_CAPABILITIES,    ///< dropping every capability before exec
 } gd_step;
