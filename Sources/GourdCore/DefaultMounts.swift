@@ -21,7 +21,7 @@ extension Planner {
         if request.mountHome {
             mounts += homeMounts(notes: &notes)
         } else {
-            notes.append("home \(Paths.normalize(host.identity.home)) not mounted (--no-home)")
+            notes.append("home \(home) not mounted (--no-home)")
         }
         // Files can only be bound over files the image has (it is read-only).
         for file in ["/etc/hosts", "/etc/resolv.conf", "/etc/localtime"] where image.kind(file) == .file {
@@ -41,7 +41,6 @@ extension Planner {
     /// nearest existing ancestor is an empty directory (an image's bare /home), an empty tmpfs
     /// over it provides the mount point without hiding anything.
     func homeMounts(notes: inout [String]) -> [Mount] {
-        let home = Paths.normalize(host.identity.home)
         if home == "/" {
             notes.append("home is /: not mounted")
             return []

@@ -31,6 +31,12 @@ public enum EnvironmentRules {
         return EnvironmentVariable(name, String(assignment[assignment.index(after: eq)...]))
     }
 
+    /// Splits any "NAME=VALUE" the host has, even with unusual names (they pass through).
+    public static func splitHost(_ assignment: String) -> EnvironmentVariable? {
+        guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else { return nil }
+        return EnvironmentVariable(String(assignment[..<eq]), String(assignment[assignment.index(after: eq)...]))
+    }
+
     static func passesThrough(_ name: String, clean: Bool) -> Bool {
         if clean { return cleanNames.contains(name) || name.hasPrefix("LC_") }
         if blockedNames.contains(name) { return false }

@@ -37,10 +37,13 @@ public struct Planner {
             workdir: try workdir(mounts: mounts), notes: notes)
     }
 
+    /// The caller's home as an absolute path without "." or "..": the same inside and outside.
+    var home: String { Paths.normalize(host.identity.home) }
+
     /// The identity inside: the caller's, with a login shell the image actually has.
     func containerIdentity() -> Identity {
         var identity = host.identity
-        identity.home = Paths.normalize(identity.home)
+        identity.home = home
         if image.kind(identity.shell) != .file { identity.shell = "/bin/sh" }
         return identity
     }
@@ -87,7 +90,6 @@ public struct Planner {
         }
         if let inside = insidePath(ofHost: host.cwd, mounts: mounts) { return inside }
         if coveringMount(host.cwd, mounts: mounts) == nil && image.kind(host.cwd) == .directory { return host.cwd }
-        let home = Paths.normalize(host.identity.home)
         if kindInside(home, mounts: mounts) == .directory { return home }
         return "/"
     }

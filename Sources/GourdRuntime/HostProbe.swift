@@ -33,7 +33,7 @@ public enum HostProbe {
         var result: [EnvironmentVariable] = []
         var pointer = environ
         while let entry = pointer.pointee {
-            if let variable = EnvironmentRules.splitAny(String(cString: entry)) { result.append(variable) }
+            if let variable = EnvironmentRules.splitHost(String(cString: entry)) { result.append(variable) }
             pointer += 1
         }
         return result
@@ -43,14 +43,6 @@ public enum HostProbe {
 extension String {
     /// A GECOS field must not break the colon-separated passwd line.
     func replacingColons() -> String { String(map { $0 == ":" ? " " : $0 }) }
-}
-
-extension EnvironmentRules {
-    /// Splits any "NAME=VALUE" the host has, even with unusual names (they pass through).
-    static func splitAny(_ assignment: String) -> EnvironmentVariable? {
-        guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else { return nil }
-        return EnvironmentVariable(String(assignment[..<eq]), String(assignment[assignment.index(after: eq)...]))
-    }
 }
 
 /// gourd must never run with more privilege than its caller: it is not a setuid helper.
