@@ -7,6 +7,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // Site policy files. Built with -Xcxx -DNDEBUG (Makefile): without it toml++ aborts on
+        // some malformed input instead of reporting a parse error (FIELD-NOTES, Libraries).
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // sha256 of images for policy allow-lists.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The squashfuse shim: open an image, read files from it, serve it over FUSE.
@@ -18,13 +23,16 @@ let package = Package(
         // The namespace / fork / exec path: single-threaded C, no Swift between fork and exec.
         .target(name: "CGourdLaunch"),
         // Pure planning: flags + host + image metadata -> LaunchPlan. No syscalls with effects.
-        .target(name: "GourdCore"),
+        .target(
+            name: "GourdCore",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Executes a LaunchPlan: namespaces, FUSE server, signal forwarding, exit status.
         .target(
             name: "GourdRuntime",
             dependencies: [
                 "GourdCore", "CGourdImage", "CGourdLaunch",
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(
             name: "gourd",

@@ -33,6 +33,7 @@
 struct gd_image {
     sqfs_ll ll;   // first member: libfuse's userdata for the sqfs_ll_op_* callbacks is &ll
     bool ll_ready;
+    char added_dir[256];   // name of the empty directory served at the root, or ""
 };
 
 struct gd_fuse {
@@ -201,32 +202,110 @@ int gd_image_list(gd_image *img, uint64_t dir,
     return err == SQFS_OK ? 0 : -EIO;
 }
 
+// ---- the added directory: one empty directory at the image root that the image lacks ----
+//
+// The image is read-only, so a mount point it does not have (where gourd injects the host's
+// GPU driver files) cannot be created in it. The FUSE server answers for one extra name at
+// the root instead; the container's mount namespace covers it with a tmpfs at once. Its node
+// id lies above any squashfs inode reference (48 bits), so it never collides with one.
+static const fuse_ino_t added_ino = 0xFFFFFFFFFFFFFF00ull;
+
+static gd_image *image_of(fuse_req_t req) { return (gd_image *)fuse_req_userdata(req); }
+
+static void added_attr(struct stat *st) {
+    memset(st, 0, sizeof *st);
+    st->st_ino = added_ino;
+    st->st_mode = S_IFDIR | 0755;
+    st->st_nlink = 2;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
+    gd_image *img = image_of(req);
+    if (parent == added_ino) { fuse_reply_err(req, ENOENT); return; }
+    if (parent == FUSE_ROOT_ID && img->added_dir[0] && strcmp(name, img->added_dir) == 0) {
+        struct fuse_entry_param e;
+        memset(&e, 0, sizeof e);
+        e.ino = added_ino;
+        e.attr_timeout = e.entry_timeout = 86400.0;   // nothing about it ever changes
+        added_attr(&e.attr);
+        fuse_reply_entry(req, &e);
+        return;
+    }
+    sqfs_ll_op_lookup(req, parent, name);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+    if (ino != added_ino) { sqfs_ll_op_getattr(req, ino, fi); return; }
+    struct stat st;
+    added_attr(&st);
+    fuse_reply_attr(req, &st, 86400.0);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+    if (ino != added_ino) { sqfs_ll_op_opendir(req, ino, fi); return; }
+    fi->fh = 0;
+    fuse_reply_open(req, fi);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+    if (ino != added_ino) { sqfs_ll_op_readdir(req, ino, size, off, fi); return; }
+    fuse_reply_buf(req, NULL, 0);   // empty: the kernel synthesizes nothing, ls shows nothing
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+    if (ino != added_ino) { sqfs_ll_op_releasedir(req, ino, fi); return; }
+    fuse_reply_err(req, 0);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+    if (ino != added_ino) { sqfs_ll_op_open(req, ino, fi); return; }
+    fuse_reply_err(req, EISDIR);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+    if (ino != added_ino) { sqfs_ll_op_readlink(req, ino); return; }
+    fuse_reply_err(req, EINVAL);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+    if (ino != added_ino) { sqfs_ll_op_listxattr(req, ino, size); return; }
+    if (size == 0) fuse_reply_xattr(req, 0); else fuse_reply_buf(req, NULL, 0);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
+    if (ino != added_ino) { sqfs_ll_op_getxattr(req, ino, name, size); return; }
+    fuse_reply_err(req, ENODATA);
+}
+
 // libfuse 3 declares forget's count as uint64_t; squashfuse's callback takes unsigned long.
-static void forget_adapter(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+    if (ino == added_ino) { fuse_reply_none(req); return; }
     sqfs_ll_op_forget(req, ino, (unsigned long)nlookup);
 }
 
 static const struct fuse_lowlevel_ops squash_ops = {
-    .getattr = sqfs_ll_op_getattr,
-    .opendir = sqfs_ll_op_opendir,
-    .releasedir = sqfs_ll_op_releasedir,
-    .readdir = sqfs_ll_op_readdir,
-    .lookup = sqfs_ll_op_lookup,
-    .open = sqfs_ll_op_open,
+    .getattr = op_getattr,
+    .opendir = op_opendir,
+    .releasedir = op_releasedir,
+    .readdir = op_readdir,
+    .lookup = op_lookup,
+    .open = op_open,
     .create = sqfs_ll_op_create,
     .release = sqfs_ll_op_release,
     .read = sqfs_ll_op_read,
-    .readlink = sqfs_ll_op_readlink,
-    .listxattr = sqfs_ll_op_listxattr,
-    .getxattr = sqfs_ll_op_getxattr,
-    .forget = forget_adapter,
+    .readlink = op_readlink,
+    .listxattr = op_listxattr,
+    .getxattr = op_getxattr,
+    .forget = op_forget,
     .statfs = stfs_ll_op_statfs,
 };
 
-int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
+int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname, const char *added_dir,
                   gd_fuse **out, char *errbuf, size_t errlen) {
     *out = NULL;
     if (errlen) errbuf[0] = 0;
+    if (added_dir && (strlen(added_dir) >= sizeof img->added_dir || strchr(added_dir, '/'))) return -EINVAL;
+    snprintf(img->added_dir, sizeof img->added_dir, "%s", added_dir ? added_dir : "");
     // default_permissions: the kernel checks mode bits (squashfuse does not check access).
     // ro,nosuid,nodev: the image is read-only and must not grant setuid or device access.
     char fsname_opt[4200];

@@ -94,6 +94,36 @@ static int restrict_mount(int rootfd, const char *target, unsigned long flags, i
     return rc;
 }
 
+/// Creates the entries of a fresh tmpfs (mount points for later binds, symlinks). The tmpfs
+/// is new and ours, so the names are plain relative paths under its root. Async-signal-safe.
+static void populate_tmpfs(const gd_container_spec *spec, int rootfd, int i) {
+    const gd_mount *m = &spec->mounts[i];
+    int dfd = open_in_root(rootfd, m->target);
+    if (dfd < 0) fail(spec, GD_STEP_MKDIR, errno, i, 125);
+    for (size_t k = 0; k < m->nentries; k++) {
+        const gd_tmpfs_entry *e = &m->entries[k];
+        int rc = 0;
+        switch (e->kind) {
+        case GD_ENTRY_DIRECTORY:
+            rc = mkdirat(dfd, e->path, 0755);
+            break;
+        case GD_ENTRY_FILE: {
+            int fd = openat(dfd, e->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+            rc = fd < 0 ? -1 : close(fd);
+            break;
+        }
+        case GD_ENTRY_SYMLINK:
+            rc = symlinkat(e->target, dfd, e->path);
+            break;
+        default:
+            errno = EINVAL;
+            rc = -1;
+        }
+        if (rc != 0 && errno != EEXIST) fail(spec, GD_STEP_MKDIR, errno, i, 125);
+    }
+    close(dfd);
+}
+
 static void apply_mount(const gd_container_spec *spec, int rootfd, int i) {
     const gd_mount *m = &spec->mounts[i];
     int tfd = open_in_root(rootfd, m->target);
@@ -126,13 +156,7 @@ static void apply_mount(const gd_container_spec *spec, int rootfd, int i) {
     }
     if (rc != 0) fail(spec, GD_STEP_MOUNT, errno, i, 125);
     close(tfd);
-    if (m->kind == GD_MOUNT_TMPFS && m->mkdirs) {
-        int dfd = open_in_root(rootfd, m->target);
-        if (dfd < 0) fail(spec, GD_STEP_MKDIR, errno, i, 125);
-        for (const char *const *name = m->mkdirs; *name; name++)
-            if (mkdirat(dfd, *name, 0755) != 0 && errno != EEXIST) fail(spec, GD_STEP_MKDIR, errno, i, 125);
-        close(dfd);
-    }
+    if (m->kind == GD_MOUNT_TMPFS && m->nentries) populate_tmpfs(spec, rootfd, i);
     if (m->kind != GD_MOUNT_PROC && restrict_mount(rootfd, m->target, m->flags, recursive) != 0)
         fail(spec, GD_STEP_REMOUNT, errno, i, 125);
 }

@@ -1,6 +1,7 @@
 /// The mounts every container gets, and the user's --bind / GOURD_BIND mounts.
 extension Planner {
-    func defaultMounts(notes: inout [String]) -> [Mount] {
+    /// /proc, then `devices` (the /dev mounts), /sys, /tmp, home, /etc files, passwd/group.
+    func defaultMounts(devices: [Mount], notes: inout [String]) -> [Mount] {
         var mounts: [Mount] = []
         func system(_ kind: Mount.Kind, _ destination: String, readOnly: Bool = false, noDev: Bool = true,
                     noExec: Bool = false, reason: String) {
@@ -12,8 +13,7 @@ extension Planner {
                                 noExec: noExec, optional: true, reason: reason))
         }
         system(.proc, "/proc", noExec: true, reason: "default: procfs of the container's PID namespace")
-        // Device nodes need dev semantics; nosuid still applies.
-        system(.bind(source: "/dev"), "/dev", noDev: false, reason: "default: host /dev")
+        mounts += devices
         system(.bind(source: "/sys"), "/sys", readOnly: true, noExec: true, reason: "default: host /sys, read-only")
         if let tmp = hostFS.realPath("/tmp") {
             system(.bind(source: tmp), "/tmp", reason: "default: host /tmp")
@@ -65,13 +65,15 @@ extension Planner {
                 return []
             }
             let parts = rest.split(separator: "/").map(String.init)
-            let directories = parts.indices.map { parts[...$0].joined(separator: "/") }
-            let tmpfs = Mount(kind: .tmpfs(directories: directories), destination: ancestor, readOnly: true,
+            let directories = parts.indices.map { TmpfsEntry.directory(parts[...$0].joined(separator: "/")) }
+            let tmpfs = Mount(kind: .tmpfs(entries: directories), destination: ancestor, readOnly: true,
                               recursive: false, reason: "mount point for the caller's home (\(ancestor) is empty in the image)")
             return [tmpfs, bind]
         }
     }
 
+    /// --bind and GOURD_BIND. They are nosuid,nodev like every bind, so a device node bound
+    /// this way cannot be opened: only the plan's own device grants work.
     func userMounts(after defaults: [Mount]) throws(PlanError) -> [Mount] {
         var specs: [BindSpec] = []
         if let list = host.variable("GOURD_BIND") {
@@ -85,6 +87,7 @@ extension Planner {
             guard let source = hostFS.realPath(spec.source), let sourceKind = hostFS.kind(source) else {
                 throw .bindSourceMissing(spec.source, origin: spec.origin)
             }
+            try checkBindAllowed(source, spec: spec)
             guard let destinationKind = kindInside(spec.destination, mounts: mounts) else {
                 throw .bindDestinationMissing(spec.destination, origin: spec.origin)
             }
@@ -105,7 +108,14 @@ extension Planner {
         let rest = Paths.relative(destination, to: mount.destination) ?? ""
         switch mount.kind {
         case .bind(let source): return hostFS.kind(Paths.join(source, rest))
-        case .tmpfs(let directories): return rest.isEmpty || directories.contains(rest) ? .directory : nil
+        case .tmpfs(let entries):
+            if rest.isEmpty { return .directory }
+            switch entries.first(where: { $0.path == rest }) {
+            case .directory?: return .directory
+            case .file?: return .file
+            case .symlink?: return .other
+            case nil: return nil
+            }
         case .proc: return rest.isEmpty ? .directory : nil
         case .generated: return rest.isEmpty ? .file : nil
         }

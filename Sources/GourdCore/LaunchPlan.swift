@@ -18,10 +18,25 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var workdir: String
     /// Things the user may want to know (a default bind skipped, and why).
     public var notes: [String]
+    /// Problems the user must hear about even without -v (a driver library too new for the
+    /// image's glibc).
+    public var warnings: [String]
+    /// Every device node the container can open, and why it is there.
+    public var devices: [DeviceGrant]
+    /// How the environment differs from the caller's, and why.
+    public var environmentChanges: [EnvironmentChange]
+    /// Empty directories gourd's FUSE server adds to the image root as mount points.
+    public var addedMountPoints: [String]
+    /// The site policy file that applied (nil: built-in defaults).
+    public var policyFile: String?
+    /// What the image passed (policy allow-lists), filled in by the launcher.
+    public var imageChecks: [String]
 
     public init(image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],
                 environment: [EnvironmentVariable], argv: [String], searchPath: String, workdir: String,
-                notes: [String]) {
+                notes: [String], warnings: [String] = [], devices: [DeviceGrant] = [],
+                environmentChanges: [EnvironmentChange] = [], addedMountPoints: [String] = [],
+                policyFile: String? = nil, imageChecks: [String] = []) {
         self.image = image
         self.identity = identity
         self.mounts = mounts
@@ -31,6 +46,12 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
         self.searchPath = searchPath
         self.workdir = workdir
         self.notes = notes
+        self.warnings = warnings
+        self.devices = devices
+        self.environmentChanges = environmentChanges
+        self.addedMountPoints = addedMountPoints
+        self.policyFile = policyFile
+        self.imageChecks = imageChecks
     }
 
     public func environmentValue(_ name: String) -> String? {
@@ -81,9 +102,9 @@ public struct Mount: Sendable, Equatable, Codable {
         case generated(name: String)
         /// A fresh procfs for the container's PID namespace.
         case proc
-        /// An empty tmpfs holding only the named directories: a mount point the read-only
-        /// image lacks (e.g. the user's directory under an empty /home).
-        case tmpfs(directories: [String])
+        /// An empty tmpfs holding only the given entries: mount points the read-only image
+        /// lacks (the user's directory under an empty /home, a minimal /dev, injected files).
+        case tmpfs(entries: [TmpfsEntry])
     }
 
     public var kind: Kind
@@ -131,4 +152,40 @@ public struct EnvironmentVariable: Sendable, Equatable, Codable {
         self.value = value
     }
     public var assignment: String { "\(name)=\(value)" }
+}
+
+/// One entry created in a fresh tmpfs before the mounts on top of it, by path relative to it.
+public enum TmpfsEntry: Sendable, Equatable, Codable {
+    case directory(String)
+    /// An empty file: the mount point of a bound file or device node.
+    case file(String)
+    case symlink(String, target: String)
+
+    public var path: String {
+        switch self {
+        case .directory(let path), .file(let path), .symlink(let path, _): return path
+        }
+    }
+}
+
+/// A device node inside the container and the reason it is there.
+public struct DeviceGrant: Sendable, Equatable, Codable {
+    public var path: String
+    public var reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+}
+
+/// A variable that differs from the caller's environment: set (value) or removed (nil).
+public struct EnvironmentChange: Sendable, Equatable, Codable {
+    public var name: String
+    public var value: String?
+    public var reason: String
+    public init(name: String, value: String?, reason: String) {
+        self.name = name
+        self.value = value
+        self.reason = reason
+    }
 }

@@ -19,15 +19,21 @@ public struct LaunchRequest: Sendable, Equatable {
     public var workdir: String?
     /// false with --no-home: the caller's home is not bound.
     public var mountHome: Bool
+    /// --gpu / --nv / --rocm; nil: the policy's default.
+    public var gpu: GPUChoice?
+    /// --dev; nil: the policy's default.
+    public var devices: DeviceMode?
 
     public init(mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,
-                workdir: String? = nil, mountHome: Bool = true) {
+                workdir: String? = nil, mountHome: Bool = true, gpu: GPUChoice? = nil, devices: DeviceMode? = nil) {
         self.mode = mode
         self.binds = binds
         self.environment = environment
         self.cleanEnvironment = cleanEnvironment
         self.workdir = workdir
         self.mountHome = mountHome
+        self.gpu = gpu
+        self.devices = devices
     }
 }
 

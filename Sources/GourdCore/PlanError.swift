@@ -9,6 +9,17 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
     case noCommand
     case badWorkdir(String)
     case shellMissing(String)
+    /// The site policy forbids binding `path` (`rule` says which entry).
+    case bindDenied(String, origin: String, rule: String)
+    /// A required policy bind cannot be made.
+    case policyBindFailed(String, origin: PolicyOrigin, reason: String)
+    /// The site policy forbids setting this variable.
+    case environmentForbidden(String, origin: String, rule: PolicyOrigin)
+    case unknownGPUVendor(String, known: [String])
+    case gpuUnavailable(String)
+    case badGPUVariable(name: String, value: String)
+    /// The site policy does not allow this image.
+    case imageNotAllowed(String, reason: String)
 
     public var description: String {
         switch self {
@@ -32,6 +43,20 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
             return "--pwd '\(path)': not an absolute path to a directory inside the container"
         case let .shellMissing(path):
             return "shell '\(path)' not found in the image"
+        case let .bindDenied(path, origin, rule):
+            return "\(origin): binding '\(path)' is not allowed by the site policy (\(rule))"
+        case let .policyBindFailed(path, origin, reason):
+            return "required bind '\(path)' from policy \(origin): \(reason)"
+        case let .environmentForbidden(name, origin, rule):
+            return "\(origin): setting \(name) is forbidden by the site policy (\(rule))"
+        case let .unknownGPUVendor(name, known):
+            return "--gpu=\(name): no such GPU vendor (known: \(known.joined(separator: ", ")), none, auto)"
+        case let .gpuUnavailable(reason):
+            return "GPU requested but unavailable: \(reason)"
+        case let .badGPUVariable(name, value):
+            return "\(name)='\(value)': not a list of GPU numbers"
+        case let .imageNotAllowed(path, reason):
+            return "image \(path) is not allowed by the site policy: \(reason)"
         }
     }
 }

@@ -5,36 +5,42 @@ public struct Planner {
     public let host: HostContext
     public let hostFS: any HostFileSystem
     public let image: any ImageView
+    public let policy: Policy
 
-    public init(request: LaunchRequest, host: HostContext, hostFS: any HostFileSystem, image: any ImageView) {
+    public init(request: LaunchRequest, host: HostContext, hostFS: any HostFileSystem, image: any ImageView,
+                policy: Policy = .builtIn) {
         self.request = request
         self.host = host
         self.hostFS = hostFS
         self.image = image
+        self.policy = policy
     }
 
     public func plan(image location: ImageLocation) throws(PlanError) -> LaunchPlan {
         let metadata = try ImageMetadata.read(from: image)
-        var notes: [String] = []
-        var mounts = defaultMounts(notes: &notes)
+        var notes: [String] = [], warnings: [String] = []
+        let gpu = try gpuSelection(notes: &notes).map { gpuPlan($0, notes: &notes, warnings: &warnings) } ?? GPUPlan()
+        let dev = deviceMounts(granted: gpu.devices, notes: &notes)
+        var mounts = defaultMounts(devices: dev.mounts, notes: &notes)
+        mounts += gpu.mounts
+        mounts += try policyMounts(after: mounts, notes: &notes)
         mounts += try userMounts(after: mounts)
         let identity = containerIdentity()
         let generated = [
             GeneratedFile(name: "passwd", contents: AccountFiles.passwd(image: image.readText("/etc/passwd"), identity: identity)),
             GeneratedFile(name: "group", contents: AccountFiles.group(image: image.readText("/etc/group"), identity: identity)),
         ]
-        let overrides = try EnvironmentRules.userOverrides(host: host.environment, flags: request.environment)
-        var runtime = [EnvironmentVariable("HOME", identity.home), EnvironmentVariable("GOURD_CONTAINER", location.path)]
-        if case .shell = request.mode { runtime.append(EnvironmentVariable("PS1", "gourd> ")) }
-        let environment = EnvironmentRules.compose(
-            host: host.environment, clean: request.cleanEnvironment, image: try metadata.environment(),
-            runtime: runtime, overrides: overrides)
-        let argv = wrapForEnvScripts(try command(metadata: metadata), metadata: metadata, overrides: overrides)
+        let environment = try composeEnvironment(identity: identity, location: location, metadata: metadata, gpu: gpu)
+        let argv = wrapForEnvScripts(try command(metadata: metadata), metadata: metadata,
+                                     overrides: environment.overrides, appends: environment.appends)
+        let needsHostDirectory = mounts.contains { $0.destination == Self.hostDirectory } && image.kind(Self.hostDirectory) == nil
         return LaunchPlan(
             image: location, identity: identity, mounts: mounts, generatedFiles: generated,
-            environment: environment, argv: argv,
-            searchPath: environment.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
-            workdir: try workdir(mounts: mounts), notes: notes)
+            environment: environment.variables, argv: argv,
+            searchPath: environment.variables.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
+            workdir: try workdir(mounts: mounts), notes: notes, warnings: warnings, devices: dev.devices,
+            environmentChanges: environment.changes, addedMountPoints: needsHostDirectory ? [Self.hostDirectory] : [],
+            policyFile: policy.file)
     }
 
     /// The caller's home as an absolute path without "." or "..": the same inside and outside.
@@ -66,11 +72,16 @@ public struct Planner {
 
     /// Apptainer images set their environment with shell scripts in /.singularity.d/env: source
     /// them with the image's /bin/sh, then re-apply the user's overrides (they win), then exec.
-    func wrapForEnvScripts(_ argv: [String], metadata: ImageMetadata, overrides: [EnvironmentVariable]) -> [String] {
+    func wrapForEnvScripts(_ argv: [String], metadata: ImageMetadata, overrides: [EnvironmentVariable],
+                           appends: [EnvironmentVariable] = []) -> [String] {
         guard !metadata.apptainerEnvScripts.isEmpty, image.kind("/bin/sh") == .file else { return argv }
         var script = "for f in \(ImageMetadata.apptainerEnvDirectory)/*.sh; do if [ -r \"$f\" ]; then . \"$f\"; fi; done; "
         for variable in overrides {
             script += "export \(variable.name)=\(ShellQuote.quote(variable.value)); "
+        }
+        for variable in appends {
+            let name = variable.name
+            script += "export \(name)=\"${\(name):+$\(name):}\"\(ShellQuote.quote(variable.value)); "
         }
         script += "exec \"$@\""
         return ["/bin/sh", "-c", script, "gourd"] + argv

@@ -20,8 +20,8 @@ struct Container {
         try check("pipe2", gd_pipe_cloexec(&lifeline))
         try check("pipe2", gd_pipe_cloexec(&report))
         let targets = CStringArray(plan.mounts.map(\.destination))
-        let mkdirs = plan.mounts.map { mount -> CStringArray? in
-            if case .tmpfs(let directories) = mount.kind { return CStringArray(directories) }
+        let entries = plan.mounts.map { mount -> CTmpfsEntries? in
+            if case .tmpfs(let list) = mount.kind { return CTmpfsEntries(list) }
             return nil
         }
         let argv = CStringArray(plan.argv)
@@ -33,9 +33,9 @@ struct Container {
                 target: targets.constBase[index],
                 flags: gd_mount_flags(mount.readOnly ? 1 : 0, mount.noSuid ? 1 : 0, mount.noDev ? 1 : 0, mount.noExec ? 1 : 0),
                 options: (mount.recursive ? Int32(GD_MOUNT_RECURSIVE) : 0) | (mount.optional ? Int32(GD_MOUNT_OPTIONAL) : 0),
-                mkdirs: mkdirs[index]?.constBase))
+                entries: entries[index]?.base, nentries: entries[index]?.count ?? 0))
         }
-        let pid: pid_t = withExtendedLifetime((targets, mkdirs, argv, envp)) {
+        let pid: pid_t = withExtendedLifetime((targets, entries, argv, envp)) {
             mounts.withUnsafeBufferPointer { mountBuffer in
                 forwardedSignals.withUnsafeBufferPointer { signalBuffer in
                     var spec = gd_container_spec(
@@ -76,4 +76,34 @@ extension Mount.Kind {
         case .tmpfs: return Int32(GD_MOUNT_TMPFS.rawValue)
         }
     }
+}
+
+/// A tmpfs mount's entries as a C array, with the strings it points to, owned until deinit.
+final class CTmpfsEntries {
+    let paths: CStringArray
+    let targets: CStringArray
+    let base: UnsafeMutablePointer<gd_tmpfs_entry>
+    let count: Int
+
+    init(_ entries: [TmpfsEntry]) {
+        paths = CStringArray(entries.map(\.path))
+        targets = CStringArray(entries.map { entry in
+            if case .symlink(_, let target) = entry { return target }
+            return ""
+        })
+        count = entries.count
+        base = .allocate(capacity: max(count, 1))
+        for (index, entry) in entries.enumerated() {
+            let kind: gd_entry_kind
+            switch entry {
+            case .directory: kind = GD_ENTRY_DIRECTORY
+            case .file: kind = GD_ENTRY_FILE
+            case .symlink: kind = GD_ENTRY_SYMLINK
+            }
+            base[index] = gd_tmpfs_entry(kind: Int32(kind.rawValue), path: paths.constBase[index],
+                                         target: targets.constBase[index])
+        }
+    }
+
+    deinit { base.deallocate() }
 }

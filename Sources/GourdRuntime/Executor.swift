@@ -83,7 +83,8 @@ public struct Executor {
     func mountImage() throws(LaunchError) -> OpaquePointer {
         var fuse: OpaquePointer?
         var message = [CChar](repeating: 0, count: 256)
-        let rc = gd_fuse_mount(image.handle, Self.root, plan.image.path, &fuse, &message, message.count)
+        let added = plan.addedMountPoints.first.map { Paths.lastComponent($0) }
+        let rc = gd_fuse_mount(image.handle, Self.root, plan.image.path, added, &fuse, &message, message.count)
         guard rc == 0, let fuse else {
             let hint = rc == -EACCES || rc == -EPERM || rc == -ENOENT
                 ? "/dev/fuse is not usable; run 'gourd check'" : nil

@@ -11,6 +11,38 @@ public struct HostFiles: HostFileSystem {
         return String(cString: resolved)
     }
 
+    public func list(_ path: String) -> [String]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public func read(_ path: String, offset: UInt64, count: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: max(count, 0))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset) + off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { return nil }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(bytes.prefix(done))
+    }
+
+    public func deviceAccess(_ path: String) -> DeviceAccess {
+        if access(path, R_OK | W_OK) == 0 { return .allowed }
+        return errno == ENOENT || errno == ENOTDIR ? .missing : .forbidden
+    }
+
     public func kind(_ path: String) -> FileKind? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }

@@ -53,14 +53,15 @@ public final class SquashImage: ImageView {
         }
     }
 
-    public func readFile(_ path: String, limit: Int) -> [UInt8]? {
+    public func read(_ path: String, offset: UInt64, count: Int) -> [UInt8]? {
         guard let node = resolve(path), let st = stat(node), st.mode & UInt32(S_IFMT) == UInt32(S_IFREG) else { return nil }
-        let size = Int(min(st.size, UInt64(limit)))
+        guard offset < st.size else { return [] }
+        let size = Int(min(st.size - offset, UInt64(max(count, 0))))
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < size {
             var len = size - done
-            let rc = bytes.withUnsafeMutableBytes { gd_image_read(handle, node, UInt64(done), $0.baseAddress! + done, &len) }
+            let rc = bytes.withUnsafeMutableBytes { gd_image_read(handle, node, offset + UInt64(done), $0.baseAddress! + done, &len) }
             guard rc == 0 else { return nil }
             if len == 0 { break }
             done += len

@@ -111,8 +111,8 @@ struct FakeImage: ImageView, Sendable {
 
     func kind(_ path: String) -> FileKind? { tree.kind(path) }
 
-    func readFile(_ path: String, limit: Int) -> [UInt8]? {
-        tree.contents(path).map { Array(Array($0.utf8).prefix(limit)) }
+    func read(_ path: String, offset: UInt64, count: Int) -> [UInt8]? {
+        tree.contents(path).map { Array(Array($0.utf8).dropFirst(Int(offset)).prefix(count)) }
     }
 
     func list(_ path: String) -> [String]? { tree.list(path) }
@@ -129,8 +129,21 @@ struct FakeHost: HostFileSystem, Sendable {
         set { tree[path] = newValue }
     }
 
+    /// Device nodes a (fake) device cgroup forbids.
+    var forbidden: Set<String> = []
+
     func realPath(_ path: String) -> String? { tree.resolve(path) }
     func kind(_ path: String) -> FileKind? { tree.kind(path) }
+    func list(_ path: String) -> [String]? { tree.list(path) }
+
+    func read(_ path: String, offset: UInt64, count: Int) -> [UInt8]? {
+        tree.contents(path).map { Array(Array($0.utf8).dropFirst(Int(offset)).prefix(count)) }
+    }
+
+    func deviceAccess(_ path: String) -> DeviceAccess {
+        guard let real = tree.resolve(path) else { return .missing }
+        return forbidden.contains(real) ? .forbidden : .allowed
+    }
 }
 
 // MARK: - Fixtures

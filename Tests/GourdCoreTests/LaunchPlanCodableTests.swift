@@ -33,7 +33,7 @@ struct LaunchPlanCodableTests {
         let plan = LaunchPlan(
             image: ImageLocation(path: "/x.sif", offset: .max),
             identity: Identity(uid: .max, gid: 0, userName: "u", groupName: "g", home: "/", shell: "/bin/sh", gecos: ""),
-            mounts: [Mount(kind: .tmpfs(directories: []), destination: "/a", readOnly: true, noSuid: false, noDev: false,
+            mounts: [Mount(kind: .tmpfs(entries: []), destination: "/a", readOnly: true, noSuid: false, noDev: false,
                            noExec: true, recursive: false, optional: true, reason: "")],
             generatedFiles: [GeneratedFile(name: "passwd", contents: "a:b\n")],
             environment: [EnvironmentVariable("EMPTY", "")], argv: [], searchPath: "", workdir: "/", notes: [])

@@ -16,7 +16,7 @@ struct PlannerDefaultMountTests {
             Mount(kind: .bind(source: "/sys"), destination: "/sys", readOnly: true, noExec: true, optional: true,
                   reason: "default: host /sys, read-only"),
             Mount(kind: .bind(source: "/tmp"), destination: "/tmp", optional: true, reason: "default: host /tmp"),
-            Mount(kind: .tmpfs(directories: ["alice"]), destination: "/home", readOnly: true, recursive: false,
+            Mount(kind: .tmpfs(entries: [.directory("alice")]), destination: "/home", readOnly: true, recursive: false,
                   reason: "mount point for the caller's home (/home is empty in the image)"),
             Mount(kind: .bind(source: "/home/alice"), destination: "/home/alice", reason: "default: the caller's home"),
             Mount(kind: .bind(source: "/etc/hosts"), destination: "/etc/hosts", readOnly: true, recursive: false,
@@ -147,7 +147,7 @@ struct PlannerHomeTests {
         let plan = try Fixture.plan(exec)
         let mounts = homeMounts(plan)
         try #require(mounts.count == 2)
-        #expect(mounts[0].kind == .tmpfs(directories: ["alice"]))
+        #expect(mounts[0].kind == .tmpfs(entries: [.directory("alice")]))
         #expect(mounts[0].destination == "/home")
         #expect(mounts[0].readOnly)
         #expect(mounts[1].kind == .bind(source: "/home/alice"))
@@ -166,7 +166,7 @@ struct PlannerHomeTests {
         image["/gpfs"] = .directory
         let plan = try Fixture.plan(exec, host: host, image: image,
                                     context: Fixture.context(cwd: "/gpfs/home/alice", identity: identity))
-        #expect(homeMounts(plan).map(\.kind) == [.tmpfs(directories: ["home", "home/alice"]),
+        #expect(homeMounts(plan).map(\.kind) == [.tmpfs(entries: [.directory("home"), .directory("home/alice")]),
                                                  .bind(source: "/gpfs/home/alice")])
         #expect(homeMounts(plan).map(\.destination) == ["/gpfs", "/gpfs/home/alice"])
         #expect(plan.workdir == "/gpfs/home/alice")

@@ -61,7 +61,9 @@ int gd_image_list(gd_image *img, uint64_t dir,
 /// Creates a libfuse low-level session serving `img` and mounts it read-only, nosuid, nodev
 /// at `mountpoint` with mount(2) (no fusermount3: call with PR_SET_NO_NEW_PRIVS set).
 /// `errbuf` receives libfuse's own message on failure. The image must outlive the session.
-int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
+/// `added_dir` (a single name, or NULL) is served as an extra empty directory at the image
+/// root: a mount point for files the image lacks, such as injected GPU driver libraries.
+int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname, const char *added_dir,
                   gd_fuse **out, char *errbuf, size_t errlen);
 /// The /dev/fuse descriptor (close-on-exec) to poll for requests.
 int gd_fuse_fd(const gd_fuse *fuse);

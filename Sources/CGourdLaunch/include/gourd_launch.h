@@ -20,7 +20,7 @@ typedef enum {
     GD_STEP_MOUNT_TARGET,    ///< resolve a mount destination inside the root (openat2)
     GD_STEP_MOUNT,           ///< mount(2) of a plan entry
     GD_STEP_REMOUNT,         ///< remount of a bind with its flags
-    GD_STEP_MKDIR,           ///< mkdir inside a synthesized tmpfs
+    GD_STEP_MKDIR,           ///< creating an entry (directory, file, symlink) in a synthesized tmpfs
     GD_STEP_PIVOT,           ///< pivot_root / detach of the old root
     GD_STEP_CHDIR,           ///< chdir to the working directory
     GD_STEP_FORK_WORKLOAD,   ///< fork of the workload by the container init
@@ -38,7 +38,7 @@ typedef struct {
 typedef enum {
     GD_MOUNT_BIND = 1,   ///< attach source_fd, a detached tree from gd_clone_tree
     GD_MOUNT_PROC = 2,   ///< a new procfs for the container's PID namespace
-    GD_MOUNT_TMPFS = 3,  ///< an empty tmpfs, then mkdir of each entry of `mkdirs`
+    GD_MOUNT_TMPFS = 3,  ///< an empty tmpfs, then each of `entries` created in it
 } gd_mount_kind;
 
 enum {
@@ -46,13 +46,27 @@ enum {
     GD_MOUNT_OPTIONAL = 2,   ///< skip silently when the destination does not exist
 };
 
+/// What a GD_MOUNT_TMPFS entry creates, relative to the new tmpfs.
+typedef enum {
+    GD_ENTRY_DIRECTORY = 1,  ///< mkdir, mode 0755
+    GD_ENTRY_FILE = 2,       ///< an empty file, mode 0644: a mount point for a bound file or node
+    GD_ENTRY_SYMLINK = 3,    ///< symlink(target, path)
+} gd_entry_kind;
+
+typedef struct {
+    int32_t kind;            ///< gd_entry_kind
+    const char *path;        ///< relative to the tmpfs; parents come earlier in the list
+    const char *target;      ///< GD_ENTRY_SYMLINK only
+} gd_tmpfs_entry;
+
 typedef struct {
     int32_t kind;            ///< gd_mount_kind
     int32_t source_fd;       ///< GD_MOUNT_BIND: detached mount from gd_clone_tree
     const char *target;      ///< absolute path inside the container root
     unsigned long flags;     ///< MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC to apply
     int32_t options;         ///< GD_MOUNT_RECURSIVE | GD_MOUNT_OPTIONAL
-    const char *const *mkdirs;  ///< GD_MOUNT_TMPFS: NULL-terminated names to create, or NULL
+    const gd_tmpfs_entry *entries;  ///< GD_MOUNT_TMPFS: what to create in it before later mounts
+    size_t nentries;
 } gd_mount;
 
 typedef struct {
