@@ -103,6 +103,8 @@ void gd_image_close(gd_image *img) {
     free(img);
 }
 
+int gd_image_fd(const gd_image *img) { return img->ll.fs.fd; }
+
 void gd_image_get_info(const gd_image *img, gd_image_info *info) {
     const struct squashfs_super_block *sb = &img->ll.fs.sb;
     info->compression = sb->compression;

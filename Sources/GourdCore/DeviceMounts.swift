@@ -15,11 +15,11 @@ extension Planner {
     }
 
     func deviceMounts(granted: [DeviceGrant], notes: inout [String]) -> (mounts: [Mount], devices: [DeviceGrant]) {
+        let (mode, why) = deviceMode
         guard image.kind("/dev") == .directory else {
-            notes.append("/dev is not a directory in the image: not mounted")
+            notes.append("/dev is not a directory in the image: not mounted (\(why): \(mode.rawValue) /dev)")
             return ([], [])
         }
-        let (mode, why) = deviceMode
         if mode == .host {
             let mount = Mount(kind: .bind(source: "/dev"), destination: "/dev", noDev: false, optional: true,
                               reason: "\(why): host /dev")

@@ -143,11 +143,13 @@ struct ByteFields {
     }
 }
 
-/// `base + offset` as an Int, nil on overflow: offsets inside ELF structures are untrusted.
-func offsetting(_ base: Int, by offset: UInt64) -> Int? {
-    guard let delta = Int(exactly: offset) else { return nil }
-    let (sum, overflow) = base.addingReportingOverflow(delta)
-    return overflow ? nil : sum
+extension ByteFields {
+    /// `base + offset` as an Int, nil on overflow: offsets read from a file are untrusted.
+    static func offsetting(_ base: Int, by offset: UInt64) -> Int? {
+        guard let delta = Int(exactly: offset) else { return nil }
+        let (sum, overflow) = base.addingReportingOverflow(delta)
+        return overflow ? nil : sum
+    }
 }
 
 // MARK: - ELF sections
@@ -298,13 +300,13 @@ struct ELFImage {
         for _ in 0..<Self.maxEntries {
             guard let count = fields.u16(position + 2), let file = fields.u32(position + 4),
                   let aux = fields.u32(position + 8), let next = fields.u32(position + 12),
-                  let auxStart = offsetting(position, by: UInt64(aux)),
+                  let auxStart = ByteFields.offsetting(position, by: UInt64(aux)),
                   let fileName = string(inSection: strings, at: file),
                   let versions = parseNeedAux(fields, at: auxStart, count: Int(count), strings: strings)
             else { return nil }
             needs.append(ELFVersionNeed(file: fileName, versions: versions))
             if next == 0 { return needs }
-            guard let following = offsetting(position, by: UInt64(next)) else { return nil }
+            guard let following = ByteFields.offsetting(position, by: UInt64(next)) else { return nil }
             position = following
         }
         return nil
@@ -321,7 +323,7 @@ struct ELFImage {
                   let text = string(inSection: strings, at: name) else { return nil }
             names.append(text)
             if index == count - 1 { break }
-            guard next != 0, let following = offsetting(position, by: UInt64(next)) else { return nil }
+            guard next != 0, let following = ByteFields.offsetting(position, by: UInt64(next)) else { return nil }
             position = following
         }
         return names
@@ -352,13 +354,13 @@ struct ELFImage {
             guard let count = fields.u16(position + 6), let aux = fields.u32(position + 12),
                   let next = fields.u32(position + 16) else { return nil }
             if count > 0 {
-                guard let auxStart = offsetting(position, by: UInt64(aux)),
+                guard let auxStart = ByteFields.offsetting(position, by: UInt64(aux)),
                       let name = fields.u32(auxStart),
                       let text = string(inSection: strings, at: name) else { return nil }
                 names.append(text)
             }
             if next == 0 { return names }
-            guard let following = offsetting(position, by: UInt64(next)) else { return nil }
+            guard let following = ByteFields.offsetting(position, by: UInt64(next)) else { return nil }
             position = following
         }
         return nil

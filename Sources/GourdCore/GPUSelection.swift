@@ -1,11 +1,12 @@
 /// Which of a vendor's GPUs a launch gets, decided from the device nodes and the allocation.
 ///
 /// The visible device nodes are the truth: a GPU exists when its node exists, and the process
-/// may use it when access(2) passes the device cgroup's check. A scheduler variable
-/// (SLURM_STEP_GPUS: global numbers) bounds the allocation; a visible-devices variable
-/// (CUDA_VISIBLE_DEVICES: indices among the GPUs the process may open, which under a device
-/// cgroup the scheduler renumbers from 0, or UUIDs) narrows it and is renumbered inside, where
-/// only the chosen nodes exist.
+/// may use it when access(2) passes the device cgroup's check (EPERM otherwise, without
+/// opening the device). When a cgroup forbids some, the allowed ones are the allocation;
+/// otherwise a scheduler variable (SLURM_STEP_GPUS: global numbers) bounds it. A
+/// visible-devices variable (CUDA_VISIBLE_DEVICES: indices among the GPUs the process may
+/// open, renumbered from 0 under a device cgroup, or UUIDs) narrows it and is renumbered
+/// inside, where only the chosen nodes exist.
 public struct GPUSelection: Sendable, Equatable {
     public var vendor: GPUVendor
     /// GPU numbers (device minors), sorted.
@@ -40,12 +41,16 @@ struct GPUSelector {
         var notes = present.filter { !accessible.contains($0) }.map {
             "\(pattern.path(gpu: $0)): not bound, this process may not open it (device cgroup)"
         }
+        // Under a device cgroup the scheduler renumbers and its variables cannot say which
+        // physical GPU a task got (Slurm's per-task binding gives SLURM_STEP_GPUS=0 for
+        // /dev/nvidia1): the nodes the cgroup lets us open are the allocation. Without one,
+        // a scheduler variable names global GPU numbers.
         var chosen = accessible
-        var reasons = ["the GPUs this process may open"]
-        if let (name, value) = firstSet(vendor.allocationVariables) {
+        var reasons = [accessible.count < present.count ? "the GPUs the device cgroup allows" : "the GPUs this process may open"]
+        if accessible.count == present.count, let (name, value) = firstSet(vendor.allocationVariables) {
             guard let wanted = Self.numbers(value) else { throw .badGPUVariable(name: name, value: value) }
             for gpu in wanted where !accessible.contains(gpu) {
-                notes.append("GPU \(gpu) from \(name) is \(present.contains(gpu) ? "not accessible" : "not present"): not bound")
+                notes.append("GPU \(gpu) from \(name) is not present: not bound")
             }
             chosen = accessible.filter(wanted.contains)
             reasons = ["\(name)=\(value)"]

@@ -108,7 +108,7 @@ public struct LdSoCache: Sendable, Equatable {
         guard let bigEndian = byteOrder(bytes, base: base) else { return nil }
         let fields = ByteFields(bytes: bytes, bigEndian: bigEndian)
         guard let nlibs = fields.u32(base + 20).flatMap({ Int(exactly: $0) }),
-              let tableEnd = offsetting(base + newHeaderSize, by: UInt64(nlibs) * UInt64(newEntrySize)),
+              let tableEnd = ByteFields.offsetting(base + newHeaderSize, by: UInt64(nlibs) * UInt64(newEntrySize)),
               tableEnd <= bytes.count else { return nil }
         var entries: [Entry] = []
         entries.reserveCapacity(nlibs)
@@ -135,8 +135,8 @@ public struct LdSoCache: Sendable, Equatable {
     private static func parseEntry(_ fields: ByteFields, at position: Int, base: Int) -> Entry? {
         guard let flags = fields.u32(position), let key = fields.u32(position + 4),
               let value = fields.u32(position + 8), let hwcap = fields.u64(position + 16),
-              let keyAt = offsetting(base, by: UInt64(key)),
-              let valueAt = offsetting(base, by: UInt64(value)),
+              let keyAt = ByteFields.offsetting(base, by: UInt64(key)),
+              let valueAt = ByteFields.offsetting(base, by: UInt64(value)),
               let name = fields.cString(at: keyAt, maxLength: maxStringLength),
               let path = fields.cString(at: valueAt, maxLength: maxStringLength)
         else { return nil }

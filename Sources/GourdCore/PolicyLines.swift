@@ -58,6 +58,8 @@ struct PolicyLines {
 
 extension Substring {
     func trimmingCharacters(_ set: String) -> Substring {
-        drop(while: { set.contains($0) }).reversed().drop(while: { set.contains($0) }).reversed().description[...]
+        var result = drop(while: { set.contains($0) })
+        while let last = result.last, set.contains(last) { result = result.dropLast() }
+        return result
     }
 }

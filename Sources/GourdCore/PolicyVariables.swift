@@ -51,5 +51,6 @@ public struct PolicyVariables: Sendable {
 
     public struct UnsetVariable: Error, Equatable {
         public var name: String
+        public init(name: String) { self.name = name }
     }
 }

@@ -29,6 +29,8 @@ public enum LaunchError: Error, CustomStringConvertible {
     /// The image file cannot be used (missing, not squashfs, truncated, corrupt...).
     case image(path: String, reason: String)
     case plan(PlanError)
+    /// The site policy file cannot be used.
+    case policy(PolicyError)
     /// A launcher-side system call failed; `hint` says what to do (e.g. run gourd check).
     case system(SystemError, hint: String?)
     /// gourd runs with privileges it must not have (setuid, setgid, file capabilities).
@@ -52,6 +54,8 @@ public enum LaunchError: Error, CustomStringConvertible {
             return "image \(path): \(reason)"
         case let .plan(error):
             return error.description
+        case let .policy(error):
+            return error.description + " (gourd refuses to run without a valid site policy)"
         case let .system(error, hint):
             return error.description + (hint.map { " (\($0))" } ?? "")
         case let .privileged(why):

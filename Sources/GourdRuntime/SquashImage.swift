@@ -21,6 +21,9 @@ public final class SquashImage: ImageView {
 
     deinit { gd_image_close(handle) }
 
+    /// The image file's descriptor (close-on-exec), for checks on exactly the file served.
+    public var descriptor: Int32 { gd_image_fd(handle) }
+
     static func describe(openFailure code: Int32) -> String {
         switch code {
         case Int32(GD_IMAGE_EFORMAT): return "not a squashfs image"

@@ -6,6 +6,8 @@
 /// the documented options, in the documented spellings, before IMAGE; for anything else (help,
 /// unknown or malformed options, a command starting with "-") it returns nil and
 /// swift-argument-parser parses and reports as usual. Tests check that both agree.
+import GourdCore
+
 enum FastLaunchParser {
     static func parse(_ arguments: [String]) -> LaunchInvocation? {
         guard let subcommand = arguments.first else { return nil }
@@ -29,6 +31,20 @@ enum FastLaunchParser {
                     invocation.mode = .shell(value)
                 default: invocation.binds.append(value)
                 }
+            case "--gpu", "--nv", "--rocm":
+                let choice: GPUChoice?
+                switch name {
+                case "--nv": choice = attached == nil ? .vendor("nvidia") : nil
+                case "--rocm": choice = attached == nil ? .vendor("amd") : nil
+                default: choice = attached.map(GPUChoice.init) ?? .any
+                }
+                guard let choice, invocation.gpu == nil || invocation.gpu == choice else { return nil }
+                invocation.gpu = choice
+            case "--dev":
+                guard let value = attached ?? rest.first, let mode = DeviceMode(rawValue: value),
+                      invocation.devices == nil else { return nil }
+                if attached == nil { rest = rest.dropFirst() }
+                invocation.devices = mode
             case "--cleanenv" where attached == nil: invocation.cleanEnvironment = true
             case "--no-home" where attached == nil: invocation.mountHome = false
             case "-v" where attached == nil, "--verbose" where attached == nil: invocation.verbose = true

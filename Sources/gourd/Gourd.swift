@@ -16,7 +16,7 @@ struct Gourd: ParsableCommand {
             not found in the image.
             """,
         version: version,
-        subcommands: [Exec.self, Run.self, Shell.self, Check.self])
+        subcommands: [Exec.self, Run.self, Shell.self, Plan.self, Check.self])
 
     /// Argument errors exit 125 like every other failure before the workload starts
     /// (swift-argument-parser would use 64); help and --version exit 0.
@@ -24,7 +24,7 @@ struct Gourd: ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let invocation = FastLaunchParser.parse(arguments) { Glibc.exit(invocation.launch()) }
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(BareGPUFlag.normalize(arguments))
             try command.run()
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)

@@ -1,6 +1,7 @@
 import ArgumentParser
+import GourdCore
 
-/// Options shared by exec, run and shell. Their spellings are also known to `FastLaunchParser`.
+/// Options shared by exec, run, shell and plan. Their spellings are also known to `FastLaunchParser`.
 struct LaunchOptions: ParsableArguments {
     @Option(name: [.customShort("B"), .customLong("bind")], help: ArgumentHelp(
         "Bind a host path: SRC[:DST[:ro|rw]]. Repeatable; also GOURD_BIND (comma-separated).",
@@ -19,11 +20,71 @@ struct LaunchOptions: ParsableArguments {
     @Flag(name: .customLong("no-home"), help: "Do not bind your home directory.")
     var noHome = false
 
+    @Option(name: .customLong("gpu"), help: ArgumentHelp(
+        "GPUs of this allocation: --gpu (any vendor, required), --gpu=nvidia|amd, --gpu=auto (if present), --gpu=none.",
+        valueName: "vendor"))
+    var gpu: String?
+
+    @Flag(name: .customLong("nv"), help: "Same as --gpu=nvidia (Apptainer's spelling).")
+    var nv = false
+
+    @Flag(name: .customLong("rocm"), help: "Same as --gpu=amd (Apptainer's spelling).")
+    var rocm = false
+
+    @Option(name: .customLong("dev"), help: ArgumentHelp("/dev inside: minimal (default) or host.", valueName: "minimal|host"))
+    var dev: String?
+
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the plan's notes (skipped mounts and why) to stderr.")
     var verbose = false
 
+    mutating func validate() throws {
+        _ = try gpuChoice()
+        if let dev, DeviceMode(rawValue: dev) == nil { throw ValidationError("--dev '\(dev)': expected minimal or host") }
+    }
+
+    /// --gpu, --nv and --rocm must agree.
+    func gpuChoice() throws -> GPUChoice? {
+        var choices: [GPUChoice] = []
+        if let gpu {
+            guard let choice = GPUChoice(gpu) else { throw ValidationError("--gpu '\(gpu)': expected none, auto, any or a vendor name") }
+            choices.append(choice)
+        }
+        if nv { choices.append(.vendor("nvidia")) }
+        if rocm { choices.append(.vendor("amd")) }
+        guard choices.allSatisfy({ $0 == choices.first }) else {
+            throw ValidationError("--gpu, --nv and --rocm ask for different GPUs: choose one")
+        }
+        return choices.first
+    }
+
     func invocation(image: String, mode: LaunchInvocation.Mode) -> LaunchInvocation {
         LaunchInvocation(image: image, mode: mode, binds: bind, environment: env,
-                         cleanEnvironment: cleanEnvironment, workdir: workdir, mountHome: !noHome, verbose: verbose)
+                         cleanEnvironment: cleanEnvironment, workdir: workdir, mountHome: !noHome, verbose: verbose,
+                         gpu: try? gpuChoice(), devices: dev.flatMap(DeviceMode.init(rawValue:)))
+    }
+}
+
+/// swift-argument-parser has no options with an optional value: a bare "--gpu" among the
+/// options (before IMAGE) becomes "--gpu=any".
+enum BareGPUFlag {
+    static let valueOptions: Set<String> = ["-B", "--bind", "--env", "--shell", "--pwd", "--dev", "--gpu"]
+
+    static func normalize(_ arguments: [String]) -> [String] {
+        var result = Array(arguments.prefix(1))
+        var index = 1
+        while index < arguments.count, arguments[index].hasPrefix("-"), arguments[index] != "--" {
+            let token = arguments[index]
+            if token == "--gpu" {
+                result.append("--gpu=any")
+            } else {
+                result.append(token)
+                if valueOptions.contains(token), index + 1 < arguments.count {
+                    index += 1
+                    result.append(arguments[index])
+                }
+            }
+            index += 1
+        }
+        return result + arguments.dropFirst(index)
     }
 }

@@ -5,14 +5,14 @@ import Testing
 struct PlannerDefaultMountTests {
     let exec = LaunchRequest(mode: .exec(["true"]))
 
-    @Test("the defaults, in order, with their flags")
+    @Test("the defaults, in order, with their flags (host /dev)")
     func defaults() throws {
-        let plan = try Fixture.plan(exec)
+        let plan = try Fixture.plan(LaunchRequest(mode: .exec(["true"]), devices: .host))
         #expect(plan.mounts == [
             Mount(kind: .proc, destination: "/proc", noExec: true, optional: true,
                   reason: "default: procfs of the container's PID namespace"),
             Mount(kind: .bind(source: "/dev"), destination: "/dev", noDev: false, optional: true,
-                  reason: "default: host /dev"),
+                  reason: "--dev=host: host /dev"),
             Mount(kind: .bind(source: "/sys"), destination: "/sys", readOnly: true, noExec: true, optional: true,
                   reason: "default: host /sys, read-only"),
             Mount(kind: .bind(source: "/tmp"), destination: "/tmp", optional: true, reason: "default: host /tmp"),
@@ -32,10 +32,11 @@ struct PlannerDefaultMountTests {
         #expect(plan.mounts.allSatisfy { $0.noSuid })
     }
 
-    @Test("/dev keeps device semantics; the other defaults are nodev")
+    @Test("device nodes keep device semantics; the other defaults are nodev")
     func devFlags() throws {
         let plan = try Fixture.plan(exec)
-        #expect(plan.mount(at: "/dev")?.noDev == false)
+        #expect(plan.mount(at: "/dev")?.noDev == true, "the minimal /dev tmpfs itself")
+        #expect(plan.mount(at: "/dev/null")?.noDev == false)
         for destination in ["/proc", "/sys", "/tmp", "/home/alice"] {
             #expect(plan.mount(at: destination)?.noDev == true, "\(destination)")
         }

@@ -42,6 +42,8 @@ typedef struct {
 /// superblock and tables. On failure *out is NULL and the result is -errno or -GD_IMAGE_E*.
 int gd_image_open(const char *path, uint64_t offset, gd_image **out);
 void gd_image_close(gd_image *img);
+/// The image file's descriptor (owned by the image).
+int gd_image_fd(const gd_image *img);
 void gd_image_get_info(const gd_image *img, gd_image_info *info);
 
 /// Inode handles are squashfs inode references: stable for the life of the image.
