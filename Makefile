@@ -36,16 +36,23 @@ demo: setup release
 	.build/release/gourd exec $(DEMO)/busybox-zstd.sqfs sh -c 'echo "hello from inside $$GOURD_CONTAINER, as $$(id -un) (uid $$(id -u)), in $$(pwd)"; grep " / / " /proc/self/mountinfo'
 
 # Every test. As root, gourd runs as the unprivileged $(TEST_USER) from a world-readable
-# stage directory (the checkout itself may not be readable by that user).
+# stage directory (the checkout itself may not be readable by that user), and a two-node
+# Slurm cluster with fake GPUs runs for the scheduler tests (stopped again, pass or fail).
 test: setup
 	$(SWIFT) build $(SWIFTFLAGS) --build-tests
+	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh stop $(STAGE)/slurm; fi
 	rm -rf $(STAGE) && mkdir -p $(STAGE)/bin && chmod 0755 $(STAGE) $(STAGE)/bin
 	cp .build/debug/gourd $(STAGE)/bin/gourd
-	Tests/Support/make-test-images.sh $(STAGE)/images >/dev/null
+	Tests/Support/make-fake-gpu.sh $(STAGE)/fake-gpu
+	Tests/Support/make-test-images.sh $(STAGE)/images $(STAGE)/fake-gpu >/dev/null
 	chmod -R a+rX $(STAGE)
-	GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
-		GOURD_TEST_SCRATCH=$(STAGE)/scratch \
-		$(SWIFT) test $(SWIFTFLAGS) --skip-build
+	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh start $(STAGE)/slurm; fi
+	status=0; GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
+		GOURD_TEST_SCRATCH=$(STAGE)/scratch GOURD_TEST_FAKE_GPU=$(STAGE)/fake-gpu \
+		GOURD_TEST_SLURM_CONF=$$( [ "$$(id -u)" = 0 ] && echo $(STAGE)/slurm/etc/slurm.conf ) \
+		$(SWIFT) test $(SWIFTFLAGS) --skip-build || status=$$?; \
+	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh stop $(STAGE)/slurm; fi; \
+	exit $$status
 
 unit-test:
 	$(SWIFT) test $(SWIFTFLAGS) --filter GourdCoreTests

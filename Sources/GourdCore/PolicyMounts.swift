@@ -55,8 +55,9 @@ extension Planner {
             let realHome = hostFS.realPath(home) ?? home
             let realHomes = Paths.parent(of: realHome)
             let inOwn = Paths.isWithin(source, realHome) || Paths.isWithin(source, home)
-            let inHomes = (homes != "/" && Paths.isWithin(source, homes) && source != homes)
-                || (realHomes != "/" && Paths.isWithin(source, realHomes) && source != realHomes)
+            // The directory of homes itself counts: binding /home shows every home.
+            let inHomes = (homes != "/" && Paths.isWithin(source, homes))
+                || (realHomes != "/" && Paths.isWithin(source, realHomes))
             if inHomes && !inOwn {
                 throw .bindDenied(source, origin: spec.origin, rule: "another user's home, \(origin)")
             }

@@ -1,8 +1,11 @@
 #!/bin/sh
 # Builds the squashfs images the integration tests run, from busybox-static, into $1.
-# Usage: Tests/Support/make-test-images.sh OUTDIR    (idempotent; needs mksquashfs, busybox)
+# Usage: Tests/Support/make-test-images.sh OUTDIR [FAKE_GPU_DIR]
+#   (idempotent; needs mksquashfs, busybox; FAKE_GPU_DIR from make-fake-gpu.sh adds the
+#   image with an old fake glibc for the GPU driver tests)
 set -eu
-out=${1:?usage: make-test-images.sh OUTDIR}
+out=${1:?usage: make-test-images.sh OUTDIR [FAKE_GPU_DIR]}
+fakegpu=${2:-}
 busybox=$(command -v busybox)
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/gourd-images.XXXXXX")
@@ -65,6 +68,26 @@ cat > "$gd/.gourd/image.json" <<'JSON'
  "labels": {"org.example.name": "test"}}
 JSON
 build "$gd" "$out/gourd-meta.sqfs" -comp zstd
+
+# glibc: the host's C library and loader added, so dynamically linked host programs (the
+# injected, fake nvidia-smi) run inside.
+gl=$work/glibc
+cp -a "$base" "$gl"
+for f in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6 /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2; do
+    [ -e "$f" ] || continue
+    mkdir -p "$gl$(dirname "$f")"
+    cp -L "$f" "$gl$f"
+done
+build "$gl" "$out/glibc.sqfs" -comp zstd
+
+# oldglibc: a libc.so.6 that defines GLIBC_2.28 at most (never run, only inspected).
+if [ -n "$fakegpu" ]; then
+    old=$work/oldglibc
+    cp -a "$base" "$old"
+    mkdir -p "$old/lib/x86_64-linux-gnu"
+    cp "$fakegpu/oldlibc/libc.so.6" "$old/lib/x86_64-linux-gnu/libc.so.6"
+    build "$old" "$out/oldglibc.sqfs" -comp zstd
+fi
 
 # Bad images.
 # corrupt.sqfs: /zz/corrupt is the last file's data before the inode table (-no-fragments,

@@ -5,7 +5,7 @@
 # unprivileged user the tests run gourd as.
 set -eu
 user=${GOURD_TEST_USER:-gourdtest}
-packages="libsquashfuse-dev libfuse3-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin"
+packages="libsquashfuse-dev libfuse3-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin gcc libc6-dev binutils"
 
 if [ "$(id -u)" != 0 ]; then
     missing=""
@@ -25,4 +25,11 @@ fi
 [ -e /dev/fuse ] || mknod -m 0666 /dev/fuse c 10 229
 chmod 0666 /dev/fuse
 id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$user"
+# Fake NVIDIA device nodes for the GPU tests (opening one gives ENXIO: no driver behind it),
+# unless a real driver owns /dev/nvidia*.
+if [ ! -e /proc/driver/nvidia ]; then
+    for i in 0 1 2 3; do [ -e /dev/nvidia$i ] || mknod -m 0666 /dev/nvidia$i c 195 $i; done
+    [ -e /dev/nvidiactl ] || mknod -m 0666 /dev/nvidiactl c 195 255
+    [ -e /dev/nvidia-uvm ] || mknod -m 0666 /dev/nvidia-uvm c 240 0
+fi
 echo "setup-host: ready (test user $user, /dev/fuse $(stat -c %a /dev/fuse))"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # A real single-machine Slurm cluster for gourd's tests: two emulated nodes (n1, n2) on
-# localhost, two fake NVIDIA GPUs each, device cgroups enforced. Run as root.
+# localhost, each owning the same four fake NVIDIA GPUs, device cgroups enforced. Run as root.
 #
 #   slurm-cluster.sh start STATE_DIR    idempotent: install, configure, start, wait for idle nodes
 #   slurm-cluster.sh stop STATE_DIR     stop every daemon started here (by pid file)
