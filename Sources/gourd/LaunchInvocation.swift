@@ -43,13 +43,13 @@ struct LaunchInvocation: Equatable {
         do { policy = try PolicyLoader.load() } catch { throw .policy(error) }
         let hostFS = HostFiles()
         let path = hostFS.realPath(image) ?? image
-        let squash = try SquashImage(path: path)
+        let (squash, location) = try ImageFile.open(path)
         let context = HostProbe.context()
         let variables = PolicyVariables(identity: context.identity, environment: context.environment)
         let checks = try ImageAdmission.check(squash, rules: policy.images, variables: variables, hostFS: hostFS)
         do {
             var plan = try Planner(request: request, host: context, hostFS: hostFS, image: squash, policy: policy)
-                .plan(image: ImageLocation(path: path))
+                .plan(image: location)
             plan.imageChecks = checks
             return (plan, squash)
         } catch {

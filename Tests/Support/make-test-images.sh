@@ -106,3 +106,28 @@ echo "this is not a squashfs image" > "$out/not-squashfs.sqfs"
 cp "$out/busybox-zstd.sqfs" "$out/badcomp.sqfs"
 printf '\143\000' | dd of="$out/badcomp.sqfs" bs=1 seek=20 conv=notrunc status=none
 echo "images in $out"
+
+# SIF files (Apptainer/Singularity Image Format) around the squashfs images, by make-sif.py:
+# a good one, one with Apptainer metadata, and broken ones (ext3 or encrypted primary
+# partition, no primary partition, truncated, an absurd descriptor count).
+if command -v python3 >/dev/null 2>&1; then
+    sif() { python3 "$(dirname "$0")/make-sif.py" "$@"; }
+    printf 'Bootstrap: docker\nFrom: busybox\n\n%%runscript\n    echo "apptainer runscript: $*"\n' > "$work/Singularity"
+    sif "$out/busybox-zstd.sqfs" "$out/busybox.sif" --deffile "$work/Singularity"
+    appfull=$work/apptainer-full
+    cp -a "$app" "$appfull"
+    cp "$work/Singularity" "$appfull/.singularity.d/Singularity"
+    printf '{\n  "org.label-schema.schema-version": "1.0",\n  "org.example.purpose": "gourd tests"\n}\n' \
+        > "$appfull/.singularity.d/labels.json"
+    printf 'Prints its arguments.\n' > "$appfull/.singularity.d/runscript.help"
+    build "$appfull" "$out/apptainer-full.sqfs" -comp gzip
+    sif "$out/apptainer-full.sqfs" "$out/apptainer.sif" --deffile "$work/Singularity"
+    sif "$out/busybox-zstd.sqfs" "$out/sif-ext3.sif" --fstype ext3
+    sif "$out/busybox-zstd.sqfs" "$out/sif-encrypted.sif" --fstype encryptfs
+    sif "$out/busybox-zstd.sqfs" "$out/sif-no-primary.sif" --parttype system
+    sif "$out/busybox-zstd.sqfs" "$out/sif-truncated.sif" --truncate
+    sif "$out/busybox-zstd.sqfs" "$out/sif-bad-count.sif" --descriptor-count 1099511627776
+    echo "SIF images in $out"
+else
+    echo "make-test-images: python3 missing: SIF test images not built" >&2
+fi
