@@ -15,7 +15,20 @@ public enum HostCheck {
     public static func run() -> [Result] {
         var results = [privileges(), kernel(), userNamespaceSettings(), devFuse()]
         results.append(probe())
+        results.append(sitePolicy())
         return results
+    }
+
+    /// A broken policy stops every launch: say so here too, with the file and line.
+    static func sitePolicy() -> Result {
+        do {
+            let policy = try PolicyLoader.load()
+            return Result(name: "site policy", passed: true,
+                          detail: policy.file.map { "\($0) is valid" } ?? "none (\(PolicyLoader.candidates().joined(separator: ", ")) absent): built-in defaults")
+        } catch {
+            return Result(name: "site policy", passed: false, detail: "\(error)",
+                          fix: "correct the file (the README's 'Site policy' section lists every key)")
+        }
     }
 
     static func privileges() -> Result {

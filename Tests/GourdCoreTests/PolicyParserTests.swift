@@ -87,6 +87,43 @@ import Testing
         #expect(error(text) != nil)
     }
 
+    /// Thousands of mutations of a valid policy (deterministic): each parses or fails with an
+    /// error, never crashes or hangs.
+    @Test func mutatedPoliciesNeverCrash() {
+        let valid = Array("""
+            [[bind]]
+            source = "/scratch/$USER"
+            required = true
+            [binds]
+            allow = ["/home", '/scratch']
+            deny_other_homes = true
+            [gpu.nvidia]
+            environment = { A = "b", C = 'd' }
+            [environment]
+            forbid = ["LD_PRELOAD"]
+            """.utf8)
+        let alphabet = Array("[]{}=\"'.,#\n\\ $ax1-+:".utf8)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var errors = 0
+        for _ in 0..<3000 {
+            var bytes = valid
+            for _ in 0..<(1 + next(4)) {
+                let at = next(bytes.count)
+                switch next(3) {
+                case 0: bytes.remove(at: at)
+                case 1: bytes.insert(alphabet[next(alphabet.count)], at: at)
+                default: bytes[at] = alphabet[next(alphabet.count)]
+                }
+            }
+            if error(String(decoding: bytes, as: UTF8.self)) != nil { errors += 1 }
+        }
+        #expect(errors > 1000, "most mutations are invalid: the parser must have said so")
+    }
+
     @Test func unknownKeysAreRejectedWithTheirLine() {
         #expect(error("[binds]\nallow = []\nalow = []\n")?.description
                 == "policy \(file):3: binds.alow: unknown key (expected allow, deny, deny_other_homes)")

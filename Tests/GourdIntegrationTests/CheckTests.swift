@@ -6,10 +6,19 @@ extension Integration {
         @Test func checkPassesOnThisHost() throws {
             let out = try Gourd.run(["check"])
             #expect(out.status == 0, "\(out)")
-            for item in ["privileges", "kernel", "user namespaces", "/dev/fuse", "launch"] {
+            for item in ["privileges", "kernel", "user namespaces", "/dev/fuse", "launch", "site policy"] {
                 #expect(out.stdout.contains("ok    \(item):"), "\(item): \(out)")
             }
             expectNothingLeft()
+        }
+
+        @Test func checkReportsABrokenSitePolicy() throws {
+            let policy = SitePolicy("[devices]\ndefault = \"everything\"\n")
+            let out = try Gourd.run(["check"], env: policy.env)
+            #expect(out.status == 125, "\(out)")
+            #expect(out.stdout.contains("FAIL  site policy: policy \(policy.file):2: devices.default: 'everything' is not minimal or host"), "\(out)")
+            let good = try Gourd.run(["check"], env: SitePolicy("[gpu]\ndefault = \"auto\"\n").env)
+            #expect(good.status == 0 && good.stdout.contains("policy.toml is valid"), "\(good)")
         }
 
         /// With /dev/fuse unusable (a root-only file bound over it in a private mount namespace),

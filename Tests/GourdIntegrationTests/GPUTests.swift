@@ -21,6 +21,7 @@ extension Integration {
 
         init() {
             #expect(FileManager.default.fileExists(atPath: "/dev/nvidia3"), "the test set-up makes fake /dev/nvidia0-3 (run make test as root)")
+            #expect(FileManager.default.fileExists(atPath: "/dev/dri/renderD129"), "the test set-up makes fake /dev/dri/renderD128-129")
         }
 
         @Test func withoutGPUTheMinimalDevHasNoGPUNode() throws {
@@ -56,11 +57,28 @@ extension Integration {
             #expect(out.stdout.contains("nosuid") && !out.stdout.contains("nodev"), "\(out)")
         }
 
+        /// AMD: fake render nodes /dev/dri/renderD128-129 and /dev/kfd from the test set-up.
+        @Test(arguments: [
+            ([String: String](), "nodes: renderD128 renderD129 | kfd", "::"),
+            (["ROCR_VISIBLE_DEVICES": "1"], "nodes: renderD129 | kfd", "0::"),
+            (["GPU_DEVICE_ORDINAL": "0", "HIP_VISIBLE_DEVICES": "0"], "nodes: renderD128 | kfd", ":0:0"),
+            (["SLURM_STEP_GPUS": "1"], "nodes: renderD129 | kfd", "::"),
+        ])
+        func amdGPUsFollowROCmVariables(env: [String: String], nodes: String, visible: String) throws {
+            let script = "echo nodes: $(ls /dev/dri) \\| $(ls /dev | grep kfd); echo $ROCR_VISIBLE_DEVICES:$GPU_DEVICE_ORDINAL:$HIP_VISIBLE_DEVICES"
+            let out = try Gourd.sh(script, options: ["--rocm"], env: env)
+            #expect(out.status == 0, "\(out)")
+            #expect(out.lines == [nodes, visible], "\(out)")
+        }
+
         @Test func explicitRequestWithoutGPUFails() throws {
             let none = try Gourd.sh("echo ran", options: ["--gpu"], env: ["CUDA_VISIBLE_DEVICES": ""])
             #expect(none.status == 125 && none.stderr.contains("no nvidia GPU allocated"), "\(none)")
-            let amd = try Gourd.sh("echo ran", options: ["--rocm"])
-            #expect(amd.status == 125 && amd.stderr.contains("no GPU device node (/dev/dri/renderD{N+128})"), "\(amd)")
+            let other = SitePolicy("[gpu.intel]\nper_gpu = [\"/dev/accel/accel{N}\"]\n")
+            let intel = try Gourd.sh("echo ran", options: ["--gpu=intel"], env: other.env)
+            #expect(intel.status == 125 && intel.stderr.contains("no GPU device node (/dev/accel/accel{N})"), "\(intel)")
+            let unknown = try Gourd.sh("echo ran", options: ["--gpu=intel"])
+            #expect(unknown.status == 125 && unknown.stderr.contains("no such GPU vendor (known: nvidia, amd)"), "\(unknown)")
             let conflict = try Gourd.sh("echo ran", options: ["--nv", "--rocm"])
             #expect(conflict.status == 125 && conflict.stderr.contains("choose one"), "\(conflict)")
             let auto = try Gourd.sh("echo ran", options: ["--gpu=auto"], env: ["CUDA_VISIBLE_DEVICES": ""])

@@ -5,7 +5,7 @@
 # unprivileged user the tests run gourd as.
 set -eu
 user=${GOURD_TEST_USER:-gourdtest}
-packages="libsquashfuse-dev libfuse3-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin gcc libc6-dev binutils"
+packages="libsquashfuse-dev libfuse3-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin gcc libc6-dev binutils python3"
 
 if [ "$(id -u)" != 0 ]; then
     missing=""
@@ -31,5 +31,11 @@ if [ ! -e /proc/driver/nvidia ]; then
     for i in 0 1 2 3; do [ -e /dev/nvidia$i ] || mknod -m 0666 /dev/nvidia$i c 195 $i; done
     [ -e /dev/nvidiactl ] || mknod -m 0666 /dev/nvidiactl c 195 255
     [ -e /dev/nvidia-uvm ] || mknod -m 0666 /dev/nvidia-uvm c 240 0
+fi
+# Fake AMD GPUs (DRM render nodes, major 226) and KFD, unless real ones exist.
+if [ ! -e /dev/kfd ] && [ ! -e /dev/dri ]; then
+    mkdir -p /dev/dri
+    for i in 0 1; do mknod -m 0666 /dev/dri/renderD$((128 + i)) c 226 $((128 + i)); done
+    mknod -m 0666 /dev/kfd c 241 0
 fi
 echo "setup-host: ready (test user $user, /dev/fuse $(stat -c %a /dev/fuse))"
