@@ -26,7 +26,11 @@ public struct HostFiles: HostFileSystem {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: max(count, 0))
+        // `count` is a limit, not a size: allocate no more than the file holds.
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        let available = max(Int64(st.st_size) - Int64(offset), 0)
+        var bytes = [UInt8](repeating: 0, count: Int(min(Int64(max(count, 0)), available)))
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset) + off_t(done)) }
