@@ -25,6 +25,13 @@ import Testing
         ["shell", "--shell=/bin/zsh", "-B", "/x", img],
         ["exec", "--pwd", "/data", "--no-home", img, "ls"],
         ["run", "--pwd=/opt", img],
+        ["exec", "--gpu", img, "nvidia-smi"],
+        ["exec", "--gpu=nvidia", "-B", "/x", img, "x"],
+        ["exec", "--nv", "--gpu=nvidia", img, "x"],
+        ["run", "--rocm", img],
+        ["exec", "--dev=host", img, "x"],
+        ["exec", "--dev", "minimal", "--gpu=none", img, "x"],
+        ["shell", "--gpu=auto", img],
     ]
 
     /// Command lines the fast parser declines, leaving them to swift-argument-parser.
@@ -36,10 +43,12 @@ import Testing
         ["shell", "--shell", "/a", "--shell", "/b", img], ["exec", "--shell", "/a", img, "x"],
         ["check"], ["--version"], ["frobnicate", img], ["exec", "--pwd", "/a", "--pwd", "/b", img, "x"],
         ["exec", "--no-home=yes", img, "x"],
+        ["exec", "--gpu=bad!", img, "x"], ["exec", "--nv", "--rocm", img, "x"], ["exec", "--dev=all", img, "x"],
+        ["exec", "--nv=1", img, "x"], ["exec", "--gpu=amd", "--nv", img, "x"],
     ]
 
     static func viaArgumentParser(_ arguments: [String]) -> LaunchInvocation? {
-        switch try? Gourd.parseAsRoot(arguments) {
+        switch try? Gourd.parseAsRoot(BareGPUFlag.normalize(arguments)) {
         case let command as Gourd.Exec: return command.invocation
         case let command as Gourd.Run: return command.invocation
         case let command as Gourd.Shell: return command.invocation
@@ -65,5 +74,16 @@ import Testing
                                                environment: ["X=1"], cleanEnvironment: true, verbose: false))
         #expect(FastLaunchParser.parse(["shell", Self.img])?.mode == .shell(nil))
         #expect(FastLaunchParser.parse(["run", Self.img])?.mode == .run([]))
+        #expect(FastLaunchParser.parse(["exec", "--gpu", Self.img, "x"])?.gpu == .any)
+        #expect(FastLaunchParser.parse(["exec", "--nv", Self.img, "x"])?.gpu == .vendor("nvidia"))
+        #expect(FastLaunchParser.parse(["exec", "--dev", "host", Self.img, "x"])?.devices == .host)
+    }
+
+    /// swift-argument-parser has no optional option values: a bare --gpu among the options
+    /// becomes --gpu=any, and nothing else changes (not a value, not the command's own --gpu).
+    @Test func bareGPUFlagIsNormalizedOnlyAmongTheOptions() {
+        #expect(BareGPUFlag.normalize(["exec", "--gpu", Self.img, "x", "--gpu"]) == ["exec", "--gpu=any", Self.img, "x", "--gpu"])
+        #expect(BareGPUFlag.normalize(["exec", "--env", "--gpu", Self.img, "x"]) == ["exec", "--env", "--gpu", Self.img, "x"])
+        #expect(BareGPUFlag.normalize(["exec", "--gpu=amd", Self.img]) == ["exec", "--gpu=amd", Self.img])
     }
 }
