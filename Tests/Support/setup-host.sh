@@ -5,7 +5,7 @@
 # unprivileged user the tests run gourd as.
 set -eu
 user=${GOURD_TEST_USER:-gourdtest}
-packages="libsquashfuse-dev libfuse3-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin gcc libc6-dev binutils python3"
+packages="libsquashfuse-dev libfuse3-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin gcc libc6-dev binutils python3 debootstrap"
 
 if [ "$(id -u)" != 0 ]; then
     missing=""
@@ -37,5 +37,26 @@ if [ ! -e /dev/kfd ] && [ ! -e /dev/dri ]; then
     mkdir -p /dev/dri
     for i in 0 1; do mknod -m 0666 /dev/dri/renderD$((128 + i)) c 226 $((128 + i)); done
     mknod -m 0666 /dev/kfd c 241 0
+fi
+# A Debian 12 base root file system for the `gourd build` tests (Bootstrap: localimage, then
+# apt-get in %post), made once with debootstrap and cached outside the repository. Without a
+# mirror the build tests that need it say so and are skipped.
+debian_base=${GOURD_TEST_DEBIAN_BASE:-/var/cache/gourd-test/debian-12-minbase.sqfs}
+if [ ! -e "$debian_base" ]; then
+    mirror=${GOURD_TEST_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/gourd-debian.XXXXXX")
+    echo "setup-host: debootstrap --variant=minbase bookworm from $mirror (once, about a minute)"
+    if debootstrap --variant=minbase bookworm "$tmp/root" "$mirror" >"$tmp/log" 2>&1; then
+        rm -rf "$tmp"/root/var/cache/apt/archives/*.deb "$tmp"/root/var/lib/apt/lists/*_*
+        mkdir -p "$(dirname "$debian_base")"
+        chmod 0755 "$(dirname "$debian_base")"
+        mksquashfs "$tmp/root" "$debian_base.tmp" -comp zstd -noappend -quiet -no-progress >/dev/null
+        chmod 0644 "$debian_base.tmp"
+        mv "$debian_base.tmp" "$debian_base"
+    else
+        echo "setup-host: warning: debootstrap failed (see below); build tests that need a Debian base will be skipped" >&2
+        tail -5 "$tmp/log" >&2
+    fi
+    rm -rf "$tmp"
 fi
 echo "setup-host: ready (test user $user, /dev/fuse $(stat -c %a /dev/fuse))"
