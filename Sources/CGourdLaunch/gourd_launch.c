@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -279,6 +282,28 @@ static void supervise(const gd_container_spec *spec, pid_t workload) {
     }
 }
 
+/// PID 1 of a shared container: ready once the root is set up (closing the report pipe says
+/// so), then only reaps the orphans that ranks' workloads leave. Every catchable signal stays
+/// blocked: a scheduler's SIGTERM to the whole step must reach the workloads, not end the
+/// namespace under them. It ends with its server (PR_SET_PDEATHSIG), and the kernel then ends
+/// every process left in the namespace. Async-signal-safe.
+static void hold(const gd_container_spec *spec) {
+    close(spec->report_write);
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+    if (sfd < 0) _exit(125);
+    for (;;) {
+        struct signalfd_siginfo si;
+        if (read(sfd, &si, sizeof si) < 0 && errno != EINTR) _exit(125);
+        while (waitpid(-1, NULL, WNOHANG) > 0) {}
+    }
+}
+
 static void container_init(const gd_container_spec *spec) {
     close(spec->lifeline_write);
     close(spec->report_read);
@@ -293,6 +318,7 @@ static void container_init(const gd_container_spec *spec) {
     for (size_t i = 0; i < spec->nmounts; i++) apply_mount(spec, rootfd, (int)i);
     enter_root(spec, rootfd);
     close(rootfd);
+    if (spec->hold) hold(spec);
 
     // vfork: the workload borrows our memory until it execs (or _exits), so no page tables are
     // copied; run_workload only touches its own stack and task-local state (cwd, creds, mask).
@@ -429,6 +455,180 @@ const char *gd_step_name(int32_t step) {
     case GD_STEP_CAPABILITIES: return "drop capabilities";
     case GD_STEP_FORK_WORKLOAD: return "fork workload";
     case GD_STEP_EXEC: return "exec";
+    case GD_STEP_SETNS: return "join the shared container (setns)";
     default: return "launch";
     }
+}
+
+// ---- shared containers: joining, and the rendezvous socket ----
+
+pid_t gd_join_and_spawn(const gd_container_spec *spec, const int ns_fds[3], int32_t *step, int32_t *index) {
+    static const int types[3] = {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID};
+    for (int i = 0; i < 3; i++) {
+        if (setns(ns_fds[i], types[i]) != 0) {
+            *step = GD_STEP_SETNS;
+            *index = i;
+            return -errno;
+        }
+    }
+    pid_t pid = raw_clone(0);
+    if (pid < 0) {
+        *step = GD_STEP_FORK_WORKLOAD;
+        *index = -1;
+        return -errno;
+    }
+    if (pid == 0) {
+        close(spec->lifeline_write);
+        close(spec->report_read);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, 125);
+        struct pollfd p = {.fd = spec->lifeline_read, .events = POLLIN};
+        if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, 125);
+        run_workload(spec);   // never returns
+    }
+    return pid;
+}
+
+static socklen_t abstract_address(struct sockaddr_un *addr, const char *name) {
+    memset(addr, 0, sizeof *addr);
+    addr->sun_family = AF_UNIX;
+    size_t len = strlen(name);
+    if (len > sizeof addr->sun_path - 1) len = sizeof addr->sun_path - 1;
+    memcpy(addr->sun_path + 1, name, len);   // sun_path[0] == 0: abstract (unix(7))
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+}
+
+int gd_share_listen(const char *name) {
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -errno;
+    struct sockaddr_un addr;
+    socklen_t len = abstract_address(&addr, name);
+    if (bind(fd, (struct sockaddr *)&addr, len) != 0 || listen(fd, 1024) != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int gd_share_connect(const char *name) {
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    struct sockaddr_un addr;
+    socklen_t len = abstract_address(&addr, name);
+    int rc;
+    do rc = connect(fd, (struct sockaddr *)&addr, len); while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int gd_share_accept(int listen_fd) {
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    return fd >= 0 ? fd : -errno;
+}
+
+int gd_share_peer_uid(int fd, uint32_t *uid) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -errno;
+    *uid = cred.uid;
+    return 0;
+}
+
+int gd_share_send(int fd, const gd_share_reply *reply, const int *fds, int nfds) {
+    struct iovec iov = {.iov_base = (void *)reply, .iov_len = sizeof *reply};
+    union { char buf[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (nfds > 0) {
+        if (nfds > 3) return -EINVAL;
+        memset(&control, 0, sizeof control);
+        msg.msg_control = control.buf;
+        msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+    }
+    ssize_t n;
+    do n = sendmsg(fd, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    if (n < 0) return -errno;
+    return n == (ssize_t)sizeof *reply ? 0 : -EIO;
+}
+
+int gd_share_recv(int fd, gd_share_reply *reply, int fds[3], int *nfds, int timeout_ms) {
+    *nfds = 0;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int rc;
+    do rc = poll(&p, 1, timeout_ms); while (rc < 0 && errno == EINTR);
+    if (rc < 0) return -errno;
+    if (rc == 0) return -ETIMEDOUT;
+    struct iovec iov = {.iov_base = reply, .iov_len = sizeof *reply};
+    union { char buf[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    ssize_t n;
+    do n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    if (n < 0) return -errno;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        int got[16];
+        if (count > 16) count = 16;
+        memcpy(got, CMSG_DATA(c), (size_t)count * sizeof(int));
+        for (int i = 0; i < count; i++) {
+            if (*nfds < 3) fds[(*nfds)++] = got[i]; else close(got[i]);
+        }
+    }
+    if (n == 0) return -ECONNRESET;
+    if (n != (ssize_t)sizeof *reply) {
+        for (int i = 0; i < *nfds; i++) close(fds[i]);
+        *nfds = 0;
+        return -EIO;
+    }
+    return 0;
+}
+
+void gd_close_all_except(const int *keep, size_t n) {
+    // close_range(2) (Linux 5.9) over the gaps between the kept descriptors, in order.
+    int sorted[16];
+    size_t m = 0;
+    for (size_t i = 0; i < n && m < 16; i++) {
+        if (keep[i] < 3) continue;
+        size_t j = m++;
+        while (j > 0 && sorted[j - 1] > keep[i]) { sorted[j] = sorted[j - 1]; j--; }
+        sorted[j] = keep[i];
+    }
+    unsigned lo = 3;
+    for (size_t i = 0; i < m; i++) {
+        unsigned k = (unsigned)sorted[i];
+        if (k > lo) syscall(SYS_close_range, lo, k - 1, 0);
+        if (k >= lo) lo = k + 1;
+    }
+    syscall(SYS_close_range, lo, ~0U, 0);
+}
+
+pid_t gd_fork(void) {
+    pid_t pid = raw_clone(0);
+    return pid >= 0 ? pid : -errno;
+}
+
+int gd_detach(void) {
+    if (setsid() < 0) return -errno;
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0) return -errno;
+    for (int fd = 0; fd < 3; fd++) if (dup2(null, fd) < 0) { int e = errno; close(null); return -e; }
+    close(null);
+    return 0;
+}
+
+int gd_block_all_signalfd(sigset_t *old) {
+    sigset_t all;
+    sigfillset(&all);
+    if (sigprocmask(SIG_BLOCK, &all, old) != 0) return -errno;
+    int fd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+    return fd >= 0 ? fd : -errno;
 }

@@ -31,12 +31,14 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var policyFile: String?
     /// What the image passed (policy allow-lists), filled in by the launcher.
     public var imageChecks: [String]
+    /// Set when this launch is one of several ranks that share one container on this node.
+    public var share: ShareScope?
 
     public init(image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],
                 environment: [EnvironmentVariable], argv: [String], searchPath: String, workdir: String,
                 notes: [String], warnings: [String] = [], devices: [DeviceGrant] = [],
                 environmentChanges: [EnvironmentChange] = [], addedMountPoints: [String] = [],
-                policyFile: String? = nil, imageChecks: [String] = []) {
+                policyFile: String? = nil, imageChecks: [String] = [], share: ShareScope? = nil) {
         self.image = image
         self.identity = identity
         self.mounts = mounts
@@ -52,6 +54,22 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
         self.addedMountPoints = addedMountPoints
         self.policyFile = policyFile
         self.imageChecks = imageChecks
+        self.share = share
+    }
+
+    /// What makes two launches' containers the same (mounts, generated files, identity):
+    /// ranks whose plans agree here share one; argv, environment and workdir stay per rank.
+    public struct ContainerIdentity: Codable, Equatable {
+        public var image: ImageLocation
+        public var identity: Identity
+        public var mounts: [Mount]
+        public var generatedFiles: [GeneratedFile]
+        public var addedMountPoints: [String]
+    }
+
+    public var containerIdentity: ContainerIdentity {
+        ContainerIdentity(image: image, identity: identity, mounts: mounts, generatedFiles: generatedFiles,
+                          addedMountPoints: addedMountPoints)
     }
 
     public func environmentValue(_ name: String) -> String? {

@@ -23,9 +23,11 @@ public struct LaunchRequest: Sendable, Equatable {
     public var gpu: GPUChoice?
     /// --dev; nil: the policy's default.
     public var devices: DeviceMode?
+    /// --share; .auto by default.
+    public var share: ShareRequest
 
     public init(mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,
-                workdir: String? = nil, mountHome: Bool = true, gpu: GPUChoice? = nil, devices: DeviceMode? = nil) {
+                workdir: String? = nil, mountHome: Bool = true, gpu: GPUChoice? = nil, devices: DeviceMode? = nil, share: ShareRequest = .auto) {
         self.mode = mode
         self.binds = binds
         self.environment = environment
@@ -34,6 +36,7 @@ public struct LaunchRequest: Sendable, Equatable {
         self.mountHome = mountHome
         self.gpu = gpu
         self.devices = devices
+        self.share = share
     }
 }
 
@@ -44,11 +47,17 @@ public struct HostContext: Sendable, Equatable {
     /// The caller's working directory, symlinks resolved (getcwd).
     public var cwd: String
     public var environment: [EnvironmentVariable]
+    /// This node's name (gethostname), and the launcher's parent process (for rank detection).
+    public var hostName: String
+    public var parentPID: Int32
 
-    public init(identity: Identity, cwd: String, environment: [EnvironmentVariable]) {
+    public init(identity: Identity, cwd: String, environment: [EnvironmentVariable], hostName: String = "localhost",
+                parentPID: Int32 = 0) {
         self.identity = identity
         self.cwd = cwd
         self.environment = environment
+        self.hostName = hostName
+        self.parentPID = parentPID
     }
 
     public func variable(_ name: String) -> String? {

@@ -40,7 +40,7 @@ public struct Planner {
             searchPath: environment.variables.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
             workdir: try workdir(mounts: mounts), notes: notes, warnings: warnings, devices: dev.devices,
             environmentChanges: environment.changes, addedMountPoints: needsHostDirectory ? [Self.hostDirectory] : [],
-            policyFile: policy.file)
+            policyFile: policy.file, share: ShareScope.decide(request.share, host: host))
     }
 
     /// The caller's home as an absolute path without "." or "..": the same inside and outside.

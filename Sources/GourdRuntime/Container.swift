@@ -14,8 +14,10 @@ struct Container {
 
     /// Converts the plan's mounts to C, clones the init (C code from here to exec) and
     /// returns at once: the caller must start serving FUSE, which the set-up needs.
+    /// `hold`: no workload; the init holds the namespaces of a shared container (EOF on the
+    /// report pipe then means ready).
     static func spawn(plan: LaunchPlan, root: String, descriptors: Descriptors,
-                      mask: sigset_t) throws(LaunchError) -> Container {
+                      mask: sigset_t, hold: Bool = false) throws(LaunchError) -> Container {
         var lifeline: [Int32] = [-1, -1], report: [Int32] = [-1, -1]
         try check("pipe2", gd_pipe_cloexec(&lifeline))
         try check("pipe2", gd_pipe_cloexec(&report))
@@ -43,7 +45,7 @@ struct Container {
                         workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
                         lifeline_read: lifeline[0], lifeline_write: lifeline[1],
                         report_write: report[1], report_read: report[0], workload_mask: mask,
-                        forward_signals: signalBuffer.baseAddress, nforward: signalBuffer.count)
+                        forward_signals: signalBuffer.baseAddress, nforward: signalBuffer.count, hold: hold ? 1 : 0)
                     return root.withCString { rootPointer in
                         plan.searchPath.withCString { pathPointer in
                             plan.workdir.withCString { workdirPointer in
@@ -63,6 +65,40 @@ struct Container {
             close(lifeline[1])
             close(report[0])
             throw .system(SystemError("clone(CLONE_NEWNS|CLONE_NEWPID)", result: pid), hint: nil)
+        }
+        return Container(pid: pid, reportRead: report[0], lifelineWrite: lifeline[1])
+    }
+}
+
+extension Container {
+    /// Joins a shared container's namespaces (user, mount, PID) and forks the workload there
+    /// (C from setns to exec). Returns at once; failures before exec arrive on the report pipe.
+    static func join(plan: LaunchPlan, namespaces: [Int32], mask: sigset_t) throws(LaunchError) -> Container {
+        var lifeline: [Int32] = [-1, -1], report: [Int32] = [-1, -1]
+        try check("pipe2", gd_pipe_cloexec(&lifeline))
+        try check("pipe2", gd_pipe_cloexec(&report))
+        let argv = CStringArray(plan.argv)
+        let envp = CStringArray(plan.environment.map(\.assignment))
+        var step: Int32 = 0, index: Int32 = -1
+        let pid: pid_t = withExtendedLifetime((argv, envp)) {
+            var spec = gd_container_spec(
+                root: nil, mounts: nil, nmounts: 0, workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
+                lifeline_read: lifeline[0], lifeline_write: lifeline[1], report_write: report[1], report_read: report[0],
+                workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0)
+            return plan.searchPath.withCString { pathPointer in
+                plan.workdir.withCString { workdirPointer in
+                    spec.search_path = pathPointer
+                    spec.workdir = workdirPointer
+                    return namespaces.withUnsafeBufferPointer { gd_join_and_spawn(&spec, $0.baseAddress, &step, &index) }
+                }
+            }
+        }
+        close(lifeline[0])
+        close(report[1])
+        if pid < 0 {
+            close(lifeline[1])
+            close(report[0])
+            throw Server.error(for: gd_failure(step: step, err: -pid, index: index), plan: plan)
         }
         return Container(pid: pid, reportRead: report[0], lifelineWrite: lifeline[1])
     }

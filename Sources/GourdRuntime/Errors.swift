@@ -37,6 +37,8 @@ public enum LaunchError: Error, CustomStringConvertible {
     case privileged(String)
     /// The container side failed before exec at `step`, e.g. a mount.
     case container(step: String, errno: Errno, detail: String?)
+    /// The server of a shared container failed to set it up (its own message).
+    case shared(String)
     case commandNotFound(String)
     case cannotExecute(String, Errno)
 
@@ -62,6 +64,8 @@ public enum LaunchError: Error, CustomStringConvertible {
             return "refusing to run: \(why); gourd needs no privileges, install it without setuid, setgid or file capabilities"
         case let .container(step, errno, detail):
             return "\(step)\(detail.map { " \($0)" } ?? ""): \(errno.description)"
+        case let .shared(message):
+            return "shared container: " + message
         case let .commandNotFound(command):
             return "\(command): command not found in the image"
         case let .cannotExecute(command, errno):

@@ -30,6 +30,27 @@ public struct Executor {
 
     /// Runs the workload; returns its exit status (code, or 128+N after signal N).
     public func run() throws(LaunchError) -> Int32 {
+        let staged = try stage(blockAllSignals: false)
+        defer { gd_fuse_destroy(staged.fuse) }
+        let container = try Container.spawn(plan: plan, root: Self.rootAfterStaging, descriptors: staged.descriptors,
+                                            mask: staged.oldMask)
+        staged.descriptors.closeAll()
+        return try Server(fuse: staged.fuse, signalFD: staged.signalFD, container: container, plan: plan).serve()
+    }
+
+    /// What `stage` leaves ready for a container: the image served over FUSE at
+    /// `rootAfterStaging`, the bind sources cloned, signals arriving on a signalfd.
+    struct Staged {
+        let fuse: OpaquePointer
+        let signalFD: Int32
+        let oldMask: sigset_t
+        let descriptors: Descriptors
+    }
+
+    /// Every step before the container itself. `blockAllSignals`: a shared container's server
+    /// ignores the scheduler's SIGTERM (its ranks' workloads get it and decide), so it reads
+    /// every signal; a single launch reads the ones it forwards.
+    func stage(blockAllSignals: Bool) throws(LaunchError) -> Staged {
         try requireSingleThreaded()
         try check("prctl(PR_SET_NO_NEW_PRIVS)", gd_set_no_new_privs())
         try enterNamespaces()
@@ -44,16 +65,15 @@ public struct Executor {
         }
         try descriptors.stage(plan.generatedFiles, in: Self.staging)
         var oldMask = sigset_t()
-        let signalFD = gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
+        let signalFD = blockAllSignals ? gd_block_all_signalfd(&oldMask)
+            : gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
         try check("signalfd", signalFD)
         let fuse = try mountImage()
-        defer { gd_fuse_destroy(fuse) }
         var step: UnsafePointer<CChar>?
         let staged = gd_enter_staging(Self.staging, procTree, &step)
+        if staged < 0 { gd_fuse_destroy(fuse) }
         try check(step.map { String(cString: $0) } ?? "pivot_root", path: Self.staging, staged)
-        let container = try Container.spawn(plan: plan, root: Self.rootAfterStaging, descriptors: descriptors, mask: oldMask)
-        descriptors.closeAll()
-        return try Server(fuse: fuse, signalFD: signalFD, container: container, plan: plan).serve()
+        return Staged(fuse: fuse, signalFD: signalFD, oldMask: oldMask, descriptors: descriptors)
     }
 
     /// unshare(CLONE_NEWUSER) fails with EINVAL in a multi-threaded process, and

@@ -5,7 +5,8 @@ import GourdCore
 /// directory, environment.
 public enum HostProbe {
     public static func context() -> HostContext {
-        HostContext(identity: identity(), cwd: currentDirectory(), environment: environment())
+        HostContext(identity: identity(), cwd: currentDirectory(), environment: environment(), hostName: hostName(),
+                    parentPID: getppid())
     }
 
     static func identity() -> Identity {
@@ -21,6 +22,12 @@ public enum HostProbe {
         }
         if let gr = getgrgid(gid) { identity.groupName = String(cString: gr.pointee.gr_name) }
         return identity
+    }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(cString: buffer)
     }
 
     static func currentDirectory() -> String {

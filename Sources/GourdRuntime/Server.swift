@@ -8,7 +8,8 @@ import SystemPackage
 /// init, collect a set-up failure, and end when the init has exited (by then the kernel has
 /// removed every other container process, so no one can still need the image).
 struct Server {
-    let fuse: OpaquePointer
+    /// nil for a rank that joined a shared container: another process serves the image.
+    let fuse: OpaquePointer?
     let signalFD: Int32
     let container: Container
     let plan: LaunchPlan
@@ -17,7 +18,7 @@ struct Server {
         var failure: gd_failure?
         var status: Int32?
         var fds = [
-            pollfd(fd: gd_fuse_fd(fuse), events: Int16(POLLIN), revents: 0),
+            pollfd(fd: fuse.map(gd_fuse_fd) ?? -1, events: Int16(POLLIN), revents: 0),
             pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
             pollfd(fd: container.reportRead, events: Int16(POLLIN), revents: 0),
         ]
@@ -41,6 +42,7 @@ struct Server {
 
     /// Answers one request; false once the connection is gone.
     func serveFUSE() -> Bool {
+        guard let fuse else { return false }
         let rc = gd_fuse_process_one(fuse)
         return rc == 0 || rc == -EAGAIN || rc == -EINTR
     }
@@ -68,14 +70,20 @@ struct Server {
         return n == MemoryLayout<gd_failure>.size ? record : nil
     }
 
-    func error(for failure: gd_failure) -> LaunchError {
+    func error(for failure: gd_failure) -> LaunchError { Self.error(for: failure, plan: plan) }
+
+    /// The launch error a container-side failure record stands for.
+    static func error(for failure: gd_failure, plan: LaunchPlan) -> LaunchError {
         let errno = Errno(rawValue: failure.err)
         if failure.step == Int32(GD_STEP_EXEC.rawValue) {
             let command = plan.argv.first ?? ""
             return errno == .noSuchFileOrDirectory ? .commandNotFound(command) : .cannotExecute(command, errno)
         }
         var detail: String?
-        if failure.index >= 0 && Int(failure.index) < plan.mounts.count {
+        if failure.step == Int32(GD_STEP_SETNS.rawValue) {
+            detail = ["user", "mount", "PID"].indices.contains(Int(failure.index))
+                ? ["user", "mount", "PID"][Int(failure.index)] + " namespace" : nil
+        } else if failure.index >= 0 && Int(failure.index) < plan.mounts.count {
             let mount = plan.mounts[Int(failure.index)]
             detail = "\(mount.destination) (\(mount.reason))"
         }

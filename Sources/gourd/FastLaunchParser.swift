@@ -40,6 +40,11 @@ enum FastLaunchParser {
                 }
                 guard let choice, invocation.gpu == nil || invocation.gpu == choice else { return nil }
                 invocation.gpu = choice
+            case "--share":
+                guard let value = attached ?? rest.first, let request = LaunchOptions.shareRequest(value),
+                      invocation.share == .auto else { return nil }
+                if attached == nil { rest = rest.dropFirst() }
+                invocation.share = request
             case "--dev":
                 guard let value = attached ?? rest.first, let mode = DeviceMode(rawValue: value),
                       invocation.devices == nil else { return nil }

@@ -16,10 +16,11 @@ struct LaunchInvocation: Equatable {
     var verbose = false
     var gpu: GPUChoice?
     var devices: DeviceMode?
+    var share: ShareRequest = .auto
 
     var request: LaunchRequest {
         LaunchRequest(mode: mode, binds: binds, environment: environment, cleanEnvironment: cleanEnvironment,
-                      workdir: workdir, mountHome: mountHome, gpu: gpu, devices: devices)
+                      workdir: workdir, mountHome: mountHome, gpu: gpu, devices: devices, share: share)
     }
 
     /// Plans and runs; returns the status gourd exits with (the workload's, or 125/126/127).
@@ -28,6 +29,10 @@ struct LaunchInvocation: Equatable {
             let (plan, squash) = try makePlan()
             if verbose { plan.notes.forEach { FileHandle.standardError.write("gourd: note: \($0)\n") } }
             plan.warnings.forEach { FileHandle.standardError.write("gourd: warning: \($0)\n") }
+            if let scope = plan.share {
+                if verbose { FileHandle.standardError.write("gourd: note: sharing one container: \(scope.reason) (\(scope.key))\n") }
+                return try SharedContainer(plan: plan, image: squash, scope: scope).run()
+            }
             return try Executor(plan: plan, image: squash).run()
         } catch {
             FileHandle.standardError.write("gourd: \(error)\n")

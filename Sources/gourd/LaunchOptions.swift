@@ -34,12 +34,20 @@ struct LaunchOptions: ParsableArguments {
     @Option(name: .customLong("dev"), help: ArgumentHelp("/dev inside: minimal (default) or host.", valueName: "minimal|host"))
     var dev: String?
 
+    @Option(name: .customLong("share"), help: ArgumentHelp(
+        "Share one container among the ranks of a job on this node: automatic under Slurm steps, Open MPI, MPICH and PMIx; --share=KEY forces it, --share=none opts out.",
+        valueName: "KEY|none"))
+    var share: String?
+
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the plan's notes (skipped mounts and why) to stderr.")
     var verbose = false
 
     mutating func validate() throws {
         _ = try gpuChoice()
         if let dev, DeviceMode(rawValue: dev) == nil { throw ValidationError("--dev '\(dev)': expected minimal or host") }
+        if let share, LaunchOptions.shareRequest(share) == nil {
+            throw ValidationError("--share '\(share)': expected none or a key of letters, digits, '.', '_' and '-'")
+        }
     }
 
     /// --gpu, --nv and --rocm must agree.
@@ -60,14 +68,23 @@ struct LaunchOptions: ParsableArguments {
     func invocation(image: String, mode: LaunchInvocation.Mode) -> LaunchInvocation {
         LaunchInvocation(image: image, mode: mode, binds: bind, environment: env,
                          cleanEnvironment: cleanEnvironment, workdir: workdir, mountHome: !noHome, verbose: verbose,
-                         gpu: try? gpuChoice(), devices: dev.flatMap(DeviceMode.init(rawValue:)))
+                         gpu: try? gpuChoice(), devices: dev.flatMap(DeviceMode.init(rawValue:)),
+                         share: share.flatMap(LaunchOptions.shareRequest) ?? .auto)
+    }
+
+    /// "none" or a key (nil when malformed).
+    static func shareRequest(_ text: String) -> ShareRequest? {
+        if text == "none" { return ShareRequest.none }
+        guard !text.isEmpty, text.count <= 64,
+              text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else { return nil }
+        return .key(text)
     }
 }
 
 /// swift-argument-parser has no options with an optional value: a bare "--gpu" among the
 /// options (before IMAGE) becomes "--gpu=any".
 enum BareGPUFlag {
-    static let valueOptions: Set<String> = ["-B", "--bind", "--env", "--shell", "--pwd", "--dev", "--gpu"]
+    static let valueOptions: Set<String> = ["-B", "--bind", "--env", "--shell", "--pwd", "--dev", "--gpu", "--share"]
 
     static func normalize(_ arguments: [String]) -> [String] {
         var result = Array(arguments.prefix(1))

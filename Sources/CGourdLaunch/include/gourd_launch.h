@@ -26,6 +26,7 @@ typedef enum {
     GD_STEP_FORK_WORKLOAD,   ///< fork of the workload by the container init
     GD_STEP_EXEC,            ///< execve of the workload
     GD_STEP_CAPABILITIES,    ///< dropping every capability before exec
+    GD_STEP_SETNS,           ///< joining a shared container's namespaces (index: 0 user, 1 mount, 2 pid)
 } gd_step;
 
 /// One failure record, written once by the container side.
@@ -84,6 +85,7 @@ typedef struct {
     sigset_t workload_mask;       ///< signal mask to restore before exec
     const int *forward_signals;   ///< signals the container init passes on to the workload
     size_t nforward;
+    int hold;                     ///< no workload: the init holds the namespaces for ranks that join
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1
@@ -95,6 +97,50 @@ typedef struct {
 /// SIGCHLD blocked. Not async-signal-safe (the parent side); the child side only uses
 /// async-signal-safe calls plus mount syscalls.
 pid_t gd_spawn_container(const gd_container_spec *spec);
+
+/// Joins a shared container — setns(2) into its user, mount and PID namespaces, in that order
+/// (joining the user namespace first gives the capabilities the other two need; the mount
+/// namespace's root becomes ours) — then forks the workload there: PR_SET_PDEATHSIG, a lifeline
+/// check, chdir, capabilities dropped, mask restored, exec. Only spec->workdir, argv, envp,
+/// search_path, the pipes and workload_mask are used. Returns the workload's pid (in the
+/// caller's PID namespace), or -errno with *step and *index naming what failed before the fork.
+/// Call single-threaded (setns of a user namespace requires it). The child side is
+/// async-signal-safe.
+pid_t gd_join_and_spawn(const gd_container_spec *spec, const int ns_fds[3], int32_t *step, int32_t *index);
+
+/// Shared containers meet on an abstract AF_UNIX SOCK_SEQPACKET socket (unix(7)): the name is
+/// released by the kernel when its last descriptor closes, so nothing is ever left on disk.
+/// Listens on `name` (NUL-free; the leading NUL is added). fd or -errno (-EADDRINUSE: taken).
+int gd_share_listen(const char *name);
+/// Connects to `name`. fd or -errno (-ECONNREFUSED: nobody listens).
+int gd_share_connect(const char *name);
+/// accept4(2), close-on-exec and non-blocking. fd or -errno.
+int gd_share_accept(int listen_fd);
+/// The uid of the process at the other end (SO_PEERCRED). 0 or -errno.
+int gd_share_peer_uid(int fd, uint32_t *uid);
+/// One reply from a shared container's server: status 0 and three descriptors (user, mount,
+/// PID namespace), or the failure of its set-up.
+typedef struct {
+    int32_t status;   ///< 0: ready; 1: the init failed (step, err, index as in gd_failure); 2: message
+    int32_t step;
+    int32_t err;
+    int32_t index;
+    char message[512];   ///< status 2: the server's own error, NUL-terminated
+} gd_share_reply;
+/// Sends a reply with `nfds` descriptors (SCM_RIGHTS), MSG_NOSIGNAL. 0 or -errno.
+int gd_share_send(int fd, const gd_share_reply *reply, const int *fds, int nfds);
+/// Receives a reply and up to 3 descriptors (close-on-exec), waiting at most timeout_ms.
+/// 0, -ETIMEDOUT, -ECONNRESET on end of file, or -errno. *nfds gets the descriptor count.
+int gd_share_recv(int fd, gd_share_reply *reply, int fds[3], int *nfds, int timeout_ms);
+/// Closes every descriptor from 3 up except those in keep. Async-signal-safe.
+void gd_close_all_except(const int *keep, size_t n);
+/// fork(2) without atfork handlers (single-threaded callers). pid, 0 in the child, or -errno.
+pid_t gd_fork(void);
+/// setsid(2); stdin, stdout and stderr onto /dev/null. 0 or -errno.
+int gd_detach(void);
+/// Blocks every catchable signal and returns a signalfd (close-on-exec, non-blocking) that
+/// reads them all; *old gets the previous mask. -errno on failure.
+int gd_block_all_signalfd(sigset_t *old);
 
 /// unshare(2) wrapper (Swift's Glibc lacks it without _GNU_SOURCE). Returns 0 or -errno.
 /// Async-signal-safe.

@@ -1,0 +1,61 @@
+/// Whether a launch is one of several ranks that should share one container on this node,
+/// and under which name they meet.
+///
+/// `srun -n 64 gourd exec img ./app` starts 64 launchers on a node at once. Each with its own
+/// FUSE server would decompress the image 64 times, and MPI's shared-memory transports break
+/// between sibling user namespaces (process_vm_readv is refused: FIELD-NOTES). Ranks of one
+/// job step on one node therefore join one user + mount + PID namespace and one FUSE server.
+public enum ShareRequest: Sendable, Equatable {
+    /// Share when the environment says this is one of several ranks (the default).
+    case auto
+    /// --share=none: a container of its own.
+    case none
+    /// --share=KEY: share with every launch on this node that gives the same key.
+    case key(String)
+}
+
+/// The rendezvous of one group of ranks: launches with the same scope and the same container
+/// (image and mounts) share it; anything else gets its own.
+public struct ShareScope: Sendable, Equatable, Codable {
+    /// Job/step identity plus the node, e.g. "slurm:42.0@n1".
+    public var key: String
+    /// Which variables or flag decided.
+    public var reason: String
+
+    public init(key: String, reason: String) {
+        self.key = key
+        self.reason = reason
+    }
+
+    /// Decides from --share and the launcher's environment, in this order: Open MPI
+    /// (OMPI_COMM_WORLD_SIZE > 1, keyed by its PMIx namespace or job id), MPICH's Hydra
+    /// (PMI_SIZE > 1, keyed by the Hydra proxy: the ranks' common parent), PMIx
+    /// (PMIX_NAMESPACE with PMIX_RANK), a Slurm step with more than one task. The node name
+    /// (SLURMD_NODENAME, else the host name) is always part of the key: emulated or not, two
+    /// nodes must never meet in one container.
+    public static func decide(_ request: ShareRequest, host: HostContext) -> ShareScope? {
+        let node = host.variable("SLURMD_NODENAME").flatMap { $0.isEmpty ? nil : $0 } ?? host.hostName
+        func scope(_ key: String, _ reason: String) -> ShareScope { ShareScope(key: "\(key)@\(node)", reason: reason) }
+        func number(_ name: String) -> Int? { host.variable(name).flatMap { Int($0) } }
+        switch request {
+        case .none: return nil
+        case .key(let key): return scope("user:" + key, "--share=\(key)")
+        case .auto: break
+        }
+        if let size = number("OMPI_COMM_WORLD_SIZE"), size > 1,
+           let job = host.variable("PMIX_NAMESPACE") ?? host.variable("OMPI_MCA_ess_base_jobid") {
+            return scope("openmpi:" + job, "Open MPI rank (OMPI_COMM_WORLD_SIZE=\(size))")
+        }
+        if let size = number("PMI_SIZE"), size > 1, host.variable("PMI_RANK") != nil, host.variable("SLURM_STEP_ID") == nil {
+            return scope("hydra:\(host.variable("PMI_KVSNAME") ?? String(host.parentPID))", "MPICH/Hydra rank (PMI_SIZE=\(size))")
+        }
+        if let namespace = host.variable("PMIX_NAMESPACE"), host.variable("PMIX_RANK") != nil {
+            return scope("pmix:" + namespace, "PMIx rank (PMIX_NAMESPACE=\(namespace))")
+        }
+        if let job = host.variable("SLURM_JOB_ID"), let step = host.variable("SLURM_STEP_ID"),
+           let tasks = number("SLURM_STEP_NUM_TASKS") ?? number("SLURM_NTASKS"), tasks > 1 {
+            return scope("slurm:\(job).\(step)", "Slurm step \(job).\(step) with \(tasks) tasks")
+        }
+        return nil
+    }
+}

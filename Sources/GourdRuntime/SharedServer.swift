@@ -1,0 +1,193 @@
+import CGourdImage
+import CGourdLaunch
+import Glibc
+import GourdCore
+import SystemPackage
+
+/// The server of a shared container, in its own detached process: stages the image like a
+/// single launch, starts an init that holds the container's namespaces (no workload), and then
+/// serves FUSE and the ranks from one poll loop. It hands each rank the namespace descriptors
+/// and counts it as attached while its connection stays open. It leaves when the last rank has
+/// gone (or when none came within `startupGrace`), closing the listening socket first so that
+/// no rank can arrive at a server that is leaving; its init then dies (PR_SET_PDEATHSIG) and
+/// the kernel ends whatever the ranks left running and unmounts the image.
+struct SharedServer {
+    static let startupGrace: Int64 = 30_000   // ms with no rank at all: the starter died
+    let plan: LaunchPlan
+    let image: SquashImage
+    let listener: Int32
+
+    enum State { case starting, ready([Int32]), failed(gd_share_reply) }
+
+    /// Runs until the group is done; returns the process's exit status.
+    func run() -> Int32 {
+        // Ranks' launchers (srun, Hydra, PMI) wait for their tasks' descriptors to close: keep
+        // none of them (FIELD-NOTES).
+        _ = gd_detach()
+        let keep = [listener, image.descriptor]
+        gd_close_all_except(keep, keep.count)
+        let staged: Executor.Staged, holder: Container
+        do {
+            staged = try Executor(plan: plan, image: image).stage(blockAllSignals: true)
+            holder = try Container.spawn(plan: plan, root: Executor.rootAfterStaging, descriptors: staged.descriptors,
+                                         mask: staged.oldMask, hold: true)
+            staged.descriptors.closeAll()
+        } catch {
+            refuseEveryone(Self.reply(error))
+            return 1
+        }
+        var loop = Loop(server: self, staged: staged, holder: holder)
+        loop.serve()
+        return 0
+    }
+
+    static func reply(_ error: LaunchError) -> gd_share_reply {
+        var reply = gd_share_reply()
+        reply.status = 2
+        withUnsafeMutableBytes(of: &reply.message) { buffer in
+            let bytes = Array(error.description.utf8.prefix(buffer.count - 1))
+            buffer.copyBytes(from: bytes)
+        }
+        return reply
+    }
+
+    /// Answers the ranks already waiting with the failure, then stops listening.
+    func refuseEveryone(_ reply: gd_share_reply) {
+        var reply = reply
+        while true {
+            let fd = gd_share_accept(listener)
+            if fd < 0 { break }
+            _ = gd_share_send(fd, &reply, nil, 0)
+            close(fd)
+        }
+        close(listener)
+    }
+
+    struct Loop {
+        let server: SharedServer
+        let staged: Executor.Staged
+        let holder: Container
+        var state = State.starting
+        var pending: [Int32] = []
+        var attached: [Int32] = []
+        var everAttached = false
+        let started = monotonicMilliseconds()
+
+        init(server: SharedServer, staged: Executor.Staged, holder: Container) {
+            self.server = server
+            self.staged = staged
+            self.holder = holder
+        }
+
+        mutating func serve() {
+            while !finished {
+                var fds = [
+                    pollfd(fd: gd_fuse_fd(staged.fuse), events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: staged.signalFD, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: isStarting ? holder.reportRead : -1, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: server.listener, events: Int16(POLLIN), revents: 0),
+                ] + attached.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+                if poll(&fds, nfds_t(fds.count), 1000) < 0 && errno != EINTR { return }
+                // Ranks first, while `attached` still matches what was polled.
+                let gone = attached.indices.filter { fds[4 + $0].revents != 0 }
+                for index in gone.reversed() {
+                    close(attached[index])   // a rank never writes: any event is its end
+                    attached.remove(at: index)
+                }
+                if fds[0].revents != 0 {
+                    let rc = gd_fuse_process_one(staged.fuse)
+                    if rc < 0 && rc != -EAGAIN && rc != -EINTR { return }   // unmounted
+                }
+                if fds[1].revents != 0 && holderExited() { return }
+                if fds[2].revents != 0 { holderReported() }
+                if fds[3].revents != 0 { acceptRanks() }
+                if case .failed(let reply) = state {
+                    server.refuseEveryone(reply)
+                    pending.forEach { close($0) }
+                    return
+                }
+            }
+            close(server.listener)
+        }
+
+        var isStarting: Bool {
+            if case .starting = state { return true }
+            return false
+        }
+
+        /// Done: every rank has gone (or none came in time). Checked before listening again.
+        var finished: Bool {
+            guard case .ready = state, attached.isEmpty, pending.isEmpty else { return false }
+            return everAttached || monotonicMilliseconds() - started > SharedServer.startupGrace
+        }
+
+        /// Signals are read and dropped (SIGTERM is the workloads' business); SIGCHLD from the
+        /// init means the container is gone.
+        func holderExited() -> Bool {
+            var signo: Int32 = 0, sender: Int32 = 0, code: Int32 = 0
+            var exited = false
+            while gd_read_signal(staged.signalFD, &signo, &sender, &code) == 0 {
+                var status: Int32 = 0
+                if signo == SIGCHLD && gd_reap(holder.pid, &status) > 0 { exited = true }
+            }
+            return exited
+        }
+
+        /// One failure record, or end of file once the init has set the container up.
+        mutating func holderReported() {
+            var record = gd_failure()
+            let n = read(holder.reportRead, &record, MemoryLayout<gd_failure>.size)
+            if n == MemoryLayout<gd_failure>.size {
+                var reply = gd_share_reply()
+                reply.status = 1
+                reply.step = record.step
+                reply.err = record.err
+                reply.index = record.index
+                state = .failed(reply)
+                return
+            }
+            var namespaces: [Int32] = []
+            for kind in ["user", "mnt", "pid"] {
+                let fd = open("/proc/\(holder.pid)/ns/\(kind)", O_RDONLY | O_CLOEXEC)
+                if fd < 0 {
+                    state = .failed(SharedServer.reply(.system(SystemError("open", path: "/proc/\(holder.pid)/ns/\(kind)",
+                                                                           errno: Errno(rawValue: errno)), hint: nil)))
+                    return
+                }
+                namespaces.append(fd)
+            }
+            state = .ready(namespaces)
+            let waiting = pending
+            pending = []
+            waiting.forEach { admit($0) }
+        }
+
+        mutating func acceptRanks() {
+            while true {
+                let fd = gd_share_accept(server.listener)
+                if fd < 0 { return }
+                var peer: UInt32 = 0
+                guard gd_share_peer_uid(fd, &peer) == 0, peer == getuid() else { close(fd); continue }
+                if case .ready = state { admit(fd) } else { pending.append(fd) }
+            }
+        }
+
+        /// Sends the namespaces; the rank stays attached while its connection is open.
+        mutating func admit(_ fd: Int32) {
+            guard case .ready(let namespaces) = state else { pending.append(fd); return }
+            var reply = gd_share_reply()
+            if gd_share_send(fd, &reply, namespaces, Int32(namespaces.count)) == 0 {
+                attached.append(fd)
+                everAttached = true
+            } else {
+                close(fd)
+            }
+        }
+    }
+}
+
+func monotonicMilliseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+}
