@@ -32,6 +32,8 @@ import Testing
         ["exec", "--dev=host", img, "x"],
         ["exec", "--dev", "minimal", "--gpu=none", img, "x"],
         ["shell", "--gpu=auto", img],
+        ["exec", "--share=job1", img, "x"],
+        ["exec", "--share", "none", "--nv", img, "x"],
     ]
 
     /// Command lines the fast parser declines, leaving them to swift-argument-parser.
@@ -45,6 +47,7 @@ import Testing
         ["exec", "--no-home=yes", img, "x"],
         ["exec", "--gpu=bad!", img, "x"], ["exec", "--nv", "--rocm", img, "x"], ["exec", "--dev=all", img, "x"],
         ["exec", "--nv=1", img, "x"], ["exec", "--gpu=amd", "--nv", img, "x"],
+        ["exec", "--share=a/b", img, "x"], ["exec", "--share=x", "--share=y", img, "x"],
     ]
 
     static func viaArgumentParser(_ arguments: [String]) -> LaunchInvocation? {
