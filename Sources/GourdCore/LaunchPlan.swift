@@ -57,23 +57,41 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
         self.share = share
     }
 
-    /// What makes two launches' containers the same (mounts, generated files, identity):
-    /// ranks whose plans agree here share one; argv, environment and workdir stay per rank.
-    public struct ContainerIdentity: Codable, Equatable {
-        public var image: ImageLocation
-        public var identity: Identity
-        public var mounts: [Mount]
-        public var generatedFiles: [GeneratedFile]
-        public var addedMountPoints: [String]
+    /// What makes two launches' containers the same, as text: the image, the identity, every
+    /// mount, the generated files and the added mount points. Ranks whose fingerprints agree
+    /// share one container; argv, environment and workdir stay per rank. Written by hand, not
+    /// through Codable: it runs on every rank's launch, and the runtime's conformance lookups
+    /// behind JSONEncoder cost more than the rest of the key.
+    public var containerFingerprint: String {
+        var text = "image \(image.path) \(image.offset)\n"
+        text += "identity \(identity.uid) \(identity.gid) \(identity.userName) \(identity.groupName) \(identity.home) \(identity.shell)\n"
+        for mount in mounts {
+            text += "mount \(mount.destination) \(mount.kind.fingerprint) \(mount.readOnly) \(mount.noSuid) \(mount.noDev)"
+            text += " \(mount.noExec) \(mount.recursive) \(mount.optional)\n"
+        }
+        for file in generatedFiles { text += "file \(file.name) \(file.contents.utf8.count)\n\(file.contents)\n" }
+        for point in addedMountPoints { text += "point \(point)\n" }
+        return text
     }
+}
 
-    public var containerIdentity: ContainerIdentity {
-        ContainerIdentity(image: image, identity: identity, mounts: mounts, generatedFiles: generatedFiles,
-                          addedMountPoints: addedMountPoints)
-    }
-
-    public func environmentValue(_ name: String) -> String? {
-        environment.last(where: { $0.name == name })?.value
+extension Mount.Kind {
+    var fingerprint: String {
+        switch self {
+        case .bind(let source): return "bind:\(source)"
+        case .generated(let name): return "generated:\(name)"
+        case .proc: return "proc"
+        case .tmpfs(let entries):
+            var text = "tmpfs:"
+            for entry in entries {
+                switch entry {
+                case .directory(let path): text += "d:\(path);"
+                case .file(let path): text += "f:\(path);"
+                case .symlink(let path, let target): text += "l:\(path)>\(target);"
+                }
+            }
+            return text
+        }
     }
 }
 

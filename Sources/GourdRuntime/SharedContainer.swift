@@ -4,12 +4,6 @@ import Crypto
 import Glibc
 import GourdCore
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// One rank of a group that shares one container on this node (see `ShareScope`).
 ///
 /// The ranks meet on an abstract unix socket named after the scope and the container (so
@@ -37,18 +31,15 @@ public struct SharedContainer {
     var name: String {
         var st = stat()
         fstat(image.descriptor, &st)
-        struct Key: Encodable {
-            var scope: String
-            var device: UInt64, inode: UInt64, size: Int64, mtime: Int
-            var container: LaunchPlan.ContainerIdentity
+        let key = "scope \(scope.key)\nfile \(st.st_dev) \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)\n"
+            + plan.containerFingerprint
+        let hex = Array("0123456789abcdef".utf8)
+        var digest: [UInt8] = []
+        for byte in SHA256.hash(data: Array(key.utf8)).prefix(20) {
+            digest.append(hex[Int(byte >> 4)])
+            digest.append(hex[Int(byte & 15)])
         }
-        let key = Key(scope: scope.key, device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
-                      mtime: st.st_mtim.tv_sec, container: plan.containerIdentity)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let bytes = (try? encoder.encode(key)) ?? Data()
-        let digest = SHA256.hash(data: bytes).prefix(20).map { String(format: "%02x", $0) }.joined()
-        return "gourd/\(getuid())/\(digest)"
+        return "gourd/\(getuid())/" + String(decoding: digest, as: UTF8.self)
     }
 
     /// Joins the group's container (starting its server when there is none) and runs this
