@@ -22,6 +22,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("squashfuse_ll"), .linkedLibrary("fuse3")]),
         // The namespace / fork / exec path: single-threaded C, no Swift between fork and exec.
         .target(name: "CGourdLaunch"),
+        // gourd build: file operations inside the root being built, its namespaces and seccomp
+        // filter (no Swift between fork and exec), gzip/zstd layer decoding.
+        .target(
+            name: "CGourdBuild",
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]),
         // Pure planning: flags + host + image metadata -> LaunchPlan. No syscalls with effects.
         .target(
             name: "GourdCore",
@@ -30,7 +35,7 @@ let package = Package(
         .target(
             name: "GourdRuntime",
             dependencies: [
-                "GourdCore", "CGourdImage", "CGourdLaunch",
+                "GourdCore", "CGourdImage", "CGourdLaunch", "CGourdBuild",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

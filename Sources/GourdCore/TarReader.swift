@@ -64,6 +64,9 @@ public struct TarReader<Source: ByteSource> {
 
     public init(_ source: Source) { self.source = source }
 
+    /// The source as read so far (e.g. to finish a hash over it).
+    public var byteSource: Source { source }
+
     /// The next entry, or nil at the end of the archive. Unread data of the previous entry
     /// is skipped.
     public mutating func next() throws(ArchiveError) -> TarEntry? {

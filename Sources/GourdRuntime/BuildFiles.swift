@@ -1,0 +1,101 @@
+import CGourdBuild
+import Glibc
+import GourdCore
+
+/// `%files`: copies host files into the root as Apptainer does (`cp -fLr SOURCE DEST`):
+/// sources are globs relative to the recipe's directory, symlinks among them are followed,
+/// directories are copied recursively, and a destination that is a directory in the image
+/// receives the source by its name. Destinations are resolved inside the root.
+struct FileCopier {
+    let recipe: Recipe
+    let recipeDirectory: String
+    let writer: RootWriter
+    let signals: BuildSignals
+
+    /// Checks every source before anything is built: a missing one fails the build at once.
+    static func sources(of copy: Recipe.FileCopy, recipe: Recipe, directory: String) throws(BuildError) -> [String] {
+        let pattern = copy.source.hasPrefix("/") ? copy.source : directory + "/" + copy.source
+        var result = glob_t()
+        defer { globfree(&result) }
+        let rc = glob(pattern, GLOB_NOSORT, nil, &result)
+        guard rc == 0 else {
+            throw .at(recipe, line: copy.line, "%files source '\(copy.source)': " +
+                      (rc == GLOB_NOMATCH ? "no such file (relative paths start at \(directory))" : "cannot be read"))
+        }
+        var paths: [String] = []
+        for index in 0..<Int(result.gl_pathc) {
+            if let path = result.gl_pathv[index] { paths.append(String(cString: path)) }
+        }
+        for path in paths {
+            var st = stat()
+            guard stat(path, &st) == 0 else {
+                throw .at(recipe, line: copy.line, "%files source '\(path)': \(String(cString: strerror(errno)))")
+            }
+        }
+        return paths.sorted()
+    }
+
+    func copyAll() throws(BuildError) {
+        for copy in recipe.files {
+            let sources = try Self.sources(of: copy, recipe: recipe, directory: recipeDirectory)
+            let destination = ArchivePath.imageComponents(copy.destination ?? copy.source)
+            // Several sources, or a destination that is a directory in the image: into it.
+            let intoDirectory = sources.count > 1 || (!destination.isEmpty && writer.isDirectory(destination)) || destination.isEmpty
+            if sources.count > 1 && !writer.isDirectory(destination) { try writer.directory(destination, mode: 0o755) }
+            for source in sources {
+                let name = Array((source.split(separator: "/").last.map(String.init) ?? source).utf8)
+                let target = intoDirectory ? destination + [name] : destination
+                do {
+                    try copy1(source, to: target, ancestors: [])
+                } catch {
+                    throw .at(recipe, line: copy.line, "%files \(source) -> \(ArchivePath.display(target)): \(error.message)")
+                }
+            }
+        }
+    }
+
+    /// Copies one host path (symlinks followed) to `target`.
+    func copy1(_ source: String, to target: ArchivePath.Components, ancestors: [(UInt64, UInt64)]) throws(BuildError) {
+        try signals.check()
+        var st = stat()
+        guard stat(source, &st) == 0 else { throw .system("stat", path: source, errno: errno) }
+        let mode = UInt32(st.st_mode) & 0o7777
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR:
+            let id = (UInt64(st.st_dev), UInt64(st.st_ino))
+            guard !ancestors.contains(where: { $0 == id }), ancestors.count < 256 else {
+                throw BuildError("\(source): a symlink loop (the directory contains itself)")
+            }
+            try writer.directory(target, mode: mode)
+            guard let dir = opendir(source) else { throw .system("opendir", path: source, errno: errno) }
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(dir)
+            for name in names.sorted() {
+                try copy1(source + "/" + name, to: target + [Array(name.utf8)], ancestors: ancestors + [id])
+            }
+        case S_IFREG:
+            let input = open(source, O_RDONLY | O_CLOEXEC)
+            guard input >= 0 else { throw .system("open", path: source, errno: errno) }
+            defer { close(input) }
+            try writer.file(target, mode: mode) { (fd) throws(BuildError) in
+                var buffer = [UInt8](repeating: 0, count: 1 << 20)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+                    if n < 0 && errno == EINTR { continue }
+                    guard n >= 0 else { throw .system("read", path: source, errno: errno) }
+                    if n == 0 { return }
+                    let rc = buffer.withUnsafeBytes { gb_write_all(fd, $0.baseAddress, n) }
+                    guard rc == 0 else { throw .system("write", path: ArchivePath.display(target) + " (in the image)", result: rc) }
+                }
+            }
+        case S_IFIFO:
+            try writer.fifo(target, mode: mode)
+        default:
+            throw BuildError("\(source): a device or socket cannot be copied into an image")
+        }
+    }
+}

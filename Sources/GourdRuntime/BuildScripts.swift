@@ -1,0 +1,78 @@
+import CGourdBuild
+import Glibc
+import GourdCore
+
+/// Runs a shell script inside the root being built (gb_spawn_script): %post writable, %test
+/// on a read-only root; both as root of the build's user namespace (the builder on the
+/// host), with the host's network and resolv.conf, and the fake-root seccomp filter.
+struct ScriptRunner {
+    let workspace: BuildWorkspace
+    let signals: BuildSignals
+
+    /// The environment scripts start with: a fixed PATH and HOME, the proxy settings and
+    /// terminal of the caller (builds download), then the base image's own environment.
+    static func environment(base: BaseImage, extra: [String]) -> [String] {
+        var env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+                   "USER=root", "LOGNAME=root"]
+        let passed = ["TERM", "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+                      "FTP_PROXY", "NO_PROXY", "SOURCE_DATE_EPOCH"]
+        for name in passed {
+            if let value = getenv(name) { env.append("\(name)=\(String(cString: value))") }
+        }
+        var result: [String] = []
+        // Later entries win: keep the last of each name, in first-appearance order.
+        for entry in env + base.environment + extra {
+            let name = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
+            result.removeAll { $0.hasPrefix(name + "=") }
+            result.append(entry)
+        }
+        return result
+    }
+
+    /// Runs `argv` (argv[0] absolute inside the root); returns its exit status (128 + N for
+    /// signal N). Set-up failures throw, naming `what`.
+    func run(_ argv: [String], environment: [String], readOnly: Bool, tmp: String, what: String) throws(BuildError) -> Int32 {
+        var lifeline: [Int32] = [-1, -1], report: [Int32] = [-1, -1]
+        guard gb_pipe(&lifeline) == 0, gb_pipe(&report) == 0 else { throw .system("pipe2", errno: errno) }
+        let devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        let cArgv = CStringArray(argv)
+        let cEnv = CStringArray(environment)
+        let pid: pid_t = withExtendedLifetime((cArgv, cEnv)) {
+            workspace.root.withCString { root in
+                tmp.withCString { tmpPath in
+                    "/".withCString { workdir in
+                        var spec = gb_script_spec(
+                            root: root, tmp_source: tmpPath, readonly_root: readOnly ? 1 : 0, fake_root_calls: 1,
+                            argv: cArgv.base, envp: cEnv.base, workdir: workdir, child_mask: signals.original,
+                            stdin_fd: devnull, lifeline_read: lifeline[0], lifeline_write: lifeline[1],
+                            report_write: report[1], report_read: report[0])
+                        return gb_spawn_script(&spec)
+                    }
+                }
+            }
+        }
+        close(devnull)
+        close(lifeline[0])
+        close(report[1])
+        defer {
+            close(lifeline[1])
+            close(report[0])
+        }
+        guard pid > 0 else { throw .system("clone(CLONE_NEWNS|CLONE_NEWPID) for \(what)", result: pid) }
+        var code: Int32 = 0
+        let signo = gb_wait(pid, signals.fd, &code)
+        if signo != 0 {
+            gb_kill_and_reap(pid)
+            if signo > 0 { throw .interrupted(signo) }
+            throw .system("waitpid", result: signo)
+        }
+        var failure = gb_failure()
+        if read(report[0], &failure, MemoryLayout<gb_failure>.size) == MemoryLayout<gb_failure>.size {
+            if failure.step == Int32(GB_STEP_EXEC.rawValue), failure.err == ENOENT {
+                throw BuildError("\(what): \(argv[0]) does not exist in the image")
+            }
+            throw .child(failure, what: what)
+        }
+        return code
+    }
+}
