@@ -109,12 +109,17 @@ public enum BuildRunner {
         // The script is read by the shell from the workspace's /tmp, which is not packed.
         let scriptName = ".gourd-post.sh"
         let scriptPath = workspace.tmp + "/" + scriptName
-        let fd = open(scriptPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .system("open", path: scriptPath, errno: errno) }
-        let text = Array((post.text + "\n").utf8)
-        let written = text.withUnsafeBytes { gb_write_all(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        guard written == 0 else { throw .system("write", path: scriptPath, result: written) }
+        try writeHostFile(scriptPath, post.text + "\n")
+        // apt drops to the _apt user to download and then checks that getuid() changed; with
+        // one id in the namespace (and setresuid only pretending, see gb_seccomp.c) that check
+        // fails. This file, outside the image and named only in %post's environment, keeps
+        // apt's methods running as the namespace's root instead.
+        let aptConfig = ".gourd-apt.conf"
+        try writeHostFile(workspace.tmp + "/" + aptConfig, """
+            // gourd build, %post only (not in the image): no _apt sandbox with one mapped id.
+            APT::Sandbox::User "root";
+
+            """)
         // Like Apptainer: `export` lines appended to $APPTAINER_ENVIRONMENT become runtime environment.
         let postEnvironment = ArchivePath.imageComponents(RecipeMetadata.postEnvironmentPath)
         try writer.file(postEnvironment, mode: 0o644, contents: [])
@@ -124,12 +129,21 @@ public enum BuildRunner {
         let environment = ScriptRunner.environment(base: base, extra: [
             "APPTAINER_ENVIRONMENT=\(RecipeMetadata.postEnvironmentPath)",
             "SINGULARITY_ENVIRONMENT=\(RecipeMetadata.postEnvironmentPath)",
-        ])
+        ] + (base.environment.contains { $0.hasPrefix("APT_CONFIG=") } ? [] : ["APT_CONFIG=/tmp/\(aptConfig)"]))
         let code = try scripts.run(argv, environment: environment, readOnly: false, tmp: workspace.tmp, what: "%post")
         guard code == 0 else { throw .at(recipe, line: post.line, "%post failed: \(describe(code))") }
         if let st = writer.lstatInside(postEnvironment), st.st_mode & S_IFMT == S_IFREG, st.st_size == 0 {
             try writer.remove(postEnvironment)
         }
+    }
+
+    static func writeHostFile(_ path: String, _ text: String) throws(BuildError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .system("open", path: path, errno: errno) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { gb_write_all(fd, $0.baseAddress, $0.count) }
+        guard written == 0 else { throw .system("write", path: path, result: written) }
     }
 
     static func describe(_ code: Int32) -> String {
