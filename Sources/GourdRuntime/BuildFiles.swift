@@ -39,9 +39,11 @@ struct FileCopier {
         for copy in recipe.files {
             let sources = try Self.sources(of: copy, recipe: recipe, directory: recipeDirectory)
             let destination = ArchivePath.imageComponents(copy.destination ?? copy.source)
-            // Several sources, or a destination that is a directory in the image: into it.
-            let intoDirectory = sources.count > 1 || (!destination.isEmpty && writer.isDirectory(destination)) || destination.isEmpty
-            if sources.count > 1 && !writer.isDirectory(destination) { try writer.directory(destination, mode: 0o755) }
+            // Several sources, a destination written with a final "/", or one that is a
+            // directory in the image: the sources go into it, by their names.
+            let named = copy.destination ?? copy.source
+            let intoDirectory = sources.count > 1 || named.hasSuffix("/") || writer.isDirectory(destination)
+            if intoDirectory && !writer.isDirectory(destination) { try writer.directory(destination, mode: 0o755) }
             for source in sources {
                 let name = Array((source.split(separator: "/").last.map(String.init) ?? source).utf8)
                 let target = intoDirectory ? destination + [name] : destination
