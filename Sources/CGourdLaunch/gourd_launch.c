@@ -471,7 +471,9 @@ pid_t gd_join_and_spawn(const gd_container_spec *spec, const int ns_fds[3], int3
             return -errno;
         }
     }
-    pid_t pid = raw_clone(0);
+    // vfork: no copy of the launcher's page tables (a large binary: dup_mmap showed in
+    // profiles); the child touches only its own stack and task state until it execs.
+    pid_t pid = vfork();
     if (pid < 0) {
         *step = GD_STEP_FORK_WORKLOAD;
         *index = -1;
