@@ -69,6 +69,10 @@ int gb_dir_open_read(int rootfd, const char *rel) {
     return open_in_root(rootfd, rel, O_RDONLY | O_DIRECTORY);
 }
 
+int gb_open_read(int rootfd, const char *rel) {
+    return open_in_root(rootfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+}
+
 int gb_lstat(int rootfd, const char *rel, struct stat *st) {
     int fd = open_in_root(rootfd, rel, O_PATH | O_NOFOLLOW);
     if (fd < 0) return fd;

@@ -145,7 +145,7 @@ const char *gb_step_name(int32_t step) {
 // ---- helpers usable after clone (async-signal-safe: no malloc, no stdio, no locks) ----
 
 /// Writes one failure record and ends the child. Async-signal-safe.
-static void fail(int report, gb_step step, int err) {
+__attribute__((noreturn)) static void fail(int report, gb_step step, int err) {
     gb_failure f = {.step = step, .err = err};
     ssize_t ignored = write(report, &f, sizeof f);
     (void)ignored;
@@ -201,7 +201,7 @@ static int restrict_on(int rootfd, const char *rel, uint64_t attrs, int recursiv
 
 /// A minimal /dev: a tmpfs with the host's harmless nodes bound in. Async-signal-safe.
 static void setup_dev(const gb_script_spec *spec, int rootfd) {
-    static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+    static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty", "console"};
     static const char *const links[][2] = {
         {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
         {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
@@ -211,8 +211,11 @@ static void setup_dev(const gb_script_spec *spec, int rootfd) {
     int dev = in_root(rootfd, "dev", O_PATH | O_DIRECTORY);
     if (dev < 0) fail(spec->report_write, GB_STEP_DEV, errno);
     for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
+        // console is /dev/null: tools that check it exists (debootstrap) find it, and what is
+        // written to it goes nowhere.
+        const char *source = strcmp(nodes[i], "console") == 0 ? "null" : nodes[i];
         char host[32] = "/dev/";
-        memcpy(host + 5, nodes[i], strlen(nodes[i]) + 1);
+        memcpy(host + 5, source, strlen(source) + 1);
         int fd = openat(dev, nodes[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0) fail(spec->report_write, GB_STEP_DEV, errno);
         char target[32];
@@ -222,7 +225,8 @@ static void setup_dev(const gb_script_spec *spec, int rootfd) {
             fail(spec->report_write, GB_STEP_DEV, errno);
         close(fd);
     }
-    for (size_t i = 0; i < sizeof links / sizeof *links; i++)
+    // A host program filling the root makes these itself (and would follow them on the host).
+    for (size_t i = 0; spec->enter_root && i < sizeof links / sizeof *links; i++)
         if (symlinkat(links[i][1], dev, links[i][0]) != 0) fail(spec->report_write, GB_STEP_DEV, errno);
     if (mkdirat(dev, "pts", 0755) != 0 || mkdirat(dev, "shm", 01777) != 0)
         fail(spec->report_write, GB_STEP_DEV, errno);
@@ -255,6 +259,8 @@ static void bind_host_file(const gb_script_spec *spec, int rootfd, const char *p
 /// The script's process: stdin, working directory, umask, filter, mask, exec. Async-signal-safe.
 static void run_script(const gb_script_spec *spec) {
     if (spec->stdin_fd >= 0 && dup2(spec->stdin_fd, 0) < 0) fail(spec->report_write, GB_STEP_STDIO, errno);
+    if (spec->output_fd >= 0 && (dup2(spec->output_fd, 1) < 0 || dup2(spec->output_fd, 2) < 0))
+        fail(spec->report_write, GB_STEP_STDIO, errno);
     if (chdir(spec->workdir) != 0) fail(spec->report_write, GB_STEP_CHDIR, errno);
     umask(022);
     if (spec->fake_root_calls) {
@@ -264,6 +270,23 @@ static void run_script(const gb_script_spec *spec) {
     sigprocmask(SIG_SETMASK, &spec->child_mask, NULL);
     execve(spec->argv[0], spec->argv, spec->envp);
     fail(spec->report_write, GB_STEP_EXEC, errno);
+}
+
+/// Forks the script, then reaps until it ends and leaves with its status. Async-signal-safe.
+__attribute__((noreturn)) static void supervise(const gb_script_spec *spec, int report) {
+    pid_t script = fork();
+    if (script < 0) fail(report, GB_STEP_FORK, errno);
+    if (script == 0) run_script(spec);
+    // Only the script keeps the report pipe: its exec closes it, which tells gourd it started.
+    close(report);
+    for (;;) {
+        int status;
+        pid_t r = waitpid(-1, &status, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) _exit(125);
+        // Leaving ends the namespace: the kernel kills what the script left running.
+        if (r == script) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
 }
 
 /// PID 1 of the script's namespace. Async-signal-safe.
@@ -277,6 +300,17 @@ static void script_init(const gb_script_spec *spec) {
     if (poll(&p, 1, 0) != 0) fail(report, GB_STEP_PARENT_GONE, ESRCH);
 
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) fail(report, GB_STEP_PRIVATE, errno);
+    if (!spec->enter_root) {
+        // A host program filling the root (debootstrap): it finds the device nodes it
+        // cannot make already there, and sets up /proc itself.
+        int rootfd = open(spec->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0) fail(report, GB_STEP_BIND_ROOT, errno);
+        if (mkdirat(rootfd, "dev", 0755) != 0 && errno != EEXIST) fail(report, GB_STEP_DEV, errno);
+        setup_dev(spec, rootfd);
+        close(rootfd);
+        if (chdir("/") != 0) fail(report, GB_STEP_CHDIR, errno);
+        supervise(spec, report);
+    }
     // The root becomes a mount point (pivot_root needs one) of its own.
     if (mount(spec->root, spec->root, NULL, MS_BIND | MS_REC, NULL) != 0) fail(report, GB_STEP_BIND_ROOT, errno);
     int rootfd = open(spec->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -307,20 +341,7 @@ static void script_init(const gb_script_spec *spec) {
     if (fchdir(rootfd) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
         fail(report, GB_STEP_PIVOT, errno);
     close(rootfd);
-
-    pid_t script = fork();
-    if (script < 0) fail(report, GB_STEP_FORK, errno);
-    if (script == 0) run_script(spec);
-    // Only the script keeps the report pipe: its exec closes it, which tells gourd it started.
-    close(report);
-    for (;;) {
-        int status;
-        pid_t r = waitpid(-1, &status, 0);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) _exit(125);
-        // Leaving ends the namespace: the kernel kills what the script left running.
-        if (r == script) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-    }
+    supervise(spec, report);
 }
 
 pid_t gb_spawn_script(const gb_script_spec *spec) {

@@ -179,6 +179,23 @@ struct RootWriter {
         return names.sorted { $0.lexicographicallyPrecedes($1) }
     }
 
+    /// A regular file's bytes (at most `limit`), read inside the root; nil when unreadable.
+    func read(_ parts: Components, limit: Int) -> [UInt8]? {
+        let fd = Self.cString(ArchivePath.join(parts)) { gb_open_read(rootFD, $0) }
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { return nil }
+            if n == 0 { return bytes }
+            bytes += buffer.prefix(n)
+            if bytes.count > limit { return nil }
+        }
+    }
+
     /// lstat inside the root (the last component not followed).
     func lstatInside(_ parts: Components) -> Glibc.stat? {
         var st = Glibc.stat()

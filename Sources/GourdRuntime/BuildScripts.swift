@@ -31,23 +31,26 @@ struct ScriptRunner {
 
     /// Runs `argv` (argv[0] absolute inside the root); returns its exit status (128 + N for
     /// signal N). Set-up failures throw, naming `what`.
-    func run(_ argv: [String], environment: [String], readOnly: Bool, tmp: String, what: String) throws(BuildError) -> Int32 {
+    /// With `enterRoot` false, argv[0] is a host program (debootstrap) that fills the root;
+    /// `output` (when not -1) receives its stdout and stderr.
+    func run(_ argv: [String], environment: [String], readOnly: Bool, tmp: String?, what: String,
+             enterRoot: Bool = true, output: Int32 = -1) throws(BuildError) -> Int32 {
         var lifeline: [Int32] = [-1, -1], report: [Int32] = [-1, -1]
         guard gb_pipe(&lifeline) == 0, gb_pipe(&report) == 0 else { throw .system("pipe2", errno: errno) }
         let devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)
         let cArgv = CStringArray(argv)
         let cEnv = CStringArray(environment)
-        let pid: pid_t = withExtendedLifetime((cArgv, cEnv)) {
+        let cTmp = CStringArray(tmp.map { [$0] } ?? [])
+        let pid: pid_t = withExtendedLifetime((cArgv, cEnv, cTmp)) {
             workspace.root.withCString { root in
-                tmp.withCString { tmpPath in
-                    "/".withCString { workdir in
-                        var spec = gb_script_spec(
-                            root: root, tmp_source: tmpPath, readonly_root: readOnly ? 1 : 0, fake_root_calls: 1,
-                            argv: cArgv.base, envp: cEnv.base, workdir: workdir, child_mask: signals.original,
-                            stdin_fd: devnull, lifeline_read: lifeline[0], lifeline_write: lifeline[1],
-                            report_write: report[1], report_read: report[0])
-                        return gb_spawn_script(&spec)
-                    }
+                "/".withCString { workdir in
+                    var spec = gb_script_spec(
+                        root: root, enter_root: enterRoot ? 1 : 0, tmp_source: cTmp.constBase[0],
+                        readonly_root: readOnly ? 1 : 0, fake_root_calls: 1, argv: cArgv.base, envp: cEnv.base,
+                        workdir: workdir, child_mask: signals.original, stdin_fd: devnull, output_fd: output,
+                        lifeline_read: lifeline[0], lifeline_write: lifeline[1],
+                        report_write: report[1], report_read: report[0])
+                    return gb_spawn_script(&spec)
                 }
             }
         }

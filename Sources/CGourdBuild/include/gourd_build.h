@@ -75,9 +75,11 @@ typedef struct {
 /// Name of a gb_step for messages.
 const char *gb_step_name(int32_t step);
 
-/// A script run inside the build root (%post, %test).
+/// A script run inside the build root (%post, %test), or a host program that fills it
+/// (debootstrap: enter_root 0).
 typedef struct {
     const char *root;          ///< absolute path of the root being built
+    int enter_root;            ///< 1: pivot into the root; 0: stay on the host, only root/dev is set up
     const char *tmp_source;    ///< host directory bound on /tmp inside (NULL: the root's own /tmp)
     int readonly_root;         ///< %test: the root read-only (/tmp, /dev, /proc stay writable)
     int fake_root_calls;       ///< install the seccomp filter (gb_seccomp.c)
@@ -86,6 +88,7 @@ typedef struct {
     const char *workdir;       ///< inside the root
     sigset_t child_mask;       ///< signal mask the script starts with
     int stdin_fd;              ///< the script's stdin (e.g. /dev/null)
+    int output_fd;             ///< its stdout and stderr, or -1: gourd's own
     int lifeline_read;         ///< read end of a pipe only gourd writes: EOF means gourd died
     int lifeline_write;        ///< closed in the child
     int report_write;          ///< close-on-exec: one gb_failure when set-up or exec fails
@@ -93,10 +96,11 @@ typedef struct {
 } gb_script_spec;
 
 /// Clones the script's namespace init (new mount and PID namespaces; network, user and
-/// IPC namespaces shared), which mounts /proc, a minimal /dev (the host's null, zero, full,
-/// random, urandom and tty nodes bound in, devpts, shm), /tmp and the host's resolv.conf and
-/// hosts, pivots into the root, then forks and execs the script and exits with its status
-/// (128 + N when it died of signal N). Returns the init's pid or -errno.
+/// IPC namespaces shared), which mounts a minimal /dev in the root (the host's null, zero,
+/// full, random, urandom and tty nodes bound in, devpts, shm) and, with enter_root, /proc,
+/// /sys, /tmp and the host's resolv.conf and hosts, and pivots into the root; then forks and
+/// execs the program and exits with its status (128 + N when it died of signal N).
+/// Returns the init's pid or -errno.
 /// Call only from a single-threaded process.
 pid_t gb_spawn_script(const gb_script_spec *spec);
 
@@ -118,6 +122,8 @@ int gb_pipe(int fds[2]);
 int gb_dir_open(int rootfd, const char *rel, int create);
 /// The same, opened for reading entries (fdopendir).
 int gb_dir_open_read(int rootfd, const char *rel);
+/// Opens the regular file `rel` inside the root for reading (its last component not followed).
+int gb_open_read(int rootfd, const char *rel);
 /// lstat of `rel` resolved inside the root, the last component not followed.
 int gb_lstat(int rootfd, const char *rel, struct stat *st);
 /// stat of `rel` resolved inside the root (symlinks followed, inside it).
