@@ -33,7 +33,8 @@
 struct gd_image {
     sqfs_ll ll;   // first member: libfuse's userdata for the sqfs_ll_op_* callbacks is &ll
     bool ll_ready;
-    char added_dir[256];   // name of the empty directory served at the root, or ""
+    struct gd_added_s *added;   // mount points the image lacks (see "added mount points")
+    size_t nadded;
 };
 
 struct gd_fuse {
@@ -96,6 +97,7 @@ int gd_image_open(const char *path, uint64_t offset, gd_image **out) {
 
 void gd_image_close(gd_image *img) {
     if (!img) return;
+    free(img->added);
     int fd = img->ll.fs.fd;
     if (img->ll_ready) sqfs_ll_destroy(&img->ll);   // also destroys ll.fs
     else sqfs_destroy(&img->ll.fs);
@@ -204,84 +206,187 @@ int gd_image_list(gd_image *img, uint64_t dir,
     return err == SQFS_OK ? 0 : -EIO;
 }
 
-// ---- the added directory: one empty directory at the image root that the image lacks ----
+// ---- added mount points: paths the image lacks, served as empty directories or files ----
 //
-// The image is read-only, so a mount point it does not have (where gourd injects the host's
-// GPU driver files) cannot be created in it. The FUSE server answers for one extra name at
-// the root instead; the container's mount namespace covers it with a tmpfs at once. Its node
-// id lies above any squashfs inode reference (48 bits), so it never collides with one.
-static const fuse_ino_t added_ino = 0xFFFFFFFFFFFFFF00ull;
+// The image is read-only, so a mount point it does not have (a bind destination, the place
+// gourd injects GPU driver files) cannot be created in it. The FUSE server answers for those
+// paths instead, as empty directories or empty files, and the container covers each with its
+// mount. Their node ids lie above any squashfs inode reference (48 bits), so they never
+// collide with one; a lookup under a real directory matches by its squashfs inode id.
+#define ADDED_BASE 0xFFFFFF0000000000ull
+
+typedef struct gd_added_s {
+    uint64_t parent;       // squashfs inode id, or an added node id when parent_added
+    bool parent_added;
+    bool is_dir;
+    char name[256];
+} gd_added;
 
 static gd_image *image_of(fuse_req_t req) { return (gd_image *)fuse_req_userdata(req); }
+static bool is_added(fuse_ino_t ino) { return ino >= ADDED_BASE; }
 
-static void added_attr(struct stat *st) {
+static const gd_added *added_node(const gd_image *img, fuse_ino_t ino) {
+    uint64_t i = ino - ADDED_BASE;
+    return i < img->nadded ? &img->added[i] : NULL;
+}
+
+static void added_attr(const gd_added *a, fuse_ino_t ino, struct stat *st) {
     memset(st, 0, sizeof *st);
-    st->st_ino = added_ino;
-    st->st_mode = S_IFDIR | 0755;
-    st->st_nlink = 2;
+    st->st_ino = ino;
+    st->st_mode = a->is_dir ? (S_IFDIR | 0755) : (S_IFREG | 0644);
+    st->st_nlink = a->is_dir ? 2 : 1;
+}
+
+/// The added node named `name` under `parent` (a FUSE node id), or 0.
+static fuse_ino_t find_added(gd_image *img, fuse_ino_t parent, const char *name) {
+    if (!img->nadded) return 0;
+    bool parent_added = is_added(parent);
+    uint64_t key = parent_added ? parent : (uint64_t)img->ll.ino_sqfs(&img->ll, parent);
+    for (size_t i = 0; i < img->nadded; i++) {
+        const gd_added *a = &img->added[i];
+        if (a->parent_added == parent_added && a->parent == key && strcmp(a->name, name) == 0) return ADDED_BASE + i;
+    }
+    return 0;
+}
+
+static int add_node(gd_image *img, uint64_t parent, bool parent_added, const char *name, size_t len, bool is_dir,
+                    uint64_t *out) {
+    if (len >= sizeof img->added[0].name) return -ENAMETOOLONG;
+    for (size_t i = 0; i < img->nadded; i++) {
+        gd_added *a = &img->added[i];
+        if (a->parent == parent && a->parent_added == parent_added && strlen(a->name) == len && !memcmp(a->name, name, len)) {
+            if (a->is_dir != is_dir) return is_dir ? -ENOTDIR : -EISDIR;
+            *out = ADDED_BASE + i;
+            return 0;
+        }
+    }
+    gd_added *grown = realloc(img->added, (img->nadded + 1) * sizeof *grown);
+    if (!grown) return -ENOMEM;
+    img->added = grown;
+    gd_added *a = &img->added[img->nadded];
+    memset(a, 0, sizeof *a);
+    a->parent = parent;
+    a->parent_added = parent_added;
+    a->is_dir = is_dir;
+    memcpy(a->name, name, len);
+    *out = ADDED_BASE + img->nadded++;
+    return 0;
+}
+
+int gd_image_add_path(gd_image *img, const char *path, int is_dir) {
+    uint64_t node = gd_image_root(img);
+    bool added = false;
+    const char *p = path;
+    while (*p) {
+        while (*p == '/') p++;
+        if (!*p) break;
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *rest = p + len;
+        while (*rest == '/') rest++;
+        bool last = *rest == 0;
+        if (!added) {
+            char name[256];
+            if (len >= sizeof name) return -ENAMETOOLONG;
+            memcpy(name, p, len);
+            name[len] = 0;
+            uint64_t child;
+            int rc = gd_image_lookup(img, node, name, &child);
+            if (rc == 0) {
+                gd_image_attr st;
+                if (gd_image_getattr(img, child, &st) != 0) return -EIO;
+                if (!last && !S_ISDIR(st.mode)) return -ENOTDIR;   // symlinks are not followed here
+                node = child;
+                p = rest;
+                continue;
+            }
+            if (rc != -ENOENT) return rc;
+        }
+        int rc = add_node(img, node, added, p, len, last ? is_dir != 0 : true, &node);
+        if (rc != 0) return rc;
+        added = true;
+        p = rest;
+    }
+    return 0;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
     gd_image *img = image_of(req);
-    if (parent == added_ino) { fuse_reply_err(req, ENOENT); return; }
-    if (parent == FUSE_ROOT_ID && img->added_dir[0] && strcmp(name, img->added_dir) == 0) {
+    fuse_ino_t ino = find_added(img, parent, name);
+    if (ino) {
         struct fuse_entry_param e;
         memset(&e, 0, sizeof e);
-        e.ino = added_ino;
+        e.ino = ino;
         e.attr_timeout = e.entry_timeout = 86400.0;   // nothing about it ever changes
-        added_attr(&e.attr);
+        added_attr(added_node(img, ino), ino, &e.attr);
         fuse_reply_entry(req, &e);
         return;
     }
+    if (is_added(parent)) { fuse_reply_err(req, ENOENT); return; }
     sqfs_ll_op_lookup(req, parent, name);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    if (ino != added_ino) { sqfs_ll_op_getattr(req, ino, fi); return; }
+    const gd_added *a = is_added(ino) ? added_node(image_of(req), ino) : NULL;
+    if (!is_added(ino)) { sqfs_ll_op_getattr(req, ino, fi); return; }
+    if (!a) { fuse_reply_err(req, ENOENT); return; }
     struct stat st;
-    added_attr(&st);
+    added_attr(a, ino, &st);
     fuse_reply_attr(req, &st, 86400.0);
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    if (ino != added_ino) { sqfs_ll_op_opendir(req, ino, fi); return; }
+    if (!is_added(ino)) { sqfs_ll_op_opendir(req, ino, fi); return; }
     fi->fh = 0;
     fuse_reply_open(req, fi);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
-    if (ino != added_ino) { sqfs_ll_op_readdir(req, ino, size, off, fi); return; }
-    fuse_reply_buf(req, NULL, 0);   // empty: the kernel synthesizes nothing, ls shows nothing
+    if (!is_added(ino)) { sqfs_ll_op_readdir(req, ino, size, off, fi); return; }
+    fuse_reply_buf(req, NULL, 0);   // listed as empty: an added node only carries a mount
 }
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    if (ino != added_ino) { sqfs_ll_op_releasedir(req, ino, fi); return; }
+    if (!is_added(ino)) { sqfs_ll_op_releasedir(req, ino, fi); return; }
     fuse_reply_err(req, 0);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    if (ino != added_ino) { sqfs_ll_op_open(req, ino, fi); return; }
-    fuse_reply_err(req, EISDIR);
+    if (!is_added(ino)) { sqfs_ll_op_open(req, ino, fi); return; }
+    const gd_added *a = added_node(image_of(req), ino);
+    if (!a || a->is_dir) { fuse_reply_err(req, a ? EISDIR : ENOENT); return; }
+    fi->fh = 0;
+    fuse_reply_open(req, fi);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+    if (!is_added(ino)) { sqfs_ll_op_read(req, ino, size, off, fi); return; }
+    fuse_reply_buf(req, NULL, 0);   // an empty file
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+    if (!is_added(ino)) { sqfs_ll_op_release(req, ino, fi); return; }
+    fuse_reply_err(req, 0);
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino) {
-    if (ino != added_ino) { sqfs_ll_op_readlink(req, ino); return; }
+    if (!is_added(ino)) { sqfs_ll_op_readlink(req, ino); return; }
     fuse_reply_err(req, EINVAL);
 }
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
-    if (ino != added_ino) { sqfs_ll_op_listxattr(req, ino, size); return; }
+    if (!is_added(ino)) { sqfs_ll_op_listxattr(req, ino, size); return; }
     if (size == 0) fuse_reply_xattr(req, 0); else fuse_reply_buf(req, NULL, 0);
 }
 
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
-    if (ino != added_ino) { sqfs_ll_op_getxattr(req, ino, name, size); return; }
+    if (!is_added(ino)) { sqfs_ll_op_getxattr(req, ino, name, size); return; }
     fuse_reply_err(req, ENODATA);
 }
 
 // libfuse 3 declares forget's count as uint64_t; squashfuse's callback takes unsigned long.
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
-    if (ino == added_ino) { fuse_reply_none(req); return; }
+    if (is_added(ino)) { fuse_reply_none(req); return; }
     sqfs_ll_op_forget(req, ino, (unsigned long)nlookup);
 }
 
@@ -293,8 +398,8 @@ static const struct fuse_lowlevel_ops squash_ops = {
     .lookup = op_lookup,
     .open = op_open,
     .create = sqfs_ll_op_create,
-    .release = sqfs_ll_op_release,
-    .read = sqfs_ll_op_read,
+    .release = op_release,
+    .read = op_read,
     .readlink = op_readlink,
     .listxattr = op_listxattr,
     .getxattr = op_getxattr,
@@ -302,12 +407,10 @@ static const struct fuse_lowlevel_ops squash_ops = {
     .statfs = stfs_ll_op_statfs,
 };
 
-int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname, const char *added_dir,
+int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
                   gd_fuse **out, char *errbuf, size_t errlen) {
     *out = NULL;
     if (errlen) errbuf[0] = 0;
-    if (added_dir && (strlen(added_dir) >= sizeof img->added_dir || strchr(added_dir, '/'))) return -EINVAL;
-    snprintf(img->added_dir, sizeof img->added_dir, "%s", added_dir ? added_dir : "");
     // default_permissions: the kernel checks mode bits (squashfuse does not check access).
     // ro,nosuid,nodev: the image is read-only and must not grant setuid or device access.
     char fsname_opt[4200];

@@ -88,7 +88,9 @@ extension Planner {
                 throw .bindSourceMissing(spec.source, origin: spec.origin)
             }
             try checkBindAllowed(source, spec: spec)
-            guard let destinationKind = kindInside(spec.destination, mounts: mounts) else {
+            // A destination the image lacks is added by the FUSE server (AddedMountPoints).
+            guard let destinationKind = kindInside(spec.destination, mounts: mounts)
+                    ?? (canAdd(spec.destination, after: mounts) ? sourceKind : nil) else {
                 throw .bindDestinationMissing(spec.destination, origin: spec.origin)
             }
             if (sourceKind == .directory) != (destinationKind == .directory) {
@@ -103,7 +105,12 @@ extension Planner {
     /// What a path inside names: through the last bind that covers it (the host's file), else
     /// in the image.
     func kindInside(_ destination: String, mounts: [Mount]) -> FileKind? {
-        guard let index = coveringMount(destination, mounts: mounts) else { return image.kind(destination) }
+        guard let index = coveringMount(destination, mounts: mounts) else {
+            // A parent of an added mount point is an (added) directory.
+            if image.kind(destination) == nil && mounts.contains(where: { $0.destination.hasPrefix(destination + "/") })
+                && canAdd(destination, after: []) { return .directory }
+            return image.kind(destination)
+        }
         let mount = mounts[index]
         let rest = Paths.relative(destination, to: mount.destination) ?? ""
         switch mount.kind {

@@ -25,8 +25,9 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var devices: [DeviceGrant]
     /// How the environment differs from the caller's, and why.
     public var environmentChanges: [EnvironmentChange]
-    /// Empty directories gourd's FUSE server adds to the image root as mount points.
-    public var addedMountPoints: [String]
+    /// Mount points the image lacks, which gourd's FUSE server adds as empty directories or
+    /// files (with any missing parents as directories).
+    public var addedMountPoints: [AddedMountPoint]
     /// The site policy file that applied (nil: built-in defaults).
     public var policyFile: String?
     /// What the image passed (policy allow-lists), filled in by the launcher.
@@ -37,7 +38,7 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public init(image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],
                 environment: [EnvironmentVariable], argv: [String], searchPath: String, workdir: String,
                 notes: [String], warnings: [String] = [], devices: [DeviceGrant] = [],
-                environmentChanges: [EnvironmentChange] = [], addedMountPoints: [String] = [],
+                environmentChanges: [EnvironmentChange] = [], addedMountPoints: [AddedMountPoint] = [],
                 policyFile: String? = nil, imageChecks: [String] = [], share: ShareScope? = nil) {
         self.image = image
         self.identity = identity
@@ -57,6 +58,10 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
         self.share = share
     }
 
+    public func environmentValue(_ name: String) -> String? {
+        environment.last(where: { $0.name == name })?.value
+    }
+
     /// What makes two launches' containers the same, as text: the image, the identity, every
     /// mount, the generated files and the added mount points. Ranks whose fingerprints agree
     /// share one container; argv, environment and workdir stay per rank. Written by hand, not
@@ -70,7 +75,7 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
             text += " \(mount.noExec) \(mount.recursive) \(mount.optional)\n"
         }
         for file in generatedFiles { text += "file \(file.name) \(file.contents.utf8.count)\n\(file.contents)\n" }
-        for point in addedMountPoints { text += "point \(point)\n" }
+        for point in addedMountPoints { text += "point \(point.path) \(point.isDirectory)\n" }
         return text
     }
 }
@@ -188,6 +193,16 @@ public struct EnvironmentVariable: Sendable, Equatable, Codable {
         self.value = value
     }
     public var assignment: String { "\(name)=\(value)" }
+}
+
+/// A mount point gourd's FUSE server shows although the image lacks it.
+public struct AddedMountPoint: Sendable, Equatable, Codable {
+    public var path: String
+    public var isDirectory: Bool
+    public init(path: String, isDirectory: Bool) {
+        self.path = path
+        self.isDirectory = isDirectory
+    }
 }
 
 /// One entry created in a fresh tmpfs before the mounts on top of it, by path relative to it.

@@ -28,7 +28,7 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
         case let .bindSourceMissing(path, origin):
             return "\(origin): source '\(path)' does not exist on the host"
         case let .bindDestinationMissing(path, origin):
-            return "\(origin): destination '\(path)' does not exist in the image (the image is read-only; choose an existing directory)"
+            return "\(origin): destination '\(path)' cannot be created: it lies in another mount that lacks it, or under a file in the image"
         case let .bindKindMismatch(path, origin, sourceIsDirectory):
             return sourceIsDirectory
                 ? "\(origin): destination '\(path)' is a file, but the source is a directory"

@@ -26,7 +26,7 @@ public enum PlanReport {
         out.append("")
         out.append("mounts, in order (image root: read-only, nosuid, nodev)")
         if !plan.addedMountPoints.isEmpty {
-            out.append("  mount points added by gourd's FUSE server: \(plan.addedMountPoints.joined(separator: ", "))")
+            out.append("  mount points the image lacks, added by gourd's FUSE server: \(plan.addedMountPoints.map(\.path).joined(separator: ", "))")
         }
         for mount in plan.mounts { out.append("  " + line(mount)) }
         out.append("")

@@ -23,6 +23,7 @@ public struct Planner {
         let dev = deviceMounts(granted: gpu.devices, notes: &notes)
         var mounts = defaultMounts(devices: dev.mounts, notes: &notes)
         mounts += gpu.mounts
+        mounts += schedulerMounts(after: mounts, notes: &notes)
         mounts += try policyMounts(after: mounts, notes: &notes)
         mounts += try userMounts(after: mounts)
         let identity = containerIdentity()
@@ -33,13 +34,12 @@ public struct Planner {
         let environment = try composeEnvironment(identity: identity, location: location, metadata: metadata, gpu: gpu)
         let argv = wrapForEnvScripts(try command(metadata: metadata), metadata: metadata,
                                      overrides: environment.overrides, appends: environment.appends)
-        let needsHostDirectory = mounts.contains { $0.destination == Self.hostDirectory } && image.kind(Self.hostDirectory) == nil
         return LaunchPlan(
             image: location, identity: identity, mounts: mounts, generatedFiles: generated,
             environment: environment.variables, argv: argv,
             searchPath: environment.variables.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
             workdir: try workdir(mounts: mounts), notes: notes, warnings: warnings, devices: dev.devices,
-            environmentChanges: environment.changes, addedMountPoints: needsHostDirectory ? [Self.hostDirectory] : [],
+            environmentChanges: environment.changes, addedMountPoints: addedMountPoints(for: mounts),
             policyFile: policy.file, share: ShareScope.decide(request.share, host: host))
     }
 

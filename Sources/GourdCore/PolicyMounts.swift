@@ -25,8 +25,9 @@ extension Planner {
                 try skip("\(source) does not exist on the host")
                 continue
             }
-            guard let destinationKind = kindInside(destination, mounts: mounts) else {
-                try skip("\(destination) does not exist in the image")
+            guard let destinationKind = kindInside(destination, mounts: mounts)
+                    ?? (canAdd(destination, after: mounts) ? sourceKind : nil) else {
+                try skip("\(destination) cannot be created in the image (it lies in another mount or under a file)")
                 continue
             }
             guard (sourceKind == .directory) == (destinationKind == .directory) else {

@@ -30,11 +30,11 @@ public struct ShareScope: Sendable, Equatable, Codable {
     /// Decides from --share and the launcher's environment, in this order: Open MPI
     /// (OMPI_COMM_WORLD_SIZE > 1, keyed by its PMIx namespace or job id), MPICH's Hydra
     /// (PMI_SIZE > 1, keyed by the Hydra proxy: the ranks' common parent), PMIx
-    /// (PMIX_NAMESPACE with PMIX_RANK), a Slurm step with more than one task. The node name
-    /// (SLURMD_NODENAME, else the host name) is always part of the key: emulated or not, two
-    /// nodes must never meet in one container.
+    /// (PMIX_NAMESPACE with PMIX_RANK), a Slurm step with more than one task. The host name
+    /// (gethostname) is always part of the key, so two nodes never meet in one container — not
+    /// SLURMD_NODENAME: MPICH's mpiexec copies it from the launch node to every rank.
     public static func decide(_ request: ShareRequest, host: HostContext) -> ShareScope? {
-        let node = host.variable("SLURMD_NODENAME").flatMap { $0.isEmpty ? nil : $0 } ?? host.hostName
+        let node = host.hostName
         func scope(_ key: String, _ reason: String) -> ShareScope { ShareScope(key: "\(key)@\(node)", reason: reason) }
         func number(_ name: String) -> Int? { host.variable(name).flatMap { Int($0) } }
         switch request {

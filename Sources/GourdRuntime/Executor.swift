@@ -103,8 +103,11 @@ public struct Executor {
     func mountImage() throws(LaunchError) -> OpaquePointer {
         var fuse: OpaquePointer?
         var message = [CChar](repeating: 0, count: 256)
-        let added = plan.addedMountPoints.first.map { Paths.lastComponent($0) }
-        let rc = gd_fuse_mount(image.handle, Self.root, plan.image.path, added, &fuse, &message, message.count)
+        for point in plan.addedMountPoints {
+            let rc = gd_image_add_path(image.handle, point.path, point.isDirectory ? 1 : 0)
+            try check("add mount point (FUSE)", path: point.path, rc)
+        }
+        let rc = gd_fuse_mount(image.handle, Self.root, plan.image.path, &fuse, &message, message.count)
         guard rc == 0, let fuse else {
             let hint = rc == -EACCES || rc == -EPERM || rc == -ENOENT
                 ? "/dev/fuse is not usable; run 'gourd check'" : nil

@@ -109,7 +109,7 @@ import Testing
         #expect(plan.mount(at: "/.gourd-host/lib/libcuda.so.550.1")?.kind == .bind(source: "/opt/driver/lib/libcuda.so.550.1"))
         #expect(plan.mount(at: "/.gourd-host/lib/libcuda.so.550.1")?.readOnly == true)
         #expect(plan.mount(at: "/.gourd-host/bin/nvidia-smi")?.kind == .bind(source: "/usr/bin/nvidia-smi"))
-        #expect(plan.addedMountPoints == [Planner.hostDirectory])
+        #expect(plan.addedMountPoints == [AddedMountPoint(path: Planner.hostDirectory, isDirectory: true)])
         #expect(plan.environmentValue("LD_LIBRARY_PATH") == "/.gourd-host/lib")
         #expect(plan.environmentValue("PATH")?.hasSuffix(":/.gourd-host/bin") == true)
         #expect(plan.searchPath.hasSuffix(":/.gourd-host/bin"), "nvidia-smi is found by name")

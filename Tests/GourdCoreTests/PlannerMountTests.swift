@@ -297,13 +297,19 @@ struct PlannerUserBindTests {
                 == .bindSourceMissing("/home/alice/project/missing", origin: "GOURD_BIND"))
     }
 
-    @Test("a destination missing in the image is an error (the image is read-only)")
-    func destinationMissing() {
-        let error = planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/data")) }
-        #expect(error == .bindDestinationMissing("/data", origin: "--bind"))
-        // SRC alone binds at the same path, which the image lacks here.
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data")) }
-                == .bindDestinationMissing("/scratch/data", origin: "--bind"))
+    @Test("a destination missing in the image becomes a mount point the FUSE server adds")
+    func destinationMissingIsAdded() throws {
+        let plan = try Fixture.plan(request("/scratch/data:/data/in"))
+        #expect(plan.mount(at: "/data/in")?.kind == .bind(source: "/scratch/data"))
+        #expect(plan.addedMountPoints == [AddedMountPoint(path: "/data/in", isDirectory: true)])
+        let file = try Fixture.plan(request("/scratch/input.csv:/input.csv"))
+        #expect(file.addedMountPoints == [AddedMountPoint(path: "/input.csv", isDirectory: false)])
+        // Not inside another mount (gourd never writes to a bound host directory or a tmpfs),
+        // nor under a file of the image.
+        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/opt/config.txt/x")) }
+                == .bindDestinationMissing("/opt/config.txt/x", origin: "--bind"))
+        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/tmp/nonexistent")) }
+                == .bindDestinationMissing("/tmp/nonexistent", origin: "--bind"))
     }
 
     @Test("a malformed GOURD_BIND or --bind fails the plan")
@@ -366,20 +372,15 @@ struct PlannerUserBindTests {
                 == .bindDestinationMissing("/proc/sys", origin: "--bind"))
     }
 
-    @Test("a destination that is only an optional default's mount point, absent from the image, is missing")
-    func destinationOnSkippedOptionalMount() {
-        // The runtime skips an optional mount whose target the image lacks, so a user bind onto
-        // that path would fail at launch (a non-optional target missing): planning should say so.
+    @Test("a destination that is only an optional default's mount point, absent from the image, is added")
+    func destinationOnSkippedOptionalMount() throws {
+        // The default /etc/hosts bind is skipped when the image lacks the file; a user bind
+        // there gets the mount point added instead.
         var image = Fixture.image()
         image["/etc/hosts"] = nil
-        image["/etc/passwd"] = nil
-        #expect(planError { () throws(PlanError) in
-            try Fixture.plan(request("/scratch/input.csv:/etc/hosts"), image: image)
-        } == .bindDestinationMissing("/etc/hosts", origin: "--bind"))
-        #expect(planError { () throws(PlanError) in
-            try Fixture.plan(request("/scratch/input.csv:/etc/passwd"), image: image)
-        } == .bindDestinationMissing("/etc/passwd", origin: "--bind"))
-        // With the image's own /etc/hosts present, the same bind is fine.
+        let plan = try Fixture.plan(request("/scratch/input.csv:/etc/hosts"), image: image)
+        #expect(plan.mount(at: "/etc/hosts")?.kind == .bind(source: "/scratch/input.csv"))
+        #expect(plan.addedMountPoints == [AddedMountPoint(path: "/etc/hosts", isDirectory: false)])
         #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/input.csv:/etc/hosts")) } == nil)
     }
 

@@ -16,7 +16,7 @@ import Testing
     @Test func slurmStepsShareByJobStepAndNode() {
         #expect(decide(["SLURM_JOB_ID": "5", "SLURM_STEP_ID": "2", "SLURM_STEP_NUM_TASKS": "8"])?.key == "slurm:5.2@node7")
         #expect(decide(["SLURM_JOB_ID": "5", "SLURM_STEP_ID": "2", "SLURM_NTASKS": "8", "SLURMD_NODENAME": "n1"])?.key
-                == "slurm:5.2@n1", "the Slurm node name wins over the host name (emulated nodes share one host)")
+                == "slurm:5.2@node7", "the host name, not SLURMD_NODENAME, which mpiexec copies from the launch node")
     }
 
     @Test func mpiLaunchersShareByTheirJob() {

@@ -65,11 +65,25 @@ extension Integration {
             #expect(out.lines == ["through-link"], "\(out)")
         }
 
-        @Test func missingDestinationIsAClearError() throws {
+        /// The read-only image lacks the destination: gourd's FUSE server adds it (a directory,
+        /// or a file for a file bind, with missing parents), so the bind works anyway.
+        @Test func missingDestinationIsAdded() throws {
             let dir = Scratch.shared.directory("dst-missing")
-            let out = try Gourd.sh("true", options: ["--bind", "\(dir):/does/not/exist"])
-            #expect(out.status == 125)
-            #expect(out.stderr.contains("'/does/not/exist' does not exist in the image"), "\(out)")
+            Scratch.shared.write("deep\n", to: dir + "/f")
+            let out = try Gourd.sh("cat /does/not/exist/f /single.txt; ls -a /does/not; grep -c ' /does/not/exist ' /proc/self/mountinfo",
+                                   options: ["--bind", "\(dir):/does/not/exist", "-B", "\(dir)/f:/single.txt:ro"])
+            #expect(out.status == 0, "\(out)")
+            #expect(out.lines == ["deep", "deep", "1"], "the added parent lists as empty: \(out)")
+            expectNothingLeft()
+        }
+
+        @Test func destinationThatCannotBeAddedIsAClearError() throws {
+            let dir = Scratch.shared.directory("dst-impossible")
+            let underBind = try Gourd.sh("true", options: ["--bind", "\(dir):/tmp/gourd-no-such-dir-\(UUID().uuidString)"])
+            #expect(underBind.status == 125, "\(underBind)")
+            #expect(underBind.stderr.contains("cannot be created: it lies in another mount"), "\(underBind)")
+            let underFile = try Gourd.sh("true", options: ["--bind", "\(dir):/bin/busybox/x"])
+            #expect(underFile.status == 125 && underFile.stderr.contains("cannot be created"), "\(underFile)")
             expectNothingLeft()
         }
 

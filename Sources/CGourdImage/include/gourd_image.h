@@ -63,10 +63,13 @@ int gd_image_list(gd_image *img, uint64_t dir,
 /// Creates a libfuse low-level session serving `img` and mounts it read-only, nosuid, nodev
 /// at `mountpoint` with mount(2) (no fusermount3: call with PR_SET_NO_NEW_PRIVS set).
 /// `errbuf` receives libfuse's own message on failure. The image must outlive the session.
-/// `added_dir` (a single name, or NULL) is served as an extra empty directory at the image
-/// root: a mount point for files the image lacks, such as injected GPU driver libraries.
-int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname, const char *added_dir,
+int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
                   gd_fuse **out, char *errbuf, size_t errlen);
+/// Makes the FUSE server show `path` (absolute, inside the image) as an empty directory
+/// (is_dir) or an empty file, with any missing parents as empty directories: a mount point the
+/// read-only image lacks. An existing path is left as it is. -ENOTDIR when a parent is a file
+/// in the image (symlinks are not followed: callers pass resolved paths). Call before serving.
+int gd_image_add_path(gd_image *img, const char *path, int is_dir);
 /// The /dev/fuse descriptor (close-on-exec) to poll for requests.
 int gd_fuse_fd(const gd_fuse *fuse);
 /// Receives and answers one request. Returns 0, -EAGAIN/-EINTR when nothing was read,
