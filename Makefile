@@ -4,6 +4,9 @@ SWIFT ?= swift
 # its C++ code; SwiftPM offers no per-dependency define, so every build passes it.
 SWIFTFLAGS ?= -Xcxx -DNDEBUG
 STAGE ?= /tmp/gourd-test-stage
+# Outside /tmp on purpose: the PMIx directories under the Slurm spool then reach the ranks only
+# through gourd's own binds, as on a real cluster (/var/spool/slurmd), not through /tmp.
+SLURM_STATE ?= /var/tmp/gourd-test-slurm
 TEST_USER ?= gourdtest
 DEMO ?= .testdata/demo
 
@@ -44,18 +47,19 @@ demo: setup release
 # Slurm cluster with fake GPUs runs for the scheduler tests (stopped again, pass or fail).
 test: setup
 	$(SWIFT) build $(SWIFTFLAGS) --build-tests
-	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh stop $(STAGE)/slurm; fi
+	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi
 	rm -rf $(STAGE) && mkdir -p $(STAGE)/bin && chmod 0755 $(STAGE) $(STAGE)/bin
 	cp .build/debug/gourd $(STAGE)/bin/gourd
 	Tests/Support/make-fake-gpu.sh $(STAGE)/fake-gpu
 	Tests/Support/make-test-images.sh $(STAGE)/images $(STAGE)/fake-gpu >/dev/null
 	chmod -R a+rX $(STAGE)
-	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh start $(STAGE)/slurm; fi
+	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh start $(SLURM_STATE) && \
+		Tests/Support/make-mpi-image.sh $(STAGE)/images && chmod -R a+rX $(STAGE)/images; fi
 	status=0; GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
 		GOURD_TEST_SCRATCH=$(STAGE)/scratch GOURD_TEST_FAKE_GPU=$(STAGE)/fake-gpu \
-		GOURD_TEST_SLURM_CONF=$$( [ "$$(id -u)" = 0 ] && echo $(STAGE)/slurm/etc/slurm.conf ) \
+		GOURD_TEST_SLURM_CONF=$$( [ "$$(id -u)" = 0 ] && echo $(SLURM_STATE)/etc/slurm.conf ) \
 		$(SWIFT) test $(SWIFTFLAGS) --skip-build || status=$$?; \
-	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh stop $(STAGE)/slurm; fi; \
+	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi; \
 	exit $$status
 
 unit-test:

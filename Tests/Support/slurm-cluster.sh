@@ -1,9 +1,11 @@
 #!/bin/sh
 # A real single-machine Slurm cluster for gourd's tests: two emulated nodes (n1, n2) on
-# localhost, each owning the same four fake NVIDIA GPUs, device cgroups enforced. Run as root.
+# localhost, each owning the same four fake NVIDIA GPUs, device cgroups enforced, with Open MPI
+# and MPICH installed (srun --mpi=pmix for Open MPI, --mpi=pmi2 for MPICH). Run as root.
 #
 #   slurm-cluster.sh start STATE_DIR    idempotent: install, configure, start, wait for idle nodes
-#   slurm-cluster.sh stop STATE_DIR     stop every daemon started here (by pid file)
+#                                       (and make n1, n2 resolve: a line in /etc/hosts if needed)
+#   slurm-cluster.sh stop STATE_DIR     stop every daemon started here (by pid file), remove that line
 #   slurm-cluster.sh status STATE_DIR   exit 0 if sinfo answers and both nodes are idle
 #
 # Clients use SLURM_CONF=STATE_DIR/etc/slurm.conf. No systemd here: daemons are started directly.
@@ -22,6 +24,8 @@ state=$(cd "$2" && pwd -P)
 etc=$state/etc run=$state/run log=$state/log
 export SLURM_CONF="$etc/slurm.conf"
 nodes="n1 n2"
+# The nodes' TmpFS (see write_config): under /tmp, named after STATE_DIR.
+tmpfs=/tmp/gourd-slurm-$(echo "$state" | cksum | cut -d' ' -f1)
 # Every daemon started here carries this marker in its environment, so stop can find strays
 # by /proc/PID/environ instead of by name. (slurmstepd gets a clean environment; it is
 # recognised by its working directory, inherited from slurmd: STATE/log.)
@@ -56,9 +60,16 @@ nodes_idle() {
     done
 }
 
+# Slurm and munge; Open MPI and MPICH side by side (each has its own binaries:
+# mpicc.openmpi, mpirun.openmpi, mpicc.mpich, mpiexec.mpich; the unsuffixed names are
+# alternatives and pick one). libpmix-dev: slurm's mpi_pmix plugin dlopens the unversioned
+# /usr/lib/x86_64-linux-gnu/pmix2/lib/libpmix.so, which only the -dev package installs;
+# without it slurmd logs "pmi/pmix: can not load PMIx library" for `srun --mpi=pmix`.
+packages="slurm-wlm munge openmpi-bin libopenmpi-dev mpich libmpich-dev libpmix-dev"
+
 install_packages() {
     missing=""
-    for p in slurm-wlm munge; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+    for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
     [ -n "$missing" ] || return 0
     say "installing$missing"
     # Keep postinst scripts from starting daemons (no init system here); never replace an
@@ -87,7 +98,10 @@ fake_gpus() {
 
 write_config() {
     mkdir -p "$etc" "$run" "$log" "$state/ctld"
-    for n in $nodes; do mkdir -p "$state/spool-$n" "$state/tmp-$n"; chmod 1777 "$state/tmp-$n"; done
+    # TmpFS, one per emulated node (the pmix plugin collides on a shared one), lives under /tmp
+    # as on a real cluster (TmpFS=/tmp): PMIx keeps the ranks' session directories there. The
+    # spool stays in STATE, which may lie outside /tmp (like /var/spool/slurmd).
+    for n in $nodes; do mkdir -p "$state/spool-$n" "$tmpfs-$n"; chmod 1777 "$tmpfs-$n"; done
     # Clients run as ordinary users and must read the configuration.
     chmod 0755 "$state" "$etc"
     cat > "$etc/slurm.conf" <<EOF
@@ -103,7 +117,7 @@ SlurmctldLogFile=$log/slurmctld.log
 SlurmdSpoolDir=$state/spool-%n
 SlurmdPidFile=$run/slurmd-%n.pid
 SlurmdLogFile=$log/slurmd-%n.log
-TmpFS=$state/tmp-%n
+TmpFS=$tmpfs-%n
 # Advertise more CPUs than the machine has (so no task/affinity).
 SlurmdParameters=config_overrides
 ProctrackType=proctrack/cgroup
@@ -133,6 +147,22 @@ CgroupMountpoint=/sys/fs/cgroup
 ConstrainDevices=yes
 EOF
     chmod 0644 "$etc"/*.conf
+}
+
+# The emulated node names must resolve, as a real cluster's do: MPICH's hydra proxies
+# connect back to the launching node by its name ("unable to get host address for n1"
+# otherwise). Names that do not resolve get a line in /etc/hosts, marked so that stop
+# removes it again (rewritten in place: /etc/hosts may be a bind mount).
+hosts_marker="# gourd slurm-cluster"
+add_host_names() {
+    missing=""
+    for n in $nodes; do getent hosts "$n" >/dev/null 2>&1 || missing="$missing $n"; done
+    [ -z "$missing" ] || echo "127.0.0.1$(echo "$missing" | tr -s ' ' ' ')  $hosts_marker $state" >> /etc/hosts
+}
+remove_host_names() {
+    grep -qF "$hosts_marker $state" /etc/hosts 2>/dev/null || return 0
+    kept=$(grep -vF "$hosts_marker $state" /etc/hosts)
+    printf '%s\n' "$kept" > /etc/hosts
 }
 
 start_munged() {
@@ -211,6 +241,7 @@ case $cmd in
 start)
     [ "$(id -u)" = 0 ] || { say "start must run as root"; exit 1; }
     install_packages
+    add_host_names
     t1=$(now)
     if nodes_idle; then
         say "already up (n1 n2 idle, SLURM_CONF=$SLURM_CONF)"
@@ -244,6 +275,7 @@ stop)
         fi
     fi
     stop_daemons
+    remove_host_names
     # Strays (a step daemon whose slurmd was killed, a daemon whose pid file was lost).
     for d in /proc/[0-9]*; do
         p=${d#/proc/}
@@ -262,6 +294,7 @@ stop)
             kill -KILL "$p" 2>/dev/null || true
         done
     done
+    for n in $nodes; do rm -rf "$tmpfs-$n"; done
     ;;
 status)
     nodes_idle
