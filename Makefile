@@ -1,8 +1,6 @@
 # gourd: build, demo and test. `make test` works on a fresh Debian 12 machine as root.
 SWIFT ?= swift
-# toml++ (under TOMLKit) aborts on some malformed policy files unless NDEBUG is defined for
-# its C++ code; SwiftPM offers no per-dependency define, so every build passes it.
-SWIFTFLAGS ?= -Xcxx -DNDEBUG
+SWIFTFLAGS ?=
 STAGE ?= /tmp/gourd-test-stage
 # Outside /tmp on purpose: the PMIx directories under the Slurm spool then reach the ranks only
 # through gourd's own binds, as on a real cluster (/var/spool/slurmd), not through /tmp.

@@ -7,9 +7,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        // Site policy files. Built with -Xcxx -DNDEBUG (Makefile): without it toml++ aborts on
-        // some malformed input instead of reporting a parse error (FIELD-NOTES, Libraries).
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // sha256 of images for policy allow-lists.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
@@ -27,10 +24,14 @@ let package = Package(
         .target(
             name: "CGourdBuild",
             linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]),
-        // Pure planning: flags + host + image metadata -> LaunchPlan. No syscalls with effects.
+        // Site policy TOML through toml++ (libtomlplusplus-dev, header-only) behind a C API.
+        // NDEBUG: toml++'s assertions abort on some malformed input (FIELD-NOTES, Libraries).
         .target(
-            name: "GourdCore",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+            name: "CGourdTOML",
+            cxxSettings: [.define("NDEBUG"), .define("TOML_EXCEPTIONS", to: "0"),
+                          .define("TOML_HEADER_ONLY", to: "1"), .define("TOML_ENABLE_FORMATTERS", to: "0")]),
+        // Pure planning: flags + host + image metadata -> LaunchPlan. No syscalls with effects.
+        .target(name: "GourdCore", dependencies: ["CGourdTOML"]),
         // Executes a LaunchPlan: namespaces, FUSE server, signal forwarding, exit status.
         .target(
             name: "GourdRuntime",
@@ -56,5 +57,6 @@ let package = Package(
         // Runs the built gourd binary as an ordinary user against real images.
         .testTarget(name: "GourdIntegrationTests", dependencies: ["CGourdTestSupport", "GourdCore"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

@@ -1,15 +1,13 @@
-import TOMLKit
-
 /// `[gpu]` and `[gpu.VENDOR]`, and the typed accessors every section uses.
 extension PolicyParser {
     static let vendorKeys = ["per_gpu", "devices", "libraries", "binaries", "library_dirs", "binary_dirs",
                              "allocation_variables", "visible_variables", "environment"]
 
-    func gpu(_ gpu: TOMLTable) throws(PolicyError) -> GPUPolicy {
+    func gpu(_ gpu: TOMLNode) throws(PolicyError) -> GPUPolicy {
         var result = GPUPolicy()
         for key in gpu.keys where key != "default" {
             let at = ["gpu", key]
-            guard let table = gpu[key]?.table else {
+            guard let table = gpu[key], table.isTable else {
                 throw invalid(at, "unknown key (expected default, or a [gpu.VENDOR] table)")
             }
             try allowOnly(Self.vendorKeys, in: table, at: at)
@@ -55,33 +53,33 @@ extension PolicyParser {
 
     // MARK: typed accessors
 
-    func allowOnly(_ keys: [String], in table: TOMLTable, at path: [String]) throws(PolicyError) {
+    func allowOnly(_ keys: [String], in table: TOMLNode, at path: [String]) throws(PolicyError) {
         for key in table.keys where !keys.contains(key) {
             throw invalid(path + [key], "unknown key (expected \(keys.joined(separator: ", ")))")
         }
     }
 
-    func table(_ parent: TOMLTable, _ key: String, at path: [String]) throws(PolicyError) -> TOMLTable? {
+    func table(_ parent: TOMLNode, _ key: String, at path: [String]) throws(PolicyError) -> TOMLNode? {
         guard let value = parent[key] else { return nil }
-        guard let table = value.table else { throw invalid(path + [key], "expected a table") }
-        return table
+        guard value.isTable else { throw invalid(path + [key], "expected a table") }
+        return value
     }
 
-    func string(_ table: TOMLTable, _ key: String, at path: [String]) throws(PolicyError) -> String? {
+    func string(_ table: TOMLNode, _ key: String, at path: [String]) throws(PolicyError) -> String? {
         guard let value = table[key] else { return nil }
-        guard let text = value.string else { throw invalid(path + [key], "expected a string, found \(value.type)") }
+        guard let text = value.string else { throw invalid(path + [key], "expected a string, found \(value.typeName)") }
         return text
     }
 
-    func bool(_ table: TOMLTable, _ key: String, at path: [String]) throws(PolicyError) -> Bool? {
+    func bool(_ table: TOMLNode, _ key: String, at path: [String]) throws(PolicyError) -> Bool? {
         guard let value = table[key] else { return nil }
-        guard let flag = value.bool else { throw invalid(path + [key], "expected true or false, found \(value.type)") }
+        guard let flag = value.bool else { throw invalid(path + [key], "expected true or false, found \(value.typeName)") }
         return flag
     }
 
-    func optionalStrings(_ table: TOMLTable, _ key: String, at path: [String]) throws(PolicyError) -> [String]? {
+    func optionalStrings(_ table: TOMLNode, _ key: String, at path: [String]) throws(PolicyError) -> [String]? {
         guard let value = table[key] else { return nil }
-        guard let array = value.array else { throw invalid(path + [key], "expected an array of strings, found \(value.type)") }
+        guard let array = value.array else { throw invalid(path + [key], "expected an array of strings, found \(value.typeName)") }
         var result: [String] = []
         for index in 0..<array.count {
             guard let text = array[index].string, !text.isEmpty else {
@@ -92,12 +90,12 @@ extension PolicyParser {
         return result
     }
 
-    func strings(_ table: TOMLTable, _ key: String, at path: [String]) throws(PolicyError) -> [String] {
+    func strings(_ table: TOMLNode, _ key: String, at path: [String]) throws(PolicyError) -> [String] {
         try optionalStrings(table, key, at: path) ?? []
     }
 
     /// Absolute paths (or paths starting with a variable), each with its origin.
-    func pathRules(_ table: TOMLTable, _ key: String, at path: [String]) throws(PolicyError) -> [PathRule] {
+    func pathRules(_ table: TOMLNode, _ key: String, at path: [String]) throws(PolicyError) -> [PathRule] {
         var result: [PathRule] = []
         for text in try strings(table, key, at: path) {
             guard text.hasPrefix("/") || text.hasPrefix("$") else {
@@ -109,7 +107,7 @@ extension PolicyParser {
     }
 
     /// A table of NAME = "value" strings.
-    func variables(_ parent: TOMLTable, _ key: String, at path: [String]) throws(PolicyError) -> [PolicyVariable] {
+    func variables(_ parent: TOMLNode, _ key: String, at path: [String]) throws(PolicyError) -> [PolicyVariable] {
         guard let table = try table(parent, key, at: path) else { return [] }
         var result: [PolicyVariable] = []
         for name in table.keys.sorted() {

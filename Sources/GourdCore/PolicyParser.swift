@@ -1,29 +1,25 @@
-import TOMLKit
-
 /// Reads a site policy (TOML) into a `Policy`. Strict: an unknown key, a value of the wrong
 /// type or an invalid value is an error naming the file, the line and the key, because a
 /// policy silently half-applied is worse than none. The schema is in the README.
 public struct PolicyParser {
     let file: String
-    let lines: PolicyLines
+    /// The whole document, for the lines of keys in messages and origins.
+    let root: TOMLNode
 
     public static func parse(_ text: String, file: String) throws(PolicyError) -> Policy {
-        let root: TOMLTable
+        let root: TOMLNode
         do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw .syntax(file: file, line: error.source.begin.line, column: error.source.begin.column,
-                          message: error.description)
+            root = try TOMLNode.parse(text)
         } catch {
-            throw .syntax(file: file, line: 0, column: 0, message: "\(error)")
+            throw .syntax(file: file, line: error.line, column: error.column, message: error.message)
         }
-        return try PolicyParser(file: file, lines: PolicyLines(text)).policy(root)
+        return try PolicyParser(file: file, root: root).policy(root)
     }
 
     func origin(_ path: [String], occurrence: Int? = nil) -> PolicyOrigin {
         var key = path.joined(separator: ".")
         if let occurrence { key = path[0] + "[\(occurrence)]" + path.dropFirst().map { "." + $0 }.joined() }
-        return PolicyOrigin(file: file, line: lines.line(path, occurrence: occurrence), key: key)
+        return PolicyOrigin(file: file, line: root.line(of: path, occurrence: occurrence), key: key)
     }
 
     func invalid(_ path: [String], occurrence: Int? = nil, _ message: String) -> PolicyError {
@@ -32,14 +28,14 @@ public struct PolicyParser {
 
     // MARK: sections
 
-    func policy(_ root: TOMLTable) throws(PolicyError) -> Policy {
+    func policy(_ root: TOMLNode) throws(PolicyError) -> Policy {
         try allowOnly(["bind", "binds", "images", "devices", "gpu", "environment"], in: root, at: [])
         var policy = Policy(file: file)
         if let value = root["bind"] {
             guard let array = value.array else { throw invalid(["bind"], "expected [[bind]] tables") }
             for index in 0..<array.count {
-                guard let table = array[index].table else { throw invalid(["bind"], occurrence: index, "expected a table") }
-                policy.binds.append(try bind(table, occurrence: index))
+                guard array[index].isTable else { throw invalid(["bind"], occurrence: index, "expected a table") }
+                policy.binds.append(try bind(array[index], occurrence: index))
             }
         }
         if let binds = try table(root, "binds", at: []) {
@@ -88,7 +84,7 @@ public struct PolicyParser {
         return policy
     }
 
-    func bind(_ table: TOMLTable, occurrence: Int) throws(PolicyError) -> PolicyBind {
+    func bind(_ table: TOMLNode, occurrence: Int) throws(PolicyError) -> PolicyBind {
         let at = ["bind"]
         for key in table.keys where !["source", "destination", "readonly", "required"].contains(key) {
             throw invalid(at + [key], occurrence: occurrence, "unknown key (expected source, destination, readonly, required)")
@@ -112,7 +108,7 @@ public struct PolicyParser {
                           required: try flag("required"), origin: origin(at + ["source"], occurrence: occurrence))
     }
 
-    func digests(_ images: TOMLTable) throws(PolicyError) -> [PathRule] {
+    func digests(_ images: TOMLNode) throws(PolicyError) -> [PathRule] {
         var result: [PathRule] = []
         for text in try strings(images, "sha256", at: ["images"]) {
             let digest = text.hasPrefix("sha256:") ? String(text.dropFirst(7)) : text

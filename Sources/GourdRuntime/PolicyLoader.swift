@@ -45,7 +45,7 @@ public enum PolicyLoader {
         }
         let text = String(decoding: bytes.prefix(done), as: UTF8.self)
         guard text.utf8.elementsEqual(bytes.prefix(done)) else { throw .unreadable(file: file, reason: "not valid UTF-8") }
-        // TOMLKit hands the text to toml++ as a C string: a NUL would silently end the file.
+        // A NUL byte has no place in a policy file; reject it here, with the reason.
         guard !bytes.prefix(done).contains(0) else { throw .unreadable(file: file, reason: "contains a NUL byte") }
         return text
     }

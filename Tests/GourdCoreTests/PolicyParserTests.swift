@@ -81,8 +81,9 @@ import Testing
     }
 
     /// toml++ asserts on some malformed input unless built with NDEBUG (FIELD-NOTES): this
-    /// crashes the test process when the build flag is missing.
-    @Test(arguments: ["[[[ bad", "[a]\n[a]", "x = ", "= 1", "[gpu\n", "a = [1, \"two\"", "a = 1\na = 2", "[[bind]]\n[bind]"])
+    /// crashes the test process when CGourdTOML's define is missing.
+    @Test(arguments: ["[[[ bad", "[a]\n[a]", "x = ", "= 1", "[gpu\n", "a = [1, \"two\"", "a = 1\na = 2", "[[bind]]\n[bind]",
+                      "a = \"x\0y\"", "[a]\0", "x = 1e400", "x = 99999999999999999999"])
     func malformedInputIsAnErrorNotACrash(_ text: String) {
         #expect(error(text) != nil)
     }
@@ -142,6 +143,27 @@ import Testing
         #expect(error("[environment]\nforbid = [\"1X\"]\n")?.description.contains("not a variable name") == true)
         #expect(error("[gpu.intel]\ndevices = [\"/dev/accel0\"]\n")?.description.contains("needs per_gpu") == true)
         #expect(error("[gpu.intel]\nper_gpu = [\"/dev/accel\"]\n")?.description.contains("{N}") == true)
+    }
+
+    /// Lines come from the TOML parser itself: dotted keys, array elements and keys after a
+    /// multi-line value are found on the line they were written on.
+    @Test func everyKeyHasItsOwnLine() {
+        #expect(error("[binds]\nallow = []\n\nden.y = 1\n")?.description
+                == "policy \(file):4: binds.den: unknown key (expected allow, deny, deny_other_homes)")
+        #expect(error("[[bind]]\nsource = \"/a\"\n[[bind]]\nsource = \"/b\"\n\nrea.donly = true\n")?.description
+                == "policy \(file):6: bind[1].rea: unknown key (expected source, destination, readonly, required)")
+        #expect(error("bind = [\n  { source = \"/a\" },\n  2,\n]\n")?.description == "policy \(file):3: bind[1]: expected a table")
+        #expect(error("[[bind]]\nsource = \"/a\"\n[[bind]]\nreadonly = true\n")?.description
+                == "policy \(file):3: bind[1].source: each [[bind]] needs a non-empty string source")
+        #expect(error("[images]\nallow_dirs = [\n  \"/a\",\n]\nsha256 = 1\n")?.description
+                == "policy \(file):5: images.sha256: expected an array of strings, found integer")
+    }
+
+    @Test(arguments: [("1", "integer"), ("1.5", "floating-point number"), ("true", "bool"), ("1979-05-27", "date"),
+                      ("07:32:00", "time"), ("1979-05-27T07:32:00Z", "date-time"), ("[]", "array"), ("{}", "table")])
+    func messagesNameTheTypeFound(_ value: String, _ type: String) {
+        #expect(error("[devices]\ndefault = \(value)\n")?.description
+                == "policy \(file):2: devices.default: expected a string, found \(type)")
     }
 
     @Test func aNewVendorNeedsItsPerGPUPattern() throws {
