@@ -12,7 +12,9 @@ import SystemPackage
 /// no rank can arrive at a server that is leaving; its init then dies (PR_SET_PDEATHSIG) and
 /// the kernel ends whatever the ranks left running and unmounts the image.
 struct SharedServer {
-    static let startupGrace: Int64 = 30_000   // ms with no rank at all: the starter died
+    /// ms with no rank at all once ready: the rank that started it died before connecting (a
+    /// rank that is merely slow then starts a server of its own).
+    static let startupGrace: Int64 = 2_000
     let plan: LaunchPlan
     let image: SquashImage
     let listener: Int32

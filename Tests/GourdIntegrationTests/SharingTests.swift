@@ -85,6 +85,19 @@ extension Integration {
             expectNothingLeft()
         }
 
+        /// The only rank dies right after starting the group's server: the server, with nobody
+        /// to serve, leaves on its own within seconds, and nothing remains.
+        @Test(arguments: [1_000, 5_000, 20_000])
+        func loneRankKilledAtStartLeavesNothing(delayMicroseconds: UInt32) throws {
+            let victim = try Gourd.start(["exec", "--share=\(key())", Self.image, "sleep", "5"])
+            usleep(delayMicroseconds)
+            victim.signal(SIGKILL)
+            _ = try? victim.wait(timeout: 5)
+            let left = HostState.leftovers(timeout: 10)
+            #expect(left.isEmpty, "left behind: \(left)")
+            if !left.isEmpty { HostState.killLeftovers() }
+        }
+
         /// A rank killed with SIGKILL takes its workload with it; the others go on.
         @Test func killedRankTakesOnlyItsOwnWorkload() throws {
             let share = key()
