@@ -14,7 +14,9 @@ struct FileCopier {
 
     /// Checks every source before anything is built: a missing one fails the build at once.
     static func sources(of copy: Recipe.FileCopy, recipe: Recipe, directory: String) throws(BuildError) -> [String] {
-        let pattern = copy.source.hasPrefix("/") ? copy.source : directory + "/" + copy.source
+        // The recipe's directory is a path, not a pattern: its *, ?, [ and \ are escaped.
+        let escaped = directory.map { "*?[\\".contains($0) ? "\\\($0)" : String($0) }.joined()
+        let pattern = copy.source.hasPrefix("/") ? copy.source : escaped + "/" + copy.source
         var result = glob_t()
         defer { globfree(&result) }
         let rc = glob(pattern, GLOB_NOSORT, nil, &result)

@@ -74,6 +74,9 @@ struct ScriptRunner {
             if failure.step == Int32(GB_STEP_EXEC.rawValue), failure.err == ENOENT {
                 throw BuildError("\(what): \(argv[0]) does not exist in the image")
             }
+            if failure.step == Int32(GB_STEP_EXEC.rawValue), failure.err == EACCES {
+                throw BuildError("\(what): cannot execute \(argv[0]): permission denied (is TMPDIR, where the root is built, on a noexec file system? set TMPDIR)")
+            }
             throw .child(failure, what: what)
         }
         return code
