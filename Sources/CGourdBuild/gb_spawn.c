@@ -83,7 +83,12 @@ static void termination_set(sigset_t *set) {
 int gb_signals_block(sigset_t *old) {
     sigset_t set;
     termination_set(&set);
-    if (sigprocmask(SIG_BLOCK, &set, old) != 0) return -errno;
+    // SIGPIPE is blocked too (not reported): a build whose log reader went away (`| head`)
+    // must still clean up; its writes then fail with EPIPE instead. Children get the
+    // original mask back, and a fork child starts with no pending signal.
+    sigset_t blocked = set;
+    sigaddset(&blocked, SIGPIPE);
+    if (sigprocmask(SIG_BLOCK, &blocked, old) != 0) return -errno;
     int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     return fd >= 0 ? fd : -errno;
 }

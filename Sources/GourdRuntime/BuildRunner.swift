@@ -73,7 +73,7 @@ public enum BuildRunner {
     static func build(recipe: Recipe, directory: String, workspace: BuildWorkspace, signals: BuildSignals,
                       log: BuildLog, time: Int64, version: String) throws(BuildError) {
         let writer = RootWriter(rootFD: workspace.rootFD)
-        var base = try Bootstrapper(recipe: recipe, recipeDirectory: directory, workspace: workspace, log: log,
+        let base = try Bootstrapper(recipe: recipe, recipeDirectory: directory, workspace: workspace, log: log,
                                     signals: signals).run()
         try signals.check()
         try skeleton(writer)
@@ -91,11 +91,11 @@ public enum BuildRunner {
         }
         if let test = recipe.test {
             log.step("%test (\(recipe.file):\(test.line))")
-            base.environment = RecipeMetadata.metadata(recipe: recipe, base: base, buildTime: time, gourdVersion: version).environment ?? []
             let argv = writer.statInside(["bin", "sh"].map { Array($0.utf8) }) != nil
                 ? ["/bin/sh", "-c", "for f in /.singularity.d/env/*.sh; do if [ -r \"$f\" ]; then . \"$f\"; fi; done; exec \"$@\"",
                    "test", RecipeMetadata.testPath]
                 : [RecipeMetadata.testPath]
+            // The image's own environment (the base's; %environment is sourced by the wrapper).
             let code = try scripts.run(argv, environment: ScriptRunner.environment(base: base, extra: []), readOnly: true,
                                        tmp: try workspace.scratchDirectory("test-tmp"), what: "%test")
             guard code == 0 else { throw .at(recipe, line: test.line, "%test failed: \(describe(code))") }

@@ -32,8 +32,8 @@ int gb_thread_count(void);
 /// On failure *step names the call that failed. Not async-signal-safe.
 int gb_enter_user_namespace(uid_t uid, gid_t gid, const char **step);
 
-/// Blocks SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGCHLD (the previous mask is stored in *old)
-/// and returns a signalfd (non-blocking, close-on-exec) that reports them.
+/// Blocks SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD and SIGPIPE (the previous mask is stored
+/// in *old) and returns a signalfd (non-blocking, close-on-exec) that reports all but SIGPIPE.
 int gb_signals_block(sigset_t *old);
 /// A termination signal waiting on `sigfd` (consumed), else 0. SIGCHLD is consumed and
 /// ignored. Not async-signal-safe.
@@ -42,7 +42,7 @@ int gb_signal_pending(int sigfd);
 /// returns 0) or a termination signal arrives on `sigfd` (returns the signal number; the
 /// child still runs). Not async-signal-safe.
 int gb_wait(pid_t pid, int sigfd, int *code);
-/// kill(pid, SIGKILL) and reap it.
+/// kill(pid, SIGKILL) and reap it. Async-signal-safe.
 void gb_kill_and_reap(pid_t pid);
 
 // ---- processes (gb_spawn.c) ----
@@ -72,7 +72,7 @@ typedef struct {
     int32_t err;    ///< errno
 } gb_failure;
 
-/// Name of a gb_step for messages.
+/// Name of a gb_step for messages. Async-signal-safe (static strings).
 const char *gb_step_name(int32_t step);
 
 /// A script run inside the build root (%post, %test), or a host program that fills it
@@ -106,11 +106,12 @@ pid_t gb_spawn_script(const gb_script_spec *spec);
 
 /// fork + exec of a host program (argv[0] absolute) with stdio on the given descriptors
 /// (-1: inherited), `mask` restored and PR_SET_PDEATHSIG set. Failures before exec arrive as
-/// a gb_failure on `report_write`. Returns the pid or -errno.
+/// a gb_failure on `report_write`. Returns the pid or -errno. The child runs only
+/// async-signal-safe calls; call from a single-threaded process.
 pid_t gb_spawn_program(char *const argv[], char *const envp[], int in_fd, int out_fd, int err_fd,
                        const sigset_t *mask, int report_write);
 
-/// pipe2(O_CLOEXEC).
+/// pipe2(O_CLOEXEC). Async-signal-safe.
 int gb_pipe(int fds[2]);
 
 // ---- inside the root (gb_root.c); none is needed after fork, none async-signal-safe ----
@@ -146,7 +147,7 @@ int gb_chmod(int dirfd, const char *name, mode_t mode);
 /// Removes `name` from `dirfd`, recursively for a directory, never following symlinks.
 /// -ENOENT when absent.
 int gb_remove(int dirfd, const char *name);
-/// Writes all of buf (EINTR retried).
+/// Writes all of buf (EINTR retried). Async-signal-safe.
 int gb_write_all(int fd, const void *buf, size_t len);
 
 // ---- layer decompression (gb_decode.c) ----
