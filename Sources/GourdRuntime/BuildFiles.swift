@@ -11,6 +11,9 @@ struct FileCopier {
     let recipeDirectory: String
     let writer: RootWriter
     let signals: BuildSignals
+    /// The build's own workspace (device, inode): never copied, when a source holds it (a
+    /// recipe directory that is also TMPDIR).
+    let workspace: (UInt64, UInt64)?
 
     /// Checks every source before anything is built: a missing one fails the build at once.
     static func sources(of copy: Recipe.FileCopy, recipe: Recipe, directory: String) throws(BuildError) -> [String] {
@@ -67,6 +70,7 @@ struct FileCopier {
         switch st.st_mode & S_IFMT {
         case S_IFDIR:
             let id = (UInt64(st.st_dev), UInt64(st.st_ino))
+            if let workspace, workspace == id { return }
             guard !ancestors.contains(where: { $0 == id }), ancestors.count < 256 else {
                 throw BuildError("\(source): a symlink loop (the directory contains itself)")
             }

@@ -79,7 +79,9 @@ public enum BuildRunner {
         try skeleton(writer)
         if !recipe.files.isEmpty {
             log.step("%files: \(recipe.files.count) entr\(recipe.files.count == 1 ? "y" : "ies")")
-            try FileCopier(recipe: recipe, recipeDirectory: directory, writer: writer, signals: signals).copyAll()
+            var st = stat()
+            let id = stat(workspace.path, &st) == 0 ? (UInt64(st.st_dev), UInt64(st.st_ino)) : nil
+            try FileCopier(recipe: recipe, recipeDirectory: directory, writer: writer, signals: signals, workspace: id).copyAll()
         }
         let scripts = ScriptRunner(workspace: workspace, signals: signals)
         if let post = recipe.post {

@@ -250,6 +250,16 @@ extension Integration {
             dir.expectClean()
         }
 
+        /// `%files . /src` from a recipe directory that also holds TMPDIR: the build's own
+        /// workspace is not copied into the image (it would copy itself forever).
+        @Test func filesNeverCopyTheWorkspace() throws {
+            let dir = BuildDir("self-copy")
+            dir.write("data.txt", "data\n")
+            try dir.buildOK("img.sqfs", recipe: Self.busybox + "%files\n  . /src\n")
+            let listing = try imageListing(dir.file("img.sqfs")).filter { $0.hasPrefix("src") }
+            #expect(listing == ["src", "src/data.txt", "src/r.def", "src/tmpdir"], "\(listing)")
+        }
+
         @Test func missingRecipeAndBadOutput() throws {
             let dir = BuildDir("args")
             dir.write("r.def", Self.busybox)
