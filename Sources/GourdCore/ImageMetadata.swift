@@ -18,6 +18,8 @@ public struct GourdImageMetadata: Codable, Sendable, Equatable {
     public var runscript: String?
     public var labels: [String: String]?
     public var help: String?
+    /// Where `gourd run` starts (OCI WorkingDir), unless --pwd says otherwise.
+    public var workingDir: String?
     // Provenance, written by `gourd build`; optional so that older images stay readable.
     /// The recipe text the image was built from.
     public var recipe: String?

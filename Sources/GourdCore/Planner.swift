@@ -38,7 +38,7 @@ public struct Planner {
             image: location, identity: identity, mounts: mounts, generatedFiles: generated,
             environment: environment.variables, argv: argv,
             searchPath: environment.variables.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
-            workdir: try workdir(mounts: mounts), notes: notes, warnings: warnings, devices: dev.devices,
+            workdir: try workdir(mounts: mounts, metadata: metadata), notes: notes, warnings: warnings, devices: dev.devices,
             environmentChanges: environment.changes, addedMountPoints: addedMountPoints(for: mounts),
             policyFile: policy.file, share: ShareScope.decide(request.share, host: host))
     }
@@ -91,13 +91,18 @@ public struct Planner {
 
     /// --pwd when given (it must be a directory inside); else the caller's directory when it exists inside (through the home or /tmp binds, or in the
     /// image, unless a mount hides it there), else home, else "/".
-    func workdir(mounts: [Mount]) throws(PlanError) -> String {
+    func workdir(mounts: [Mount], metadata: ImageMetadata = ImageMetadata()) throws(PlanError) -> String {
         if let requested = request.workdir {
             let path = Paths.normalize(requested)
             guard requested.hasPrefix("/"), kindInside(path, mounts: mounts) == .directory else {
                 throw .badWorkdir(requested)
             }
             return path
+        }
+        // `gourd run` behaves like `docker run`: the image's WorkingDir, when it has one.
+        if case .run = request.mode, let wanted = metadata.gourd?.workingDir, wanted.hasPrefix("/"),
+           kindInside(Paths.normalize(wanted), mounts: mounts) == .directory {
+            return Paths.normalize(wanted)
         }
         if let inside = insidePath(ofHost: host.cwd, mounts: mounts) { return inside }
         if coveringMount(host.cwd, mounts: mounts) == nil && image.kind(host.cwd) == .directory { return host.cwd }

@@ -11,7 +11,7 @@ public struct BaseImage: Sendable, Equatable {
     public var environment: [String] = []
     public var entrypoint: [String]?
     public var cmd: [String]?
-    /// OCI WorkingDir: recorded in image.json as `workingDir` (the launcher does not apply it).
+    /// OCI WorkingDir: recorded in image.json as `workingDir`; `gourd run` starts there.
     public var workingDir: String?
     public var labels: [String: String] = [:]
     public var help: String?

@@ -23,6 +23,18 @@ struct PlannerCommandTests {
         #expect(try Fixture.plan(LaunchRequest(mode: .run(["x"]))).argv == ["/bin/sh", "x"])
     }
 
+    @Test("run starts in the image's workingDir, as docker run does; exec and --pwd do not")
+    func runWorkingDir() throws {
+        var image = Fixture.image()
+        image["/.gourd/image.json"] = .file(#"{"schema": 1, "cmd": ["/opt/app"], "workingDir": "/mnt"}"#)
+        #expect(try Fixture.plan(LaunchRequest(mode: .run([])), image: image).workdir == "/mnt")
+        #expect(try Fixture.plan(LaunchRequest(mode: .exec(["pwd"])), image: image).workdir == "/home/alice/project")
+        #expect(try Fixture.plan(LaunchRequest(mode: .run([]), workdir: "/tmp"), image: image).workdir == "/tmp")
+        image["/.gourd/image.json"] = .file(#"{"schema": 1, "workingDir": "/nonexistent"}"#)
+        #expect(try Fixture.plan(LaunchRequest(mode: .run([])), image: image).workdir == "/home/alice/project",
+                "a WorkingDir the container lacks falls back to the usual rule")
+    }
+
     @Test("malformed image metadata fails the plan")
     func badMetadata() {
         var image = Fixture.image()

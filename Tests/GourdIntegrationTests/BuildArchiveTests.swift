@@ -84,9 +84,11 @@ extension Integration {
             let base = try #require(inspection.gourd?.bases?.first)
             #expect(base.source == "\(agent):\(archives.archive(from))")
             #expect(base.digest.hasPrefix("sha256:") && base.digest.count == 71)
-            // WorkingDir is recorded (the launcher does not apply it; see README).
+            // WorkingDir is recorded, and `gourd run` starts there (as docker run does); exec does not.
             let json = try Gourd.run(["exec", dir.file("img.sqfs"), "cat", "/.gourd/image.json"]).stdout
             #expect(json.contains("\"workingDir\" : \"/data\""), "\(json)")
+            let plan = try Gourd.run(["plan", dir.file("img.sqfs")]).stdout
+            #expect(plan.contains("workdir    /data"), "\(plan)")
         }
 
         /// The same archive and recipe give the same bytes, and docker and OCI forms of one
