@@ -340,6 +340,15 @@ pid_t gd_spawn_container(const gd_container_spec *spec) {
 
 // ---- launcher-side wrappers (called from Swift before any fork) ----
 
+int gd_permitted_capabilities(uint64_t *caps) {
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capget, &header, data) != 0) return -errno;
+    *caps = (uint64_t)data[1].permitted << 32 | data[0].permitted;
+    return 0;
+}
+
 int gd_unshare(int flags) { return unshare(flags) == 0 ? 0 : -errno; }
 int gd_clone_newuser_newns(void) { return CLONE_NEWUSER | CLONE_NEWNS; }
 int gd_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : -errno; }

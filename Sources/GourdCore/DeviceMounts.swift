@@ -65,11 +65,13 @@ extension Planner {
     /// Paths with "*" or "?" in their last component, expanded against the host, sorted.
     func expandDeviceGlobs(_ patterns: [String]) -> [String] {
         var result: [String] = []
+        var listings: [String: [String]] = [:]   // each directory listed once (/dev is long)
         for pattern in patterns {
             let name = Paths.lastComponent(pattern)
             guard Glob.hasWildcards(name) else { result.append(pattern); continue }
             let directory = Paths.parent(of: pattern)
-            let names = (hostFS.list(directory) ?? []).filter { Glob.matches(name, $0) }.sorted()
+            if listings[directory] == nil { listings[directory] = hostFS.list(directory) ?? [] }
+            let names = listings[directory, default: []].filter { Glob.matches(name, $0) }.sorted()
             result += names.map { Paths.join(directory, $0) }
         }
         return result

@@ -1,3 +1,4 @@
+import CGourdLaunch
 import Glibc
 import GourdCore
 
@@ -63,13 +64,11 @@ public enum PrivilegeCheck {
         }
     }
 
-    /// CapPrm from /proc/self/status (proc(5)), hexadecimal.
+    /// The permitted capability set (capget(2)): one system call on every launch, where reading
+    /// and parsing /proc/self/status showed in the profiles of MPI burst start-up.
     static func permittedCapabilities() -> UInt64? {
-        guard let status = readSmallFile("/proc/self/status") else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("CapPrm:") {
-            return UInt64(line.dropFirst("CapPrm:".count).filter { !$0.isWhitespace }, radix: 16)
-        }
-        return nil
+        var caps: UInt64 = 0
+        return gd_permitted_capabilities(&caps) == 0 ? caps : nil
     }
 }
 

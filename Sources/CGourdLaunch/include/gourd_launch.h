@@ -142,6 +142,10 @@ int gd_detach(void);
 /// reads them all; *old gets the previous mask. -errno on failure.
 int gd_block_all_signalfd(sigset_t *old);
 
+/// The calling process's permitted capability set (capget(2), both 32-bit words). 0 or -errno.
+/// Async-signal-safe.
+int gd_permitted_capabilities(uint64_t *caps);
+
 /// unshare(2) wrapper (Swift's Glibc lacks it without _GNU_SOURCE). Returns 0 or -errno.
 /// Async-signal-safe.
 int gd_unshare(int flags);
