@@ -301,7 +301,13 @@ extension Integration {
             dir.write("r.def", Self.busybox + "%post\n  /bin/busybox \(marker) &\n  echo post-started\n  /bin/busybox \(marker)\n")
             let running = try Gourd.start(["build", "img.sqfs", "r.def"], env: ["TMPDIR": dir.tmp], cwd: dir.path)
             #expect(running.waitForOutput("post-started", timeout: 30))
-            #expect(!processes(containing: marker).isEmpty)
+            // The background sleep may still be between fork and exec when the echo lands.
+            var started = false
+            for _ in 0..<250 where !started {
+                started = !processes(containing: marker).isEmpty
+                if !started { usleep(20_000) }
+            }
+            #expect(started, "the %post processes are running before the signal")
             running.signal(signal)
             let out = try running.wait(timeout: 20)
             #expect(out.status == 128 + signal, "\(out)")
