@@ -317,6 +317,23 @@ extension Integration {
             dir.expectClean()
         }
 
+        /// gourd build killed with SIGKILL cannot clean up: its workspace stays in TMPDIR until
+        /// the next build there sees that no process holds its lock, and removes it.
+        @Test func killedBuildsWorkspaceIsRemovedByTheNextBuild() throws {
+            let dir = BuildDir("killed")
+            let marker = "sleep 4243"
+            dir.write("slow.def", Self.busybox + "%post\n  echo post-started\n  /bin/busybox \(marker)\n")
+            let running = try Gourd.start(["build", "slow.sqfs", "slow.def"], env: ["TMPDIR": dir.tmp], cwd: dir.path)
+            #expect(running.waitForOutput("post-started", timeout: 30))
+            running.signal(SIGKILL)
+            _ = try running.wait(timeout: 20)
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: dir.tmp)) ?? []
+            #expect(left.count == 1 && left[0].hasPrefix("gourd-build."), "the killed build's workspace: \(left)")
+            try dir.buildOK("img.sqfs", recipe: Self.busybox)
+            #expect(!dir.entries.contains("slow.sqfs"))
+            dir.expectClean()
+        }
+
         /// From gourd's own test images: a squashfs file and a SIF file as bases.
         @Test(arguments: ["busybox-zstd.sqfs", "busybox.sif", "apptainer.sif"])
         func localImage(base: String) throws {
