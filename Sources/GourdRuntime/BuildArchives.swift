@@ -131,15 +131,10 @@ struct ArchiveImage {
     /// The image's identity: the config digest (docker image id) or the manifest digest (OCI).
     var digest: String
 
-    /// `docker save` archives: manifest.json names each image's config and layer tarballs.
-    static func docker(_ store: BlobStore, ref: String?) throws(BuildError) -> ArchiveImage {
+    /// Runs `body`, naming the archive in whatever it throws.
+    static func naming(_ store: BlobStore, _ body: () throws -> ArchiveImage) throws(BuildError) -> ArchiveImage {
         do {
-            let images = try OCIImage.decode([OCIImage.DockerImage].self, try store.contents("manifest.json"), what: "\(store.name): manifest.json")
-            let image = try OCIImage.select(images, ref: ref, what: store.name)
-            let configBytes = try store.contents(image.Config)
-            let config = try OCIImage.decode(OCIImage.Config.self, configBytes, what: "\(store.name): \(image.Config)")
-            return ArchiveImage(layers: try layers(image.Layers, config: config, store: store), config: config,
-                                digest: Digests.sha256(configBytes))
+            return try body()
         } catch let error as ArchiveError {
             throw BuildError("\(store.name): \(error.message)")
         } catch let error as BuildError {
@@ -149,10 +144,22 @@ struct ArchiveImage {
         }
     }
 
+    /// `docker save` archives: manifest.json names each image's config and layer tarballs.
+    static func docker(_ store: BlobStore, ref: String?) throws(BuildError) -> ArchiveImage {
+        try naming(store) {
+            let images = try OCIImage.decode([OCIImage.DockerImage].self, try store.contents("manifest.json"), what: "\(store.name): manifest.json")
+            let image = try OCIImage.select(images, ref: ref, what: store.name)
+            let configBytes = try store.contents(image.Config)
+            let config = try OCIImage.decode(OCIImage.Config.self, configBytes, what: "\(store.name): \(image.Config)")
+            return ArchiveImage(layers: try layers(image.Layers, config: config, store: store), config: config,
+                                digest: Digests.sha256(configBytes))
+        }
+    }
+
     /// OCI image layouts: index.json, then (nested indexes,) a manifest, its config and layers.
     /// Every blob read is checked against the digest that named it.
     static func oci(_ store: BlobStore, ref: String?) throws(BuildError) -> ArchiveImage {
-        do {
+        try naming(store) {
             guard try store.region("oci-layout") != nil else {
                 throw ArchiveError("not an OCI image layout (no oci-layout file)")
             }
@@ -167,12 +174,6 @@ struct ArchiveImage {
             var members: [String] = []
             for layer in manifest.layers { members.append(try OCIImage.blobPath(layer.digest)) }
             return ArchiveImage(layers: try layers(members, config: config, store: store), config: config, digest: descriptor.digest)
-        } catch let error as ArchiveError {
-            throw BuildError("\(store.name): \(error.message)")
-        } catch let error as BuildError {
-            throw error
-        } catch {
-            throw BuildError("\(store.name): \(error)")
         }
     }
 

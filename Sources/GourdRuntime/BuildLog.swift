@@ -79,6 +79,22 @@ final class BuildSignals {
         sigprocmask(SIG_SETMASK, &mask, nil)
     }
 
+    /// Waits for a child the build spawned: its exit status, and the failure record it wrote on
+    /// `report` before exec, if any. A termination signal for gourd kills and reaps the child,
+    /// then throws.
+    func wait(for pid: pid_t, report: Int32) throws(BuildError) -> (code: Int32, failure: gb_failure?) {
+        var code: Int32 = 0
+        let signo = gb_wait(pid, fd, &code)
+        if signo != 0 {
+            gb_kill_and_reap(pid)
+            if signo > 0 { throw .interrupted(signo) }
+            throw .system("waitpid", result: signo)
+        }
+        var failure = gb_failure()
+        let n = read(report, &failure, MemoryLayout<gb_failure>.size)
+        return (code, n == MemoryLayout<gb_failure>.size ? failure : nil)
+    }
+
     /// Throws when a termination signal arrived.
     func check() throws(BuildError) {
         let signo = gb_signal_pending(fd)

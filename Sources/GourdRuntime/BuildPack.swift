@@ -48,17 +48,8 @@ struct Packer {
         }
         close(report[1])
         guard pid > 0 else { throw .system("fork", result: pid) }
-        var code: Int32 = 0
-        let signo = gb_wait(pid, signals.fd, &code)
-        if signo != 0 {
-            gb_kill_and_reap(pid)
-            if signo > 0 { throw .interrupted(signo) }
-            throw .system("waitpid", result: signo)
-        }
-        var failure = gb_failure()
-        if read(report[0], &failure, MemoryLayout<gb_failure>.size) == MemoryLayout<gb_failure>.size {
-            throw .child(failure, what: mksquashfs)
-        }
+        let (code, failure) = try signals.wait(for: pid, report: report[0])
+        if let failure { throw .child(failure, what: mksquashfs) }
         guard code == 0 else {
             var detail = ""
             if logFD >= 0, let text = Self.readText(logPath) {

@@ -62,15 +62,8 @@ struct ScriptRunner {
             close(report[0])
         }
         guard pid > 0 else { throw .system("clone(CLONE_NEWNS|CLONE_NEWPID) for \(what)", result: pid) }
-        var code: Int32 = 0
-        let signo = gb_wait(pid, signals.fd, &code)
-        if signo != 0 {
-            gb_kill_and_reap(pid)
-            if signo > 0 { throw .interrupted(signo) }
-            throw .system("waitpid", result: signo)
-        }
-        var failure = gb_failure()
-        if read(report[0], &failure, MemoryLayout<gb_failure>.size) == MemoryLayout<gb_failure>.size {
+        let (code, failure) = try signals.wait(for: pid, report: report[0])
+        if let failure {
             if failure.step == Int32(GB_STEP_EXEC.rawValue), failure.err == ENOENT {
                 throw BuildError("\(what): \(argv[0]) does not exist in the image")
             }

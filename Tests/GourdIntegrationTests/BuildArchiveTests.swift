@@ -116,7 +116,7 @@ extension Integration {
             #expect(inspection.gourd?.environment?.contains("FROM_CONFIG=yes") == true)
             #expect(inspection.gourd?.labels == ["test.label": "from-config", "stage": "two"])
             #expect(inspection.gourd?.bases?.map(\.source) == ["docker-archive:\(archives.archive("docker.tar"))", "localimage:first.sqfs"])
-            #expect(inspection.gourd?.bases?.last?.digest == "sha256:" + (try Integration.Inspect.sha256sum(dir.file("first.sqfs"))))
+            #expect(inspection.gourd?.bases?.last?.digest == "sha256:" + (try sha256sum(dir.file("first.sqfs"))))
             #expect(try Gourd.run(["run", dir.file("second.sqfs"), "z"]).stdout == "entry z\n")
         }
 

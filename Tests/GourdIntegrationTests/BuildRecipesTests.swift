@@ -74,7 +74,7 @@ extension Integration {
             #expect(run.stdout == "42 C.UTF-8\n", "\(run)")
             let inspection = try dir.inspect("python.sqfs")
             #expect(inspection.gourd?.bases == [.init(source: "localimage:debian-12.sqfs",
-                                                      digest: "sha256:" + (try Integration.Inspect.sha256sum(DebianBase.path)))])
+                                                      digest: "sha256:" + (try sha256sum(DebianBase.path)))])
             // Package lists were removed by the recipe; dpkg's own records say python3 is installed.
             let dpkg = try dir.sh("python.sqfs", "dpkg-query -W -f '${Status}\\n' python3; ls /var/lib/apt/lists | wc -l")
             #expect(dpkg.lines == ["install ok installed", "0"], "\(dpkg)")

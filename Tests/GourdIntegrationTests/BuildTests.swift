@@ -343,7 +343,7 @@ extension Integration {
             let probe = try dir.sh("img.sqfs", "cat /added; stat -c %a /opt/suid/busybox; wc -l < /data/text; readlink /escape-abs")
             #expect(probe.lines == ["added", "4755", "4000", "/etc"], "\(probe)")
             let inspection = try dir.inspect("img.sqfs")
-            #expect(inspection.gourd?.bases == [.init(source: "localimage:\(path)", digest: "sha256:" + (try Integration.Inspect.sha256sum(path)))])
+            #expect(inspection.gourd?.bases == [.init(source: "localimage:\(path)", digest: "sha256:" + (try sha256sum(path)))])
             if base == "apptainer.sif" {
                 // The Apptainer base keeps its runscript, labels and environment script.
                 #expect(inspection.run == ["/.singularity.d/runscript"])

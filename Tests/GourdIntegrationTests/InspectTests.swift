@@ -5,19 +5,6 @@ import Testing
 /// `gourd inspect`, human and JSON, on squashfs and SIF files, run as the ordinary user.
 extension Integration {
     @Suite struct Inspect {
-        /// sha256sum's digest of the file: the reference gourd's digest must equal.
-        static func sha256sum(_ path: String) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-            process.arguments = [path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
-        }
-
         static func size(_ path: String) throws -> UInt64 {
             (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
         }
@@ -37,7 +24,7 @@ extension Integration {
             let text = out.stdout
             #expect(text.contains("file           \(path)\n"), "\(out)")
             #expect(text.contains("size           \(try Self.size(path)) bytes\n"), "\(out)")
-            #expect(text.contains("sha256         \(try Self.sha256sum(path))\n"), "\(out)")
+            #expect(text.contains("sha256         \(try sha256sum(path))\n"), "\(out)")
             #expect(text.contains("format         squashfs\n"), "\(out)")
             #expect(text.contains("squashfs       version 4.0, \(compression) compression, block size 131072, "), "\(out)")
             #expect(text.contains("no image metadata"), "\(out)")
@@ -49,7 +36,7 @@ extension Integration {
             let inspection = try json(path)
             #expect(inspection.format == "squashfs")
             #expect(inspection.sif == nil)
-            #expect(inspection.file == .init(path: path, size: try Self.size(path), sha256: try Self.sha256sum(path)))
+            #expect(inspection.file == .init(path: path, size: try Self.size(path), sha256: try sha256sum(path)))
             #expect(inspection.squashfs.compression == "zstd")
             #expect(inspection.squashfs.inodes > 100, "busybox applets")
             #expect(inspection.gourd?.entrypoint == ["/bin/echo", "entry:"])
@@ -63,7 +50,7 @@ extension Integration {
             #expect(out.status == 0, "\(out)")
             let text = out.stdout
             #expect(text.contains("format         SIF 01: squashfs primary partition at offset 36864, "), "\(out)")
-            #expect(text.contains("sha256         \(try Self.sha256sum(path))\n"), "\(out)")
+            #expect(text.contains("sha256         \(try sha256sum(path))\n"), "\(out)")
             #expect(text.contains("sif id         b2659d4e-bd50-4ea5-bd17-eec5e54f918e\n"), "\(out)")
             #expect(text.contains("arch           amd64\n"), "\(out)")
             #expect(text.contains("created        2017-09-06T00:25:53Z\n"), "\(out)")
@@ -80,7 +67,7 @@ extension Integration {
             let path = Gourd.env.image("apptainer.sif")
             let inspection = try json(path)
             #expect(inspection.format == "sif")
-            #expect(inspection.file == .init(path: path, size: try Self.size(path), sha256: try Self.sha256sum(path)))
+            #expect(inspection.file == .init(path: path, size: try Self.size(path), sha256: try sha256sum(path)))
             #expect(inspection.sif?.partitionOffset == 36864)
             #expect(inspection.sif?.partitionSize == (try Self.size(Gourd.env.image("apptainer-full.sqfs"))))
             #expect(inspection.sif?.objects.map(\.type) == ["definition file", "primary system partition, squashfs"])
