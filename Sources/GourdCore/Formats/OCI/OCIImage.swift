@@ -1,0 +1,196 @@
+import FoundationEssentials
+import Foundation
+
+#if canImport(FoundationEssentials)
+#else
+#endif
+
+/// The JSON documents of OCI image layouts (image-spec: image-layout.md, image-index.md,
+/// manifest.md, config.md) and of `docker save` archives (manifest.json), and the choices
+/// made from them: which image, which layers, which digests. Pure: the runtime reads the
+/// bytes and hands them here.
+public enum OCIImage {
+    public struct Platform: Codable, Sendable, Equatable {
+        public var architecture: String
+        public var os: String
+        public var variant: String?
+        public init(architecture: String, os: String, variant: String? = nil) {
+            self.architecture = architecture
+            self.os = os
+            self.variant = variant
+        }
+    }
+
+    public struct Descriptor: Codable, Sendable, Equatable {
+        public var mediaType: String?
+        public var digest: String
+        public var size: Int64?
+        public var annotations: [String: String]?
+        public var platform: Platform?
+        public init(mediaType: String?, digest: String, size: Int64?, annotations: [String: String]? = nil,
+                    platform: Platform? = nil) {
+            self.mediaType = mediaType
+            self.digest = digest
+            self.size = size
+            self.annotations = annotations
+            self.platform = platform
+        }
+    }
+
+    /// index.json, or an image index blob.
+    public struct Index: Codable, Sendable, Equatable {
+        public var schemaVersion: Int?
+        public var manifests: [Descriptor]
+        public init(schemaVersion: Int? = 2, manifests: [Descriptor]) {
+            self.schemaVersion = schemaVersion
+            self.manifests = manifests
+        }
+    }
+
+    public struct Manifest: Codable, Sendable, Equatable {
+        public var schemaVersion: Int?
+        public var mediaType: String?
+        public var config: Descriptor
+        public var layers: [Descriptor]
+    }
+
+    /// One image of a `docker save` manifest.json.
+    public struct DockerImage: Codable, Sendable, Equatable {
+        public var Config: String
+        public var RepoTags: [String]?
+        public var Layers: [String]
+        public init(Config: String, RepoTags: [String]?, Layers: [String]) {
+            self.Config = Config
+            self.RepoTags = RepoTags
+            self.Layers = Layers
+        }
+    }
+
+    /// The image configuration (config.md): what `docker run` uses, and the layers' digests.
+    public struct Config: Codable, Sendable, Equatable {
+        public struct Settings: Codable, Sendable, Equatable {
+            public var Env: [String]?
+            public var Entrypoint: [String]?
+            public var Cmd: [String]?
+            public var WorkingDir: String?
+            public var Labels: [String: String]?
+        }
+        public struct RootFS: Codable, Sendable, Equatable {
+            public var type: String?
+            public var diff_ids: [String]?
+        }
+        public var architecture: String?
+        public var os: String?
+        public var config: Settings?
+        public var rootfs: RootFS?
+    }
+
+    static let refAnnotation = "org.opencontainers.image.ref.name"
+    static let indexTypes: Set<String> = [
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ]
+
+    /// The host's architecture as OCI names it (GOARCH).
+    public static var hostArchitecture: String {
+        #if arch(x86_64)
+        return "amd64"
+        #elseif arch(arm64)
+        return "arm64"
+        #elseif arch(powerpc64le)
+        return "ppc64le"
+        #else
+        return "unknown"
+        #endif
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], what: String) throws(ArchiveError) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw ArchiveError("\(what) is not valid: \(error)")
+        }
+    }
+
+    /// "sha256:HEX" -> "blobs/sha256/HEX". The digest becomes a path, so only the algorithms
+    /// the image spec registers, with hex of exactly their length, are accepted.
+    public static func blobPath(_ digest: String) throws(ArchiveError) -> String {
+        let parts = digest.split(separator: ":", maxSplits: 1).map(String.init)
+        let lengths = ["sha256": 64, "sha512": 128]
+        guard parts.count == 2, let length = lengths[parts[0]], parts[1].utf8.count == length,
+              parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+            throw ArchiveError("'\(digest)' is not a sha256 or sha512 digest")
+        }
+        return "blobs/\(parts[0])/\(parts[1])"
+    }
+
+    /// Is this descriptor an index (a list of manifests) rather than an image manifest?
+    public static func isIndex(_ descriptor: Descriptor) -> Bool {
+        indexTypes.contains(descriptor.mediaType ?? "")
+    }
+
+    /// Picks the manifest of `index` to build from: the one whose ref.name annotation is
+    /// `ref` when given; else the only one; else the one for this host's platform.
+    public static func select(_ index: Index, ref: String?, architecture: String = hostArchitecture,
+                              what: String) throws(ArchiveError) -> Descriptor {
+        var candidates = index.manifests
+        if let ref {
+            candidates = candidates.filter { $0.annotations?[refAnnotation] == ref }
+            guard !candidates.isEmpty else {
+                let known = index.manifests.compactMap { $0.annotations?[refAnnotation] }
+                throw ArchiveError("\(what) has no image named '\(ref)'\(known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))")")
+            }
+        }
+        guard !candidates.isEmpty else { throw ArchiveError("\(what) lists no manifests") }
+        if candidates.count == 1 { return candidates[0] }
+        let matching = candidates.filter { $0.platform.map { $0.os == "linux" && $0.architecture == architecture } ?? false }
+        if matching.count >= 1 { return matching[0] }
+        throw ArchiveError("\(what) holds \(candidates.count) images and none for linux/\(architecture): name one as From: PATH:REF")
+    }
+
+    /// Picks the image of a `docker save` archive: the one tagged `ref` (REPO:TAG, or a bare
+    /// REPO meaning REPO:latest) when given, else the only one.
+    public static func select(_ images: [DockerImage], ref: String?, what: String) throws(ArchiveError) -> DockerImage {
+        guard !images.isEmpty else { throw ArchiveError("\(what) lists no images") }
+        guard let ref else {
+            guard images.count == 1 else {
+                let tags = images.flatMap { $0.RepoTags ?? [] }
+                throw ArchiveError("\(what) holds \(images.count) images: name one as From: PATH:REPO:TAG (\(tags.joined(separator: ", ")))")
+            }
+            return images[0]
+        }
+        let wanted = ref.contains(":") ? ref : ref + ":latest"
+        let alternatives = [wanted, "docker.io/" + wanted, "docker.io/library/" + wanted]
+        guard let image = images.first(where: { ($0.RepoTags ?? []).contains(where: alternatives.contains) }) else {
+            throw ArchiveError("\(what) has no image tagged '\(ref)'")
+        }
+        return image
+    }
+
+    /// Splits `From: PATH[:REF]` as Apptainer does for archives: the longest prefix up to a
+    /// ':' that names an existing file wins, so paths containing ':' still work.
+    public static func splitReference(_ from: String, exists: (String) -> Bool) -> (path: String, ref: String?) {
+        if exists(from) { return (from, nil) }
+        var index = from.startIndex
+        while let colon = from[index...].firstIndex(of: ":") {
+            let path = String(from[..<colon])
+            if !path.isEmpty, exists(path) {
+                let ref = String(from[from.index(after: colon)...])
+                return (path, ref.isEmpty ? nil : ref)
+            }
+            index = from.index(after: colon)
+        }
+        return (from, nil)
+    }
+
+    /// The base facts an image config gives to the image built on it.
+    public static func base(from config: Config) -> BaseImage {
+        var base = BaseImage()
+        base.environment = config.config?.Env ?? []
+        base.entrypoint = config.config?.Entrypoint.flatMap { $0.isEmpty ? nil : $0 }
+        base.cmd = config.config?.Cmd.flatMap { $0.isEmpty ? nil : $0 }
+        base.workingDir = config.config?.WorkingDir.flatMap { $0.isEmpty ? nil : $0 }
+        base.labels = config.config?.Labels ?? [:]
+        return base
+    }
+}

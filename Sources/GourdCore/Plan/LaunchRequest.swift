@@ -1,0 +1,41 @@
+/// What the user asked for, before anything is resolved.
+public struct LaunchRequest: Sendable, Equatable {
+    public enum Mode: Sendable, Equatable {
+        /// gourd exec IMAGE COMMAND [ARG...]
+        case exec([String])
+        /// gourd run IMAGE [ARG...]
+        case run([String])
+        /// gourd shell IMAGE; nil picks /bin/bash when the image has it, else /bin/sh
+        case shell(String?)
+    }
+
+    public var mode: Mode
+    /// --bind values in order (each SRC[:DST[:ro|rw]]).
+    public var binds: [String]
+    /// --env values in order (each NAME=VALUE).
+    public var environment: [String]
+    public var cleanEnvironment: Bool
+    /// --pwd: the working directory inside, instead of the caller's.
+    public var workdir: String?
+    /// false with --no-home: the caller's home is not bound.
+    public var mountHome: Bool
+    /// --gpu / --nv / --rocm; nil: the policy's default.
+    public var gpu: GPUChoice?
+    /// --dev; nil: the policy's default.
+    public var devices: DeviceMode?
+    /// --share; .auto by default.
+    public var share: ShareRequest
+
+    public init(mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,
+                workdir: String? = nil, mountHome: Bool = true, gpu: GPUChoice? = nil, devices: DeviceMode? = nil, share: ShareRequest = .auto) {
+        self.mode = mode
+        self.binds = binds
+        self.environment = environment
+        self.cleanEnvironment = cleanEnvironment
+        self.workdir = workdir
+        self.mountHome = mountHome
+        self.gpu = gpu
+        self.devices = devices
+        self.share = share
+    }
+}

@@ -1,0 +1,72 @@
+/// How the workload's environment is composed, in this order (later wins):
+/// 1. the host's environment minus `blockedNames` and `blockedPrefixes`
+///    (or only `cleanNames` with --cleanenv);
+/// 2. the image's PATH and its own environment (its metadata);
+/// 3. HOME, and GOURD_CONTAINER naming the image;
+/// 4. GOURDENV_NAME=VALUE from the host, as NAME=VALUE;
+/// 5. --env NAME=VALUE flags.
+public enum EnvironmentRules {
+    /// Host variables that would break the image: the host's PATH names host directories, and
+    /// the loader variables make the image's programs load host libraries built for another
+    /// libc. The user may still set them with --env or GOURDENV_.
+    public static let blockedNames: Set<String> = [
+        "PATH", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "PS1", "PROMPT_COMMAND",
+    ]
+    /// gourd's own control variables are for the launcher, not the workload.
+    public static let blockedPrefixes = ["GOURD_", "GOURDENV_"]
+    /// What --cleanenv keeps from the host (plus LC_* locale variables).
+    public static let cleanNames: Set<String> = ["HOME", "USER", "LOGNAME", "TERM", "LANG", "TZ", "COLUMNS", "LINES"]
+    public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !(("0"..."9").contains(first)) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+    }
+
+    /// Splits "NAME=VALUE"; nil when there is no "=" or the name is not a valid identifier.
+    public static func split(_ assignment: String) -> EnvironmentVariable? {
+        guard let eq = assignment.firstIndex(of: "=") else { return nil }
+        let name = String(assignment[..<eq])
+        guard isValidName(name) else { return nil }
+        return EnvironmentVariable(name, String(assignment[assignment.index(after: eq)...]))
+    }
+
+    /// Splits any "NAME=VALUE" the host has, even with unusual names (they pass through).
+    public static func splitHost(_ assignment: String) -> EnvironmentVariable? {
+        guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else { return nil }
+        return EnvironmentVariable(String(assignment[..<eq]), String(assignment[assignment.index(after: eq)...]))
+    }
+
+    static func passesThrough(_ name: String, clean: Bool) -> Bool {
+        if clean { return cleanNames.contains(name) || name.hasPrefix("LC_") }
+        if blockedNames.contains(name) { return false }
+        return !blockedPrefixes.contains(where: { name.hasPrefix($0) })
+    }
+
+    /// The user's overrides: GOURDENV_NAME from the host, then --env flags (in that order).
+    public static func userOverrides(host: [EnvironmentVariable], flags: [String]) throws(PlanError) -> [EnvironmentVariable] {
+        var result: [EnvironmentVariable] = []
+        for variable in host where variable.name.hasPrefix("GOURDENV_") {
+            let name = String(variable.name.dropFirst("GOURDENV_".count))
+            guard isValidName(name) else { throw .badEnvironment(variable.assignment, origin: "host variable") }
+            result.append(EnvironmentVariable(name, variable.value))
+        }
+        for flag in flags {
+            guard let variable = split(flag) else { throw .badEnvironment(flag, origin: "--env") }
+            result.append(variable)
+        }
+        return result
+    }
+
+    /// Composes steps 1-5. `image` is the image's own environment, PATH included if it sets one.
+    public static func compose(host: [EnvironmentVariable], clean: Bool, image: [EnvironmentVariable],
+                               runtime: [EnvironmentVariable], overrides: [EnvironmentVariable]) -> [EnvironmentVariable] {
+        var env = OrderedEnvironment()
+        for variable in host where passesThrough(variable.name, clean: clean) { env.set(variable) }
+        env.set(EnvironmentVariable("PATH", defaultPath))
+        for variable in image { env.set(variable) }
+        for variable in runtime { env.set(variable) }
+        for variable in overrides { env.set(variable) }
+        return env.variables
+    }
+}
