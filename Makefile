@@ -7,6 +7,11 @@ STAGE ?= /tmp/gourd-test-stage
 SLURM_STATE ?= /var/tmp/gourd-test-slurm
 TEST_USER ?= gourdtest
 DEMO ?= .testdata/demo
+# SLURM=no skips the test cluster (and the Slurm/MPI tests), e.g. for a second test run beside
+# another one on the same machine; FILTER=REGEX runs only the matching tests.
+SLURM ?= auto
+FILTER ?=
+CLUSTER = $$( [ "$$(id -u)" = 0 ] && [ "$(SLURM)" != no ] && echo yes )
 
 .PHONY: all build release images demo test unit-test setup clean
 
@@ -45,19 +50,19 @@ demo: setup release
 # Slurm cluster with fake GPUs runs for the scheduler tests (stopped again, pass or fail).
 test: setup
 	$(SWIFT) build $(SWIFTFLAGS) --build-tests
-	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi
+	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi
 	rm -rf $(STAGE) && mkdir -p $(STAGE)/bin && chmod 0755 $(STAGE) $(STAGE)/bin
 	cp .build/debug/gourd $(STAGE)/bin/gourd
 	Tests/Support/make-fake-gpu.sh $(STAGE)/fake-gpu
 	Tests/Support/make-test-images.sh $(STAGE)/images $(STAGE)/fake-gpu >/dev/null
 	chmod -R a+rX $(STAGE)
-	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh start $(SLURM_STATE) && \
+	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh start $(SLURM_STATE) && \
 		Tests/Support/make-mpi-image.sh $(STAGE)/images && chmod -R a+rX $(STAGE)/images; fi
 	status=0; GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
 		GOURD_TEST_SCRATCH=$(STAGE)/scratch GOURD_TEST_FAKE_GPU=$(STAGE)/fake-gpu \
-		GOURD_TEST_SLURM_CONF=$$( [ "$$(id -u)" = 0 ] && echo $(SLURM_STATE)/etc/slurm.conf ) \
-		$(SWIFT) test $(SWIFTFLAGS) --skip-build || status=$$?; \
-	if [ "$$(id -u)" = 0 ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi; \
+		GOURD_TEST_SLURM_CONF=$$( [ -n "$(CLUSTER)" ] && echo $(SLURM_STATE)/etc/slurm.conf ) \
+		$(SWIFT) test $(SWIFTFLAGS) --skip-build $(if $(FILTER),--filter '$(FILTER)') || status=$$?; \
+	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi; \
 	exit $$status
 
 unit-test:
