@@ -3,9 +3,32 @@ import Testing
 
 @Suite("EnvironmentRules")
 struct EnvironmentRulesTests {
+    /// The launcher's own composition (`Planner.composeEnvironment`) with these layers: `host`
+    /// is the caller's environment, `image` the image metadata's, `runtime` what gourd adds
+    /// (HOME as the identity's home, the rest as GPU variables), `overrides` --env flags.
+    /// GOURD_CONTAINER, and HOME where neither host nor runtime names it, are always added by
+    /// the launcher and left out here so that each test sees only the layers it sets.
     func compose(host: [EnvironmentVariable] = [], clean: Bool = false, image: [EnvironmentVariable] = [],
                  runtime: [EnvironmentVariable] = [], overrides: [EnvironmentVariable] = []) -> [EnvironmentVariable] {
-        EnvironmentRules.compose(host: host, clean: clean, image: image, runtime: runtime, overrides: overrides)
+        let request = LaunchRequest(mode: .exec(["true"]), environment: overrides.map(\.assignment), cleanEnvironment: clean)
+        let home = runtime.last(where: { $0.name == "HOME" })?.value
+            ?? host.last(where: { $0.name == "HOME" })?.value ?? Fixture.alice.home
+        let identity = Identity(uid: 1000, gid: 1000, userName: "alice", groupName: "alice", home: home,
+                                shell: "/bin/bash", gecos: "")
+        let planner = Planner(request: request, host: Fixture.context(environment: host), hostFS: Fixture.host(),
+                              image: Fixture.image())
+        let metadata = ImageMetadata(gourd: GourdImageMetadata(environment: image.map(\.assignment)))
+        var gpu = Planner.GPUPlan()
+        gpu.environment = runtime.filter { $0.name != "HOME" }.map { ($0, "runtime") }
+        let keepHome = (host + runtime).contains(where: { $0.name == "HOME" })
+        do {
+            let result = try planner.composeEnvironment(identity: identity, location: Fixture.location,
+                                                        metadata: metadata, gpu: gpu)
+            return result.variables.filter { $0.name != "GOURD_CONTAINER" && ($0.name != "HOME" || keepHome) }
+        } catch {
+            Issue.record("composeEnvironment threw \(error)")
+            return []
+        }
     }
 
     func names(_ variables: [EnvironmentVariable]) -> [String] { variables.map(\.name) }

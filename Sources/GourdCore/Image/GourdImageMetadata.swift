@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// gourd's own image metadata, one JSON document at `/.gourd/image.json`. Unknown keys are
 /// ignored so that newer images stay readable. `gourd run` follows Docker's rules when

@@ -1,8 +1,7 @@
-import FoundationEssentials
-import Foundation
-
 #if canImport(FoundationEssentials)
+import FoundationEssentials
 #else
+import Foundation
 #endif
 
 /// What `gourd inspect` tells about an image: the file, its format, its squashfs, and the
@@ -80,10 +79,6 @@ public struct ImageInspection: Codable, Sendable, Equatable {
 
     /// Apptainer's /.singularity.d/ layout.
     public struct Apptainer: Codable, Sendable, Equatable {
-        public static let labelsPath = "/.singularity.d/labels.json"
-        public static let helpPath = "/.singularity.d/runscript.help"
-        public static let definitionPath = "/.singularity.d/Singularity"
-
         public var labels: [String: String]?
         public var help: String?
         /// The runscript's text.
@@ -152,12 +147,12 @@ public struct ImageInspection: Codable, Sendable, Equatable {
         }
         var apptainer = Apptainer(environmentScripts: metadata.apptainerEnvScripts)
         if let script = metadata.apptainerRunscript { apptainer.runscript = text(script) }
-        apptainer.help = text(Apptainer.helpPath)
-        apptainer.definition = text(Apptainer.definitionPath)
-        if let bytes = image.readFile(Apptainer.labelsPath, limit: Self.textLimit) {
+        apptainer.help = text(ApptainerLayout.help)
+        apptainer.definition = text(ApptainerLayout.definition)
+        if let bytes = image.readFile(ApptainerLayout.labels, limit: Self.textLimit) {
             switch Self.labels(bytes) {
             case .success(let labels): apptainer.labels = labels
-            case .failure(let why): warnings.append("\(Apptainer.labelsPath): \(why)")
+            case .failure(let why): warnings.append("\(ApptainerLayout.labels): \(why)")
             }
         }
         self.apptainer = apptainer.isEmpty ? nil : apptainer

@@ -1,16 +1,12 @@
-import FoundationEssentials
-import Foundation
-
 #if canImport(FoundationEssentials)
+import FoundationEssentials
 #else
+import Foundation
 #endif
 
 /// What the image says about how to run it: Apptainer's `/.singularity.d/` layout first,
 /// then gourd's `/.gourd/image.json`.
 public struct ImageMetadata: Sendable, Equatable {
-    public static let apptainerRunscript = "/.singularity.d/runscript"
-    public static let apptainerEnvDirectory = "/.singularity.d/env"
-
     public var apptainerRunscript: String?
     /// Scripts sourced, in name order, before the workload starts.
     public var apptainerEnvScripts: [String]
@@ -24,11 +20,11 @@ public struct ImageMetadata: Sendable, Equatable {
 
     public static func read(from image: ImageView) throws(PlanError) -> ImageMetadata {
         var metadata = ImageMetadata()
-        if image.kind(apptainerRunscript) == .file { metadata.apptainerRunscript = apptainerRunscript }
-        metadata.apptainerEnvScripts = (image.list(apptainerEnvDirectory) ?? [])
+        if image.kind(ApptainerLayout.runscript) == .file { metadata.apptainerRunscript = ApptainerLayout.runscript }
+        metadata.apptainerEnvScripts = (image.list(ApptainerLayout.environmentDirectory) ?? [])
             .filter { $0.hasSuffix(".sh") }
             .sorted()
-            .map { apptainerEnvDirectory + "/" + $0 }
+            .map { ApptainerLayout.environmentDirectory + "/" + $0 }
         if let bytes = image.readFile(GourdImageMetadata.path, limit: 16 << 20) {
             do {
                 metadata.gourd = try JSONDecoder().decode(GourdImageMetadata.self, from: Data(bytes))

@@ -1,8 +1,7 @@
-import FoundationEssentials
-import Foundation
-
 #if canImport(FoundationEssentials)
+import FoundationEssentials
 #else
+import Foundation
 #endif
 
 /// `gourd inspect` output: one JSON document for tools, or text for people.
@@ -75,7 +74,7 @@ public enum InspectReport {
         if !apptainer.environmentScripts.isEmpty { out += list("  env scripts", apptainer.environmentScripts) }
         if let runscript = apptainer.runscript { out += block("  runscript", runscript) }
         if let help = apptainer.help { out += block("  help", help) }
-        if let definition = apptainer.definition { out += block("  definition (\(ImageInspection.Apptainer.definitionPath))", definition) }
+        if let definition = apptainer.definition { out += block("  definition (\(ApptainerLayout.definition))", definition) }
         return out
     }
 

@@ -1,8 +1,7 @@
-import FoundationEssentials
-import Foundation
-
 #if canImport(FoundationEssentials)
+import FoundationEssentials
 #else
+import Foundation
 #endif
 
 /// `gourd plan` output: the resolved plan, every entry with the reason it is there.

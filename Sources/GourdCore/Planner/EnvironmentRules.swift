@@ -1,10 +1,6 @@
-/// How the workload's environment is composed, in this order (later wins):
-/// 1. the host's environment minus `blockedNames` and `blockedPrefixes`
-///    (or only `cleanNames` with --cleanenv);
-/// 2. the image's PATH and its own environment (its metadata);
-/// 3. HOME, and GOURD_CONTAINER naming the image;
-/// 4. GOURDENV_NAME=VALUE from the host, as NAME=VALUE;
-/// 5. --env NAME=VALUE flags.
+/// The rules the environment composition (`Planner.composeEnvironment`, which documents the
+/// order of the layers) applies: which host variables pass, the default PATH, and how user
+/// overrides are spelled and checked.
 public enum EnvironmentRules {
     /// Host variables that would break the image: the host's PATH names host directories, and
     /// the loader variables make the image's programs load host libraries built for another
@@ -56,17 +52,5 @@ public enum EnvironmentRules {
             result.append(variable)
         }
         return result
-    }
-
-    /// Composes steps 1-5. `image` is the image's own environment, PATH included if it sets one.
-    public static func compose(host: [EnvironmentVariable], clean: Bool, image: [EnvironmentVariable],
-                               runtime: [EnvironmentVariable], overrides: [EnvironmentVariable]) -> [EnvironmentVariable] {
-        var env = OrderedEnvironment()
-        for variable in host where passesThrough(variable.name, clean: clean) { env.set(variable) }
-        env.set(EnvironmentVariable("PATH", defaultPath))
-        for variable in image { env.set(variable) }
-        for variable in runtime { env.set(variable) }
-        for variable in overrides { env.set(variable) }
-        return env.variables
     }
 }

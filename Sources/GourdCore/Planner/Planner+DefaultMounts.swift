@@ -84,17 +84,16 @@ extension Planner {
         }
         var mounts = defaults
         for spec in specs {
-            guard let source = hostFS.realPath(spec.source), let sourceKind = hostFS.kind(source) else {
-                throw .bindSourceMissing(spec.source, origin: spec.origin)
+            if let source = hostFS.realPath(spec.source), hostFS.kind(source) != nil {
+                try checkBindAllowed(source, spec: spec)
             }
-            try checkBindAllowed(source, spec: spec)
-            // A destination the image lacks is added by the FUSE server (AddedMountPoints).
-            guard let destinationKind = kindInside(spec.destination, mounts: mounts)
-                    ?? (canAdd(spec.destination, after: mounts) ? sourceKind : nil) else {
-                throw .bindDestinationMissing(spec.destination, origin: spec.origin)
-            }
-            if (sourceKind == .directory) != (destinationKind == .directory) {
-                throw .bindKindMismatch(spec.destination, origin: spec.origin, sourceIsDirectory: sourceKind == .directory)
+            let source: String
+            switch checkBind(spec.source, onto: spec.destination, after: mounts) {
+            case .success(let bind): source = bind.source
+            case .failure(.sourceMissing): throw .bindSourceMissing(spec.source, origin: spec.origin)
+            case .failure(.destinationUnreachable): throw .bindDestinationMissing(spec.destination, origin: spec.origin)
+            case .failure(.kindMismatch(let sourceIsDirectory)):
+                throw .bindKindMismatch(spec.destination, origin: spec.origin, sourceIsDirectory: sourceIsDirectory)
             }
             mounts.append(Mount(kind: .bind(source: source), destination: spec.destination, readOnly: spec.readOnly,
                                 recursive: true, reason: "\(spec.origin) \(spec.source):\(spec.destination)"))

@@ -10,6 +10,13 @@ extension Planner {
         var appends: [EnvironmentVariable]
     }
 
+    /// The one composition of the workload's environment, in the README's order (later wins):
+    /// 1. the host's variables that `EnvironmentRules.passesThrough` (and the policy allows);
+    /// 2. the default PATH, then the image metadata's environment;
+    /// 3. the site policy's `[environment] set`;
+    /// 4. HOME, GOURD_CONTAINER (PS1 for shell), the GPU variables;
+    /// 5. GOURDENV_NAME from the host, then --env;
+    /// 6. the GPU driver directories appended to LD_LIBRARY_PATH and PATH.
     func composeEnvironment(identity: Identity, location: ImageLocation, metadata: ImageMetadata,
                             gpu: GPUPlan) throws(PlanError) -> EnvironmentResult {
         var env = OrderedEnvironment()

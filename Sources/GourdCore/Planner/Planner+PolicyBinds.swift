@@ -21,16 +21,16 @@ extension Planner {
                 try skip("$\(unset.name) is not set")
                 continue
             }
-            guard let real = hostFS.realPath(source), let sourceKind = hostFS.kind(real) else {
+            let real: String
+            switch checkBind(source, onto: destination, after: mounts) {
+            case .success(let bind): real = bind.source
+            case .failure(.sourceMissing):
                 try skip("\(source) does not exist on the host")
                 continue
-            }
-            guard let destinationKind = kindInside(destination, mounts: mounts)
-                    ?? (canAdd(destination, after: mounts) ? sourceKind : nil) else {
+            case .failure(.destinationUnreachable):
                 try skip("\(destination) cannot be created in the image (it lies in another mount or under a file)")
                 continue
-            }
-            guard (sourceKind == .directory) == (destinationKind == .directory) else {
+            case .failure(.kindMismatch):
                 try skip("\(source) and \(destination) are not both directories or both files")
                 continue
             }

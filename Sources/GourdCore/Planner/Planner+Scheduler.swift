@@ -9,7 +9,7 @@ extension Planner {
             guard let value = host.variable(name), value.hasPrefix("/"), let real = hostFS.realPath(value),
                   hostFS.kind(real) == .directory else { continue }
             if insidePath(ofHost: real, mounts: mounts) == real { continue }   // already there (e.g. under /tmp)
-            guard kindInside(real, mounts: mounts) == .directory || canAdd(real, after: mounts) else {
+            guard case .success = checkBind(real, onto: real, after: mounts, directoriesOnly: true) else {
                 notes.append("\(name)=\(value): not reachable inside (its path lies in another mount)")
                 continue
             }

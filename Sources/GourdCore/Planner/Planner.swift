@@ -75,7 +75,7 @@ public struct Planner {
     func wrapForEnvScripts(_ argv: [String], metadata: ImageMetadata, overrides: [EnvironmentVariable],
                            appends: [EnvironmentVariable] = []) -> [String] {
         guard !metadata.apptainerEnvScripts.isEmpty, image.kind("/bin/sh") == .file else { return argv }
-        var script = "for f in \(ImageMetadata.apptainerEnvDirectory)/*.sh; do if [ -r \"$f\" ]; then . \"$f\"; fi; done; "
+        var script = ApptainerLayout.sourceEnvironmentScripts
         for variable in overrides {
             script += "export \(variable.name)=\(ShellQuote.quote(variable.value)); "
         }

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What the base of a build brings along: the run settings of its OCI config or of its own
 /// gourd metadata, its labels, and the images it was built from.

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A file gourd writes into the image it builds.
 public struct RecipeFile: Sendable, Equatable {

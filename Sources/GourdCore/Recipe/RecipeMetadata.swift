@@ -1,8 +1,7 @@
-import FoundationEssentials
-import Foundation
-
 #if canImport(FoundationEssentials)
+import FoundationEssentials
 #else
+import Foundation
 #endif
 
 /// The metadata a build writes: `/.gourd/image.json` for gourd, and Apptainer's
@@ -10,14 +9,6 @@ import Foundation
 /// the same way. Everything is a function of the recipe, the base and the build time, with
 /// sorted JSON keys: the same inputs give the same bytes.
 public enum RecipeMetadata {
-    public static let runscriptPath = "/.singularity.d/runscript"
-    public static let environmentPath = "/.singularity.d/env/90-environment.sh"
-    /// Where %post may append `export` lines (Apptainer's $APPTAINER_ENVIRONMENT).
-    public static let postEnvironmentPath = "/.singularity.d/env/91-environment.sh"
-    public static let labelsPath = "/.singularity.d/labels.json"
-    public static let helpPath = "/.singularity.d/runscript.help"
-    public static let definitionPath = "/.singularity.d/Singularity"
-    public static let testPath = "/.singularity.d/test"
 
     /// image.json as gourd writes it: GourdImageMetadata plus `workingDir` (unknown keys are
     /// ignored by readers, so older gourds read it too).
@@ -40,7 +31,7 @@ public enum RecipeMetadata {
         var metadata = GourdImageMetadata()
         metadata.environment = base.environment.isEmpty ? nil : base.environment
         if recipe.runscript != nil {
-            metadata.runscript = runscriptPath
+            metadata.runscript = ApptainerLayout.runscript
         } else {
             metadata.entrypoint = base.entrypoint
             metadata.cmd = base.cmd
@@ -63,14 +54,14 @@ public enum RecipeMetadata {
         func add(_ path: String, _ text: String, _ mode: UInt32) {
             files.append(RecipeFile(path: path, contents: Array(text.utf8), mode: mode))
         }
-        add(definitionPath, recipe.text.hasSuffix("\n") || recipe.text.isEmpty ? recipe.text : recipe.text + "\n", 0o644)
-        if let runscript = recipe.runscript { add(runscriptPath, script(runscript), 0o755) }
+        add(ApptainerLayout.definition, recipe.text.hasSuffix("\n") || recipe.text.isEmpty ? recipe.text : recipe.text + "\n", 0o644)
+        if let runscript = recipe.runscript { add(ApptainerLayout.runscript, script(runscript), 0o755) }
         if let environment = recipe.environment {
-            add(environmentPath, "#!/bin/sh\n# %environment of \(recipe.file)\n" + environment.text + "\n", 0o644)
+            add(ApptainerLayout.environment, "#!/bin/sh\n# %environment of \(recipe.file)\n" + environment.text + "\n", 0o644)
         }
-        if let test = recipe.test { add(testPath, script(test), 0o755) }
-        if let help = metadata.help { add(helpPath, help, 0o644) }
-        if let labels = metadata.labels { files.append(RecipeFile(path: labelsPath, contents: json(labels), mode: 0o644)) }
+        if let test = recipe.test { add(ApptainerLayout.test, script(test), 0o755) }
+        if let help = metadata.help { add(ApptainerLayout.help, help, 0o644) }
+        if let labels = metadata.labels { files.append(RecipeFile(path: ApptainerLayout.labels, contents: json(labels), mode: 0o644)) }
         let document = Document(metadata: metadata, workingDir: base.workingDir)
         files.append(RecipeFile(path: GourdImageMetadata.path, contents: json(document), mode: 0o644))
         return files

@@ -72,9 +72,9 @@ public enum BuildRunner {
         if let test = recipe.test {
             log.step("%test (\(recipe.file):\(test.line))")
             let argv = writer.statInside(["bin", "sh"].map { Array($0.utf8) }) != nil
-                ? ["/bin/sh", "-c", "for f in /.singularity.d/env/*.sh; do if [ -r \"$f\" ]; then . \"$f\"; fi; done; exec \"$@\"",
-                   "test", RecipeMetadata.testPath]
-                : [RecipeMetadata.testPath]
+                ? ["/bin/sh", "-c", ApptainerLayout.sourceEnvironmentScripts + "exec \"$@\"",
+                   "test", ApptainerLayout.test]
+                : [ApptainerLayout.test]
             // The image's own environment (the base's; %environment is sourced by the wrapper).
             let code = try scripts.run(argv, environment: ScriptRunner.environment(base: base, extra: []), readOnly: true,
                                        tmp: try workspace.scratchDirectory("test-tmp"), what: "%test")
@@ -101,14 +101,14 @@ public enum BuildRunner {
 
             """)
         // Like Apptainer: `export` lines appended to $APPTAINER_ENVIRONMENT become runtime environment.
-        let postEnvironment = ArchivePath.imageComponents(RecipeMetadata.postEnvironmentPath)
+        let postEnvironment = ArchivePath.imageComponents(ApptainerLayout.postEnvironment)
         try writer.file(postEnvironment, mode: 0o644, contents: [])
         let interpreter = post.interpreter ?? "/bin/sh"
         let shell = ["sh", "bash", "dash", "ash", "ksh", "zsh"].contains(interpreter.split(separator: "/").last.map(String.init) ?? "")
         let argv = [interpreter] + (shell ? ["-e"] : []) + post.options + ["/tmp/" + scriptName]
         let environment = ScriptRunner.environment(base: base, extra: [
-            "APPTAINER_ENVIRONMENT=\(RecipeMetadata.postEnvironmentPath)",
-            "SINGULARITY_ENVIRONMENT=\(RecipeMetadata.postEnvironmentPath)",
+            "APPTAINER_ENVIRONMENT=\(ApptainerLayout.postEnvironment)",
+            "SINGULARITY_ENVIRONMENT=\(ApptainerLayout.postEnvironment)",
         ] + (base.environment.contains { $0.hasPrefix("APT_CONFIG=") } ? [] : ["APT_CONFIG=/tmp/\(aptConfig)"]))
         let code = try scripts.run(argv, environment: environment, readOnly: false, tmp: workspace.tmp, what: "%post")
         guard code == 0 else { throw .at(recipe, line: post.line, "%post failed: \(describe(code))") }
@@ -156,13 +156,10 @@ public enum BuildRunner {
         guard fstat(fd, &st) == 0 else { throw .system("stat", path: path, errno: errno) }
         guard st.st_mode & S_IFMT == S_IFREG else { throw BuildError("recipe \(path): not a regular file") }
         guard st.st_size <= 4 << 20 else { throw BuildError("recipe \(path): larger than 4 MiB: is this a recipe?") }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw .system("read", path: path, errno: n < 0 ? errno : EIO) }
-            done += n
+        let bytes: [UInt8]
+        switch Syscall.readAll(fd, limit: 4 << 20) {
+        case .success(let all): bytes = all
+        case .failure(let error): throw .system("read", path: path, errno: error.rawValue)
         }
         do { return try RecipeParser.parse(bytes, file: path) } catch { throw .recipe(error) }
     }

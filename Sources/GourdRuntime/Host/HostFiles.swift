@@ -12,14 +12,7 @@ public struct HostFiles: HostFileSystem {
     }
 
     public func list(_ path: String) -> [String]? {
-        guard let dir = opendir(path) else { return nil }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        Syscall.listDirectory(path)
     }
 
     public func read(_ path: String, offset: UInt64, count: Int) -> [UInt8]? {
@@ -30,16 +23,7 @@ public struct HostFiles: HostFileSystem {
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
         let available = max(Int64(st.st_size) - Int64(offset), 0)
-        var bytes = [UInt8](repeating: 0, count: Int(min(Int64(max(count, 0)), available)))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset) + off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { return nil }
-            if n == 0 { break }
-            done += n
-        }
-        return Array(bytes.prefix(done))
+        return try? Syscall.pread(fd, offset: offset, count: Int(min(Int64(max(count, 0)), available))).get()
     }
 
     public func deviceAccess(_ path: String) -> DeviceAccess {

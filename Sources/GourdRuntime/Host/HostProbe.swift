@@ -55,10 +55,5 @@ extension String {
 
 /// The contents of a small file such as a /proc or /proc/sys entry (at most 64 KiB).
 func readSmallFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes = [UInt8](repeating: 0, count: 65536)
-    let n = read(fd, &bytes, bytes.count)
-    return n >= 0 ? String(decoding: bytes.prefix(n), as: UTF8.self) : nil
+    (try? Syscall.readFile(path, limit: 65536).get()).map { String(decoding: $0, as: UTF8.self) }
 }

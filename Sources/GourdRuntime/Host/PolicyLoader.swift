@@ -35,18 +35,16 @@ public enum PolicyLoader {
             throw .unreadable(file: file, reason: "not a regular file")
         }
         guard st.st_size <= 1 << 20 else { throw .unreadable(file: file, reason: "larger than 1 MiB") }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            done += n
+        let bytes: [UInt8]
+        switch Syscall.readAll(fd, limit: 1 << 20) {
+        case .success(let all): bytes = all
+        case .failure(.fileTooLarge): throw .unreadable(file: file, reason: "larger than 1 MiB")
+        case .failure(let error): throw .unreadable(file: file, reason: error.description)
         }
-        let text = String(decoding: bytes.prefix(done), as: UTF8.self)
-        guard text.utf8.elementsEqual(bytes.prefix(done)) else { throw .unreadable(file: file, reason: "not valid UTF-8") }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard text.utf8.elementsEqual(bytes) else { throw .unreadable(file: file, reason: "not valid UTF-8") }
         // A NUL byte has no place in a policy file; reject it here, with the reason.
-        guard !bytes.prefix(done).contains(0) else { throw .unreadable(file: file, reason: "contains a NUL byte") }
+        guard !bytes.contains(0) else { throw .unreadable(file: file, reason: "contains a NUL byte") }
         return text
     }
 }

@@ -50,20 +50,9 @@ public enum ImageAdmission {
 
     /// sha256 of the whole file, read through the open descriptor.
     public static func sha256(_ fd: Int32, path: String) throws(LaunchError) -> String {
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var offset: off_t = 0
-        while true {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw .system(SystemError("read", path: path, errno: .init(rawValue: errno)), hint: nil) }
-            if n == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
-            offset += off_t(n)
+        switch Syscall.sha256(fd) {
+        case .success(let digest): return digest
+        case .failure(let error): throw .system(SystemError("read", path: path, errno: error), hint: nil)
         }
-        return hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
     }
 }

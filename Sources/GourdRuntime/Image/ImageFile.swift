@@ -71,16 +71,6 @@ public enum ImageFile {
 
     /// Up to `count` bytes at `offset` (fewer at end of file); nil on a read error.
     static func pread(_ fd: Int32, offset: UInt64, count: Int) -> [UInt8]? {
-        guard count >= 0, offset <= UInt64(Int64.max) - UInt64(count) else { return nil }
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { return nil }
-            if n == 0 { break }
-            done += n
-        }
-        return Array(bytes.prefix(done))
+        try? Syscall.pread(fd, offset: offset, count: count).get()
     }
 }

@@ -33,13 +33,7 @@ public struct SharedContainer {
         fstat(image.descriptor, &st)
         let key = "scope \(scope.key)\nfile \(st.st_dev) \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)\n"
             + plan.containerFingerprint
-        let hex = Array("0123456789abcdef".utf8)
-        var digest: [UInt8] = []
-        for byte in SHA256.hash(data: Array(key.utf8)).prefix(20) {
-            digest.append(hex[Int(byte >> 4)])
-            digest.append(hex[Int(byte & 15)])
-        }
-        return "gourd/\(getuid())/" + String(decoding: digest, as: UTF8.self)
+        return "gourd/\(getuid())/" + Hex.encode(SHA256.hash(data: Array(key.utf8)).prefix(20))
     }
 
     /// Joins the group's container (starting its server when there is none) and runs this

@@ -1,8 +1,7 @@
-import FoundationEssentials
-import Foundation
-
 #if canImport(FoundationEssentials)
+import FoundationEssentials
 #else
+import Foundation
 #endif
 
 /// The JSON documents of OCI image layouts (image-spec: image-layout.md, image-index.md,

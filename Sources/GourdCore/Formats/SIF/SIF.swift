@@ -125,11 +125,7 @@ public enum SIF {
 
     /// "8-4-4-4-12" lower-case hex, as uuid.String() prints it.
     static func uuid(_ bytes: [UInt8]) -> String {
-        let hex = bytes.map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }
-        return [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { hex[$0].joined() }.joined(separator: "-")
+        [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { Hex.encode(bytes[$0]) }.joined(separator: "-")
     }
 
     /// Little-endian fields of a fixed-size byte block (bounds are the caller's constants).

@@ -26,7 +26,7 @@ struct Debootstrapper {
         var environment = ScriptRunner.environment(base: BaseImage(), extra: ["DEBIAN_FRONTEND=noninteractive"])
         // The host's PATH: debootstrap runs host tools (wget, gpgv, ar, tar).
         environment.removeAll { $0.hasPrefix("PATH=") }
-        environment.append("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        environment.append("PATH=" + EnvironmentRules.defaultPath)
         let code = try ScriptRunner(workspace: workspace, signals: bootstrapper.signals)
             .run(argv, environment: environment, readOnly: false, tmp: nil, what: "debootstrap", enterRoot: false, output: output)
         guard code == 0 else {

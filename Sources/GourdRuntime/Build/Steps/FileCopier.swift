@@ -76,11 +76,7 @@ struct FileCopier {
             }
             try writer.directory(target, mode: mode)
             guard let dir = opendir(source) else { throw .system("opendir", path: source, errno: errno) }
-            var names: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-                if name != "." && name != ".." { names.append(name) }
-            }
+            let names = Syscall.entryNames(dir).map { String(decoding: $0, as: UTF8.self) }
             closedir(dir)
             for name in names.sorted() {
                 try copy1(source + "/" + name, to: target + [Array(name.utf8)], ancestors: ancestors + [id])
@@ -92,10 +88,13 @@ struct FileCopier {
             try writer.file(target, mode: mode) { (fd) throws(BuildError) in
                 var buffer = [UInt8](repeating: 0, count: 1 << 20)
                 while true {
-                    let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-                    if n < 0 && errno == EINTR { continue }
-                    guard n >= 0 else { throw .system("read", path: source, errno: errno) }
-                    if n == 0 { return }
+                    let step = buffer.withUnsafeMutableBytes { raw in Syscall.retrying { read(input, raw.baseAddress, raw.count) } }
+                    let n: Int
+                    switch step {
+                    case .success(0): return
+                    case .success(let count): n = count
+                    case .failure(let error): throw .system("read", path: source, errno: error.rawValue)
+                    }
                     let rc = buffer.withUnsafeBytes { gb_write_all(fd, $0.baseAddress, n) }
                     guard rc == 0 else { throw .system("write", path: ArchivePath.display(target) + " (in the image)", result: rc) }
                 }

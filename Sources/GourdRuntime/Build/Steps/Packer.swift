@@ -61,16 +61,6 @@ struct Packer {
 
     /// A small text file's contents (nil when unreadable).
     static func readText(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            bytes += buffer.prefix(n)
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        (try? Syscall.readFile(path, limit: 16 << 20).get()).map { String(decoding: $0, as: UTF8.self) }
     }
 }

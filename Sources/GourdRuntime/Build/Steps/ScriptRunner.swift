@@ -12,7 +12,7 @@ struct ScriptRunner {
     /// The environment scripts start with: a fixed PATH and HOME, the proxy settings and
     /// terminal of the caller (builds download), then the base image's own environment.
     static func environment(base: BaseImage, extra: [String]) -> [String] {
-        var env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+        var env = ["PATH=" + EnvironmentRules.defaultPath, "HOME=/root",
                    "USER=root", "LOGNAME=root"]
         let passed = ["TERM", "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
                       "FTP_PROXY", "NO_PROXY", "SOURCE_DATE_EPOCH"]

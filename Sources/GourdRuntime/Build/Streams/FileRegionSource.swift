@@ -21,11 +21,10 @@ struct FileRegionSource: ByteSource {
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
         guard left > 0, buffer.count > 0 else { return 0 }
         let want = Int(min(UInt64(buffer.count), left))
-        while true {
-            let n = Glibc.pread(fd, buffer.baseAddress, want, off_t(offset))
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw ArchiveError("\(what): read: \(String(cString: strerror(errno)))") }
-            guard n > 0 else { throw ArchiveError("\(what): the file ends \(left) bytes early") }
+        switch Syscall.retrying({ Glibc.pread(fd, buffer.baseAddress, want, off_t(offset)) }) {
+        case .failure(let error): throw ArchiveError("\(what): read: \(error.description)")
+        case .success(0): throw ArchiveError("\(what): the file ends \(left) bytes early")
+        case .success(let n):
             offset += UInt64(n)
             left -= UInt64(n)
             return n

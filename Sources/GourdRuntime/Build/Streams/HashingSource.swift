@@ -21,5 +21,5 @@ struct HashingSource<Inner: ByteSource>: ByteSource {
     }
 
     /// "sha256:HEX" of everything read.
-    var digest: String { "sha256:" + Digests.hex(hasher.finalize()) }
+    var digest: String { "sha256:" + Hex.encode(hasher.finalize()) }
 }

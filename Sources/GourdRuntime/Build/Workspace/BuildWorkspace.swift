@@ -75,14 +75,8 @@ final class BuildWorkspace {
     /// build killed with SIGKILL): those whose `.lock` nobody holds. A workspace without a
     /// lock file is left alone (it may be one being created right now).
     static func removeStale(in tmpdir: String) {
-        guard let dir = opendir(tmpdir) else { return }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if name.hasPrefix("gourd-build.") { names.append(name) }
-        }
-        closedir(dir)
-        for name in names {
+        guard let names = Syscall.listDirectory(tmpdir) else { return }
+        for name in names where name.hasPrefix("gourd-build.") {
             let workspace = tmpdir + "/" + name
             var st = stat()
             guard lstat(workspace, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == getuid() else { continue }

@@ -120,13 +120,7 @@ struct RootWriter {
             return nil
         }
         defer { closedir(dir) }
-        var names: [[UInt8]] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
-            if name == [0x2e] || name == [0x2e, 0x2e] { continue }
-            names.append(name)
-        }
-        return names.sorted { $0.lexicographicallyPrecedes($1) }
+        return Syscall.entryNames(dir).sorted { $0.lexicographicallyPrecedes($1) }
     }
 
     /// A regular file's bytes (at most `limit`), read inside the root; nil when unreadable.
@@ -134,16 +128,7 @@ struct RootWriter {
         let fd = Self.cString(ArchivePath.join(parts)) { gb_open_read(rootFD, $0) }
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { return nil }
-            if n == 0 { return bytes }
-            bytes += buffer.prefix(n)
-            if bytes.count > limit { return nil }
-        }
+        return try? Syscall.readAll(fd, limit: limit).get()
     }
 
     /// lstat inside the root (the last component not followed).
