@@ -16,7 +16,9 @@ public struct Planner {
         self.policy = policy
     }
 
-    public func plan(image location: ImageLocation) throws(PlanError) -> LaunchPlan {
+    /// `imageChecks`: what the image passed of the policy's `[images]` rules (the runtime
+    /// checks them on the open file), carried into the plan for `gourd plan` to show.
+    public func plan(image location: ImageLocation, imageChecks: [String] = []) throws(PlanError) -> LaunchPlan {
         let metadata = try ImageMetadata.read(from: image)
         var notes: [String] = [], warnings: [String] = []
         let gpu = try gpuSelection(notes: &notes).map { gpuPlan($0, notes: &notes, warnings: &warnings) } ?? GPUPlan()
@@ -40,7 +42,7 @@ public struct Planner {
             searchPath: environment.variables.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
             workdir: try workdir(mounts: mounts, metadata: metadata), notes: notes, warnings: warnings, devices: dev.devices,
             environmentChanges: environment.changes, addedMountPoints: addedMountPoints(for: mounts),
-            policyFile: policy.file, share: ShareScope.decide(request.share, host: host))
+            policyFile: policy.file, imageChecks: imageChecks, share: ShareScope.decide(request.share, host: host))
     }
 
     /// The caller's home as an absolute path without "." or "..": the same inside and outside.

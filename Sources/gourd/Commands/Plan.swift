@@ -18,7 +18,7 @@ extension Gourd {
             let mode: LaunchInvocation.Mode = command.isEmpty ? .run([]) : .exec(command)
             let invocation = options.invocation(image: image, mode: mode)
             do throws(LaunchError) {
-                let (plan, _) = try invocation.makePlan()
+                let plan = try invocation.launcher.prepare().plan
                 print(json ? PlanReport.json(plan) : PlanReport.text(plan), terminator: json ? "\n" : "")
             } catch {
                 FileHandle.standardError.write("gourd: \(error)\n")

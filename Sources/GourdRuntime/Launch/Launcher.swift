@@ -1,0 +1,53 @@
+import GourdCore
+
+/// One launch, start to end, as the CLI's exec, run, shell and plan use it: the sequence a
+/// newcomer reads to learn what gourd does (as ch-run's `main` → `containerize`).
+///
+/// 1. refuse to run with privileges (setuid, setgid, file capabilities);
+/// 2. the site policy (a file that exists but is invalid stops the launch);
+/// 3. the image, opened once: every later check and the FUSE server use that descriptor;
+/// 4. the policy's `[images]` rules, checked on the open file;
+/// 5. the host's facts (identity, cwd, environment) and the pure plan;
+/// 6. the plan applied: a single container (`Executor`) or a rank of a shared one.
+public struct Launcher {
+    /// What `prepare` resolved: the plan and the image it will serve.
+    public struct Prepared {
+        public let plan: LaunchPlan
+        public let image: SquashImage
+    }
+
+    public let imagePath: String
+    public let request: LaunchRequest
+
+    public init(image: String, request: LaunchRequest) {
+        imagePath = image
+        self.request = request
+    }
+
+    /// Steps 1-5: everything before anything is mounted or started.
+    public func prepare() throws(LaunchError) -> Prepared {
+        try PrivilegeCheck.verify()
+        let policy: Policy
+        do { policy = try PolicyLoader.load() } catch { throw .policy(error) }
+        let hostFS = HostFiles()
+        let (image, location) = try ImageFile.open(hostFS.realPath(imagePath) ?? imagePath)
+        let context = HostProbe.context()
+        let variables = PolicyVariables(identity: context.identity, environment: context.environment)
+        let checks = try ImageAdmission.check(image, rules: policy.images, variables: variables, hostFS: hostFS)
+        do {
+            let plan = try Planner(request: request, host: context, hostFS: hostFS, image: image, policy: policy)
+                .plan(image: location, imageChecks: checks)
+            return Prepared(plan: plan, image: image)
+        } catch {
+            throw .plan(error)
+        }
+    }
+
+    /// Step 6: runs the workload; returns its exit status (code, or 128+N after signal N).
+    public static func run(_ prepared: Prepared) throws(LaunchError) -> Int32 {
+        if let scope = prepared.plan.share {
+            return try SharedContainer(plan: prepared.plan, image: prepared.image, scope: scope).run()
+        }
+        return try Executor(plan: prepared.plan, image: prepared.image).run()
+    }
+}
