@@ -36,14 +36,22 @@ let package = Package(
         .target(
             name: "GourdRuntime",
             dependencies: [
-                "GourdCore", "CGourdImage", "CGourdLaunch", "CGourdBuild",
+                "GourdCore", "CGourdImage", "CGourdLaunch",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // `gourd build`: recipe -> root file system -> squashfs, in its own namespaces.
+        .target(
+            name: "GourdBuild",
+            dependencies: [
+                "GourdCore", "GourdRuntime", "CGourdBuild",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(
             name: "gourd",
             dependencies: [
-                "GourdCore", "GourdRuntime",
+                "GourdCore", "GourdRuntime", "GourdBuild",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "GourdCoreTests", dependencies: ["GourdCore"]),

@@ -6,7 +6,7 @@ import GourdCore
 /// Single-threaded use only (libsquashfuse's caches are unlocked).
 public final class SquashImage: ImageView {
     public let path: String
-    let handle: OpaquePointer
+    package let handle: OpaquePointer
     private let root: UInt64
 
     /// Opens the squashfs at `offset` of `path`; errors name the file and the cause.
@@ -88,7 +88,7 @@ public final class SquashImage: ImageView {
 
     // MARK: resolution inside the image
 
-    func stat(_ node: UInt64) -> gd_image_attr? {
+    package func stat(_ node: UInt64) -> gd_image_attr? {
         var st = gd_image_attr()
         return gd_image_getattr(handle, node, &st) == 0 ? st : nil
     }

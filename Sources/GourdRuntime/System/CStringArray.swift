@@ -2,11 +2,11 @@ import Glibc
 
 /// A NULL-terminated C array of C strings (argv, envp, names) with a stable address, owned
 /// by Swift until deinit.
-final class CStringArray {
-    let count: Int
-    let base: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+package final class CStringArray {
+    package let count: Int
+    package let base: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
 
-    init(_ strings: [String]) {
+    package init(_ strings: [String]) {
         count = strings.count
         base = .allocate(capacity: strings.count + 1)
         for (i, string) in strings.enumerated() { base[i] = strdup(string) }
@@ -19,7 +19,7 @@ final class CStringArray {
     }
 
     /// The same array as `const char *const *`.
-    var constBase: UnsafePointer<UnsafePointer<CChar>?> {
+    package var constBase: UnsafePointer<UnsafePointer<CChar>?> {
         UnsafeRawPointer(base).assumingMemoryBound(to: UnsafePointer<CChar>?.self)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GourdCore
+import GourdBuild
 import GourdRuntime
 
 extension Gourd {

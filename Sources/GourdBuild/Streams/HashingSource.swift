@@ -2,6 +2,7 @@ import CGourdBuild
 import Crypto
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// Passes another source through, hashing what goes by (sha256).
 struct HashingSource<Inner: ByteSource>: ByteSource {

@@ -1,6 +1,7 @@
 import CGourdBuild
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// What `gourd build` was asked.
 public struct BuildRequest: Sendable {

@@ -1,6 +1,7 @@
 import CGourdBuild
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// Runs a shell script inside the root being built (gb_spawn_script): %post writable, %test
 /// on a read-only root; both as root of the build's user namespace (the builder on the

@@ -1,6 +1,7 @@
 import CGourdBuild
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// Applies an archive image's layers to the root, each decompressed (gzip, zstd or none,
 /// told by its first bytes), hashed and checked against the config's diff_id.

@@ -1,6 +1,7 @@
 import CGourdBuild
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// Writes into the root being built; every path is resolved inside it (gb_root.c).
 struct RootWriter {

@@ -1,6 +1,7 @@
 import CGourdBuild
 import Glibc
 import GourdCore
+import GourdRuntime
 import SystemPackage
 
 /// Everything that stops `gourd build`, as the one line gourd prints after "gourd: ".

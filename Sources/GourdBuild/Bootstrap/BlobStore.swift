@@ -1,6 +1,7 @@
 import CGourdBuild
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// Where an archive's members are: a region of an uncompressed tar file, or a file of an
 /// OCI layout directory. Opened files stay open for the store's life.

@@ -1,6 +1,7 @@
 import CGourdBuild
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// The temporary directory of one build, `$TMPDIR/gourd-build.XXXXXX` (mode 0700): the root
 /// being built in `root/`, the /tmp of %post and %test in `tmp/`, scratch files beside.

@@ -1,6 +1,7 @@
 import CGourdBuild
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// An OCI image layout directory (`Bootstrap: oci`).
 final class DirectoryStore: BlobStore {

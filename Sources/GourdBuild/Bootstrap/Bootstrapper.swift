@@ -2,6 +2,7 @@ import CGourdBuild
 import CGourdImage
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// Fills the empty root from the recipe's base (`Bootstrap:` agent) and says what the base
 /// brings along (run settings, labels, provenance).

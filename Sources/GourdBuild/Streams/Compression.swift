@@ -2,6 +2,7 @@ import CGourdBuild
 import Crypto
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// How a layer or archive is compressed, from its first bytes.
 enum Compression: Equatable {

@@ -2,6 +2,7 @@ import CGourdBuild
 import Crypto
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// Decompresses another source (gb_decode.c: zlib, libzstd), in process.
 struct DecodingSource<Inner: ByteSource>: ByteSource {

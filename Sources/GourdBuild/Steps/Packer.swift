@@ -1,6 +1,7 @@
 import CGourdBuild
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// Packs the root into a squashfs file with Debian's mksquashfs (squashfs-tools), run as
 /// root of the build's user namespace so that it can read every file whatever its mode.

@@ -1,6 +1,7 @@
 import CGourdBuild
 import Glibc
 import GourdCore
+import GourdRuntime
 
 /// An image from an archive, ready to apply: its layers in order and its config.
 struct ArchiveImage {
