@@ -66,7 +66,7 @@ test: setup
 	exit $$status
 
 unit-test:
-	$(SWIFT) test $(SWIFTFLAGS) --filter GourdCoreTests
+	$(SWIFT) test $(SWIFTFLAGS) --filter 'GourdFormatsTests|GourdCoreTests|GourdCLITests'
 
 clean:
 	rm -rf .build .testdata $(STAGE)

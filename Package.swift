@@ -30,8 +30,10 @@ let package = Package(
             name: "CGourdTOML",
             cxxSettings: [.define("NDEBUG"), .define("TOML_EXCEPTIONS", to: "0"),
                           .define("TOML_HEADER_ONLY", to: "1"), .define("TOML_ENABLE_FORMATTERS", to: "0")]),
+        // Pure readers of foreign bytes (hostile input): tar, OCI, SIF, ELF, ld.so.cache, TOML.
+        .target(name: "GourdFormats", dependencies: ["CGourdTOML"]),
         // Pure planning: flags + host + image metadata -> LaunchPlan. No syscalls with effects.
-        .target(name: "GourdCore", dependencies: ["CGourdTOML"]),
+        .target(name: "GourdCore", dependencies: ["GourdFormats"]),
         // Executes a LaunchPlan: namespaces, FUSE server, signal forwarding, exit status.
         .target(
             name: "GourdRuntime",
@@ -54,7 +56,10 @@ let package = Package(
                 "GourdCore", "GourdRuntime", "GourdBuild",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "GourdCoreTests", dependencies: ["GourdCore"]),
+        // Test inputs built byte by byte (SIF files), shared by the pure test targets.
+        .target(name: "GourdTestFixtures", dependencies: ["GourdFormats"], path: "Tests/GourdTestFixtures"),
+        .testTarget(name: "GourdFormatsTests", dependencies: ["GourdFormats", "GourdTestFixtures"]),
+        .testTarget(name: "GourdCoreTests", dependencies: ["GourdCore", "GourdTestFixtures"]),
         // The command line: the fast launch parser agrees with swift-argument-parser.
         .testTarget(name: "GourdCLITests", dependencies: ["gourd"]),
         // Spawning (ptys, clean descriptor sets) for the integration tests, in C because the
@@ -63,7 +68,7 @@ let package = Package(
             name: "CGourdTestSupport", path: "Tests/CGourdTestSupport",
             linkerSettings: [.linkedLibrary("util")]),
         // Runs the built gourd binary as an ordinary user against real images.
-        .testTarget(name: "GourdIntegrationTests", dependencies: ["CGourdTestSupport", "GourdCore"]),
+        .testTarget(name: "GourdIntegrationTests", dependencies: ["CGourdTestSupport", "GourdCore", "GourdFormats"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -2,6 +2,7 @@ import CGourdBuild
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// `gourd build OUTPUT RECIPE`, step by step: read and check the recipe, enter the build's
 /// user namespace, bootstrap the root in a temporary workspace, add %files, run %post,

@@ -5,6 +5,8 @@ import Foundation
 #endif
 import Testing
 @testable import GourdCore
+@testable import GourdFormats
+import GourdTestFixtures
 
 @Suite("InspectReport")
 struct InspectReportTests {

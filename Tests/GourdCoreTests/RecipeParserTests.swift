@@ -1,4 +1,5 @@
 import GourdCore
+@testable import GourdFormats
 import Testing
 
 @Suite struct RecipeParserTests {

@@ -2,6 +2,7 @@ import CGourdBuild
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// Applies an archive image's layers to the root, each decompressed (gzip, zstd or none,
 /// told by its first bytes), hashed and checked against the config's diff_id.

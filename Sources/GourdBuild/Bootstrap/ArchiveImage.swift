@@ -2,6 +2,7 @@ import CGourdBuild
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// An image from an archive, ready to apply: its layers in order and its config.
 struct ArchiveImage {

@@ -3,6 +3,7 @@ import CGourdImage
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// Fills the empty root from the recipe's base (`Bootstrap:` agent) and says what the base
 /// brings along (run settings, labels, provenance).

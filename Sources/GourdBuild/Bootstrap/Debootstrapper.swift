@@ -2,6 +2,7 @@ import CGourdBuild
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// `Bootstrap: debootstrap`: the host's debootstrap fills the root, unprivileged. It runs in
 /// the build's user namespace as its root, in mount and PID namespaces of its own, with the

@@ -2,6 +2,7 @@ import CGourdBuild
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// Applies image layers (tar streams) to the root, in order, as the OCI image spec's
 /// "Applying Changesets" says: entries are created or replace what lower layers had;

@@ -3,6 +3,7 @@ import CGourdImage
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// Copies a squashfs image (a plain file or a SIF partition) into the root, through gourd's
 /// own reader (libsquashfuse) and the in-root writer: no unsquashfs, and nothing in the image

@@ -2,6 +2,7 @@ import CGourdBuild
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// The members of an uncompressed tar file (a `docker save` or OCI archive), by normalized
 /// path, found by reading the headers once; member data is then read in place. Symlinks

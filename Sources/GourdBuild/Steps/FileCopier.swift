@@ -2,6 +2,7 @@ import CGourdBuild
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// `%files`: copies host files into the root as Apptainer does (`cp -fLr SOURCE DEST`):
 /// sources are globs relative to the recipe's directory, symlinks among them are followed,

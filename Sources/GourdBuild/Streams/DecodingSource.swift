@@ -3,6 +3,7 @@ import Crypto
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// Decompresses another source (gb_decode.c: zlib, libzstd), in process.
 struct DecodingSource<Inner: ByteSource>: ByteSource {

@@ -3,6 +3,7 @@ import Crypto
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 enum Digests {
     static func sha256(_ bytes: [UInt8]) -> String { "sha256:" + Hex.encode(SHA256.hash(data: bytes)) }

@@ -3,6 +3,7 @@ import Crypto
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// `count` bytes of an open file from `offset` (a member of an uncompressed tar, a blob).
 /// The descriptor belongs to whoever opened it.

@@ -3,6 +3,7 @@ import Crypto
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// Passes another source through, hashing what goes by (sha256).
 struct HashingSource<Inner: ByteSource>: ByteSource {

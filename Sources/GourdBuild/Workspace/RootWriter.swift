@@ -2,6 +2,7 @@ import CGourdBuild
 import Glibc
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 /// Writes into the root being built; every path is resolved inside it (gb_root.c).
 struct RootWriter {

@@ -1,3 +1,5 @@
+import GourdFormats
+
 /// The host's driver files for one vendor: each library bound once under its real file name,
 /// with its other names (sonames, links) as symlinks next to it.
 struct DriverFiles {

@@ -1,3 +1,5 @@
+import GourdFormats
+
 /// The image's C library, to compare with what the host's driver files need.
 struct ImageGlibc {
     var path: String

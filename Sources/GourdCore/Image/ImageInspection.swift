@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import GourdFormats
 
 /// What `gourd inspect` tells about an image: the file, its format, its squashfs, and the
 /// metadata inside it (gourd's and Apptainer's). Plain data: the runtime fills in the file

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import GourdFormats
 
 /// `gourd inspect` output: one JSON document for tools, or text for people.
 public enum InspectReport {

@@ -1,3 +1,5 @@
+import GourdFormats
+
 /// GPUs inside: the chosen vendor's device nodes, and the host driver's libraries and tools
 /// bound read-only into `hostDirectory` (an empty directory gourd's FUSE server adds to the
 /// image root), put on LD_LIBRARY_PATH and PATH.

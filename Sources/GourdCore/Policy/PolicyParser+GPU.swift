@@ -1,3 +1,5 @@
+import GourdFormats
+
 /// `[gpu]` and `[gpu.VENDOR]`, and the typed accessors every section uses.
 extension PolicyParser {
     static let vendorKeys = ["per_gpu", "devices", "libraries", "binaries", "library_dirs", "binary_dirs",

@@ -1,3 +1,5 @@
+import GourdFormats
+
 /// Reads a site policy (TOML) into a `Policy`. Strict: an unknown key, a value of the wrong
 /// type or an invalid value is an error naming the file, the line and the key, because a
 /// policy silently half-applied is worse than none. The schema is in the README.

@@ -1,3 +1,5 @@
+import GourdFormats
+
 /// A build recipe in Apptainer's definition-file syntax, parsed: the header's bootstrap agent
 /// and the sections gourd supports, each with the line it came from so that every later error
 /// can name `file:line`. Plain data; `RecipeParser` makes it, `BuildPlan` turns it into steps.

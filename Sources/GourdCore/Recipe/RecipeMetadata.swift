@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import GourdFormats
 
 /// The metadata a build writes: `/.gourd/image.json` for gourd, and Apptainer's
 /// `/.singularity.d/` files so that Apptainer (and gourd's Apptainer support) run the image

@@ -1,3 +1,5 @@
+import GourdFormats
+
 /// Parses Apptainer definition files (apptainer.org/docs/user/main/definition_files.html) into
 /// a `Recipe`, the way Apptainer's own parser reads them, but strict where Apptainer would build
 /// something else than asked: every error names `file:line` and the cause.

@@ -1,5 +1,6 @@
 import Glibc
 import GourdCore
+import GourdFormats
 
 /// An image file as given on the command line: a squashfs file, or an Apptainer/Singularity
 /// SIF file whose primary system partition is a squashfs, served in place at its offset.

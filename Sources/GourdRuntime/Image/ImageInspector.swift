@@ -1,5 +1,6 @@
 import Glibc
 import GourdCore
+import GourdFormats
 
 /// `gourd inspect`: the facts only the open file can give (size, digest, superblock), then the
 /// metadata read through the image itself.

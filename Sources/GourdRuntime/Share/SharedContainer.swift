@@ -3,6 +3,7 @@ import CGourdLaunch
 import Crypto
 import Glibc
 import GourdCore
+import GourdFormats
 
 /// One rank of a group that shares one container on this node (see `ShareScope`).
 ///

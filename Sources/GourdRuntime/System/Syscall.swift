@@ -2,6 +2,7 @@ import Crypto
 import Glibc
 import GourdCore
 import SystemPackage
+import GourdFormats
 
 /// The one seam between gourd's Swift code and the read-side system calls: every loop that
 /// reads a descriptor to its end, or a region of it, lives here, with one answer to EINTR

@@ -1,6 +1,7 @@
 import ArgumentParser
 import GourdCore
 import GourdRuntime
+import GourdFormats
 
 extension Gourd {
     struct Inspect: ParsableCommand {

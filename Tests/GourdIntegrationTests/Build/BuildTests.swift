@@ -1,5 +1,6 @@
 import Foundation
 import GourdCore
+import GourdFormats
 import Testing
 
 /// A directory the test user owns, holding recipes and the images built from them, with a

@@ -1,6 +1,6 @@
 import Glibc
 import Testing
-@testable import GourdCore
+@testable import GourdFormats
 
 /// Builds ld.so.cache files in glibc's layout (sysdeps/generic/dl-cache.h).
 struct LdSoCacheBuilder {

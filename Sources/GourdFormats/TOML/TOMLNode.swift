@@ -1,7 +1,7 @@
 /// A TOML document as toml++ read it (through CGourdTOML), with the line each key was written
 /// on, so that messages can name it. Only what the site policy needs: no dates, no writing.
-struct TOMLNode {
-    enum Value {
+package struct TOMLNode {
+    package enum Value {
         /// Entries in toml++'s order: sorted by key.
         case table([(key: String, node: TOMLNode)])
         case array([TOMLNode])
@@ -13,19 +13,19 @@ struct TOMLNode {
         case other(String)
     }
 
-    var value: Value
+    package var value: Value
     /// 1-based: of the key for a table entry, of the value for an array element; 0 for the root.
-    var line: Int
+    package var line: Int
 
     /// The entry `key` of a table; nil when absent or not a table.
-    subscript(key: String) -> TOMLNode? {
+    package subscript(key: String) -> TOMLNode? {
         guard case .table(let entries) = value else { return nil }
         return entries.first(where: { $0.key == key })?.node
     }
 
     /// The line of the entry at `path` below this table (in the `occurrence`-th element of the
     /// array its first key holds, when given), else of the nearest enclosing entry that exists.
-    func line(of path: [String], occurrence: Int? = nil) -> Int? {
+    package func line(of path: [String], occurrence: Int? = nil) -> Int? {
         var node = self
         var line: Int?
         for (index, key) in path.enumerated() {
@@ -42,33 +42,33 @@ struct TOMLNode {
     }
 
     /// The keys of a table, in order; empty for anything else.
-    var keys: [String] {
+    package var keys: [String] {
         guard case .table(let entries) = value else { return [] }
         return entries.map(\.key)
     }
 
-    var isTable: Bool {
+    package var isTable: Bool {
         if case .table = value { return true }
         return false
     }
 
-    var array: [TOMLNode]? {
+    package var array: [TOMLNode]? {
         if case .array(let items) = value { return items }
         return nil
     }
 
-    var string: String? {
+    package var string: String? {
         if case .string(let text) = value { return text }
         return nil
     }
 
-    var bool: Bool? {
+    package var bool: Bool? {
         if case .bool(let flag) = value { return flag }
         return nil
     }
 
     /// The type as messages name it ("expected a string, found integer").
-    var typeName: String {
+    package var typeName: String {
         switch value {
         case .table: return "table"
         case .array: return "array"

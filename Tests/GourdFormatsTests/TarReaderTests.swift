@@ -1,4 +1,4 @@
-import GourdCore
+@testable import GourdFormats
 import Testing
 
 /// Hand-made tar archives, byte by byte, for the reader's hostile cases.
@@ -62,7 +62,7 @@ enum TarBytes {
     }
 }
 
-@Suite struct RecipeArchiveTests {
+@Suite struct TarReaderTests {
     typealias Member = TarBytes.Member
 
     func entries(_ bytes: [UInt8]) throws -> [(TarEntry, [UInt8])] {
@@ -275,23 +275,5 @@ enum TarBytes {
         #expect(OCIImage.splitReference("dir:with:colons.tar", exists: exists) == ("dir:with:colons.tar", nil))
         #expect(OCIImage.splitReference("dir:with:colons.tar:v1", exists: exists) == ("dir:with:colons.tar", "v1"))
         #expect(OCIImage.splitReference("missing.tar:v1", exists: exists) == ("missing.tar:v1", nil))
-    }
-
-    @Test func configBecomesBase() throws {
-        let json = """
-            {"architecture":"amd64","os":"linux",
-             "config":{"Env":["PATH=/usr/local/bin:/usr/bin","LANG=C.UTF-8"],"Entrypoint":["/entry"],"Cmd":null,
-                       "WorkingDir":"/srv","Labels":{"a":"b"}},
-             "rootfs":{"type":"layers","diff_ids":["sha256:\(String(repeating: "0", count: 64))"]}}
-            """
-        let config = try OCIImage.decode(OCIImage.Config.self, Array(json.utf8), what: "config")
-        let base = OCIImage.base(from: config)
-        #expect(base.environment == ["PATH=/usr/local/bin:/usr/bin", "LANG=C.UTF-8"])
-        #expect(base.entrypoint == ["/entry"])
-        #expect(base.cmd == nil)
-        #expect(base.workingDir == "/srv")
-        #expect(base.labels == ["a": "b"])
-        #expect(config.rootfs?.diff_ids?.count == 1)
-        #expect(throws: ArchiveError.self) { try OCIImage.decode(OCIImage.Config.self, Array("{\"config\": 3}".utf8), what: "config") }
     }
 }

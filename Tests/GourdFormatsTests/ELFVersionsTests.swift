@@ -1,6 +1,6 @@
 import Glibc
 import Testing
-@testable import GourdCore
+@testable import GourdFormats
 
 /// Host files read with open/pread, the way the runtime reads them through the image reader.
 enum HostFile {

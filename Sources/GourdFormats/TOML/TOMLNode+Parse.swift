@@ -2,14 +2,14 @@ import CGourdTOML
 
 extension TOMLNode {
     /// Not valid TOML: toml++'s message and where it stopped.
-    struct SyntaxError: Error {
-        var line: Int
-        var column: Int
-        var message: String
+    package struct SyntaxError: Error {
+        package var line: Int
+        package var column: Int
+        package var message: String
     }
 
     /// Parses a whole document into its root table.
-    static func parse(_ text: String) throws(SyntaxError) -> TOMLNode {
+    package static func parse(_ text: String) throws(SyntaxError) -> TOMLNode {
         var text = text
         var builder = Builder()
         text.withUTF8 { bytes in
