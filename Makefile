@@ -13,7 +13,7 @@ SLURM ?= auto
 FILTER ?=
 CLUSTER = $$( [ "$$(id -u)" = 0 ] && [ "$(SLURM)" != no ] && echo yes )
 
-.PHONY: all build release images demo test unit-test setup clean
+.PHONY: all build release images demo test unit-test setup clean fmt lint
 
 all: build
 
@@ -65,8 +65,22 @@ test: setup
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi; \
 	exit $$status
 
+# Formatting: .swift-format (swift-format ships with the toolchain) and .clang-format for the C
+# targets. `make fmt` rewrites; `make lint` (run first by `make test`) fails on any finding.
+SWIFT_FORMAT_PATHS = Package.swift Sources Tests
+C_SOURCES = $(shell find Sources Tests/CGourdTestSupport -name '*.c' -o -name '*.h' -o -name '*.cpp')
+CLANG_FORMAT ?= $(shell command -v clang-format 2>/dev/null)
+
+fmt:
+	$(SWIFT) format --in-place --recursive --parallel --configuration .swift-format $(SWIFT_FORMAT_PATHS)
+	if [ -n "$(CLANG_FORMAT)" ]; then $(CLANG_FORMAT) -i $(C_SOURCES); fi
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel --configuration .swift-format $(SWIFT_FORMAT_PATHS)
+	if [ -n "$(CLANG_FORMAT)" ]; then $(CLANG_FORMAT) --dry-run --Werror $(C_SOURCES); else echo "lint: clang-format not installed, C not checked"; fi
+
 unit-test:
-	$(SWIFT) test $(SWIFTFLAGS) --filter 'GourdFormatsTests|GourdCoreTests|GourdCLITests'
+	$(SWIFT) test $(SWIFTFLAGS) --filter 'GourdFormatsTests|GourdCoreTests|GourdRuntimeTests|GourdCLITests'
 
 clean:
 	rm -rf .build .testdata $(STAGE)

@@ -21,15 +21,7 @@
 
 /// openat2(rootfd, rel, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS); "" means the root.
 static int open_in_root(int rootfd, const char *rel, int flags) {
-    while (*rel == '/') rel++;
-    if (*rel == 0) rel = ".";
-    struct open_how how = {
-        .flags = (uint64_t)(flags | O_CLOEXEC),
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    int fd;
-    do fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
-    while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+    int fd = gc_open_in_root(rootfd, rel, flags);
     return fd < 0 ? -errno : fd;
 }
 

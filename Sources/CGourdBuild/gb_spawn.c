@@ -32,41 +32,20 @@ int gb_install_fake_root_filter(void);   // gb_seccomp.c
 
 // ---- the user namespace ----
 
-int gb_thread_count(void) {
-    DIR *d = opendir("/proc/self/task");
-    if (!d) return -errno;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n;
-}
-
-/// Writes `text` to /proc/self/NAME. Not async-signal-safe (snprintf).
-static int write_proc(const char *name, const char *text) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/%s", name);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return -errno;
-    int rc = gb_write_all(fd, text, strlen(text));
-    close(fd);
-    return rc;
-}
-
 int gb_enter_user_namespace(uid_t uid, gid_t gid, const char **step) {
     char map[64];
     *step = "unshare(CLONE_NEWUSER)";
     if (unshare(CLONE_NEWUSER) != 0) return -errno;
     // An unprivileged process may write gid_map only after denying setgroups (user_namespaces(7)).
     *step = "write /proc/self/setgroups";
-    int rc = write_proc("setgroups", "deny");
+    int rc = gc_write_proc_self("setgroups", "deny");
     if (rc != 0) return rc;
     *step = "write /proc/self/uid_map";
     snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
-    if ((rc = write_proc("uid_map", map)) != 0) return rc;
+    if ((rc = gc_write_proc_self("uid_map", map)) != 0) return rc;
     *step = "write /proc/self/gid_map";
     snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
-    return write_proc("gid_map", map);
+    return gc_write_proc_self("gid_map", map);
 }
 
 // ---- signals and waiting ----
@@ -154,50 +133,17 @@ __attribute__((noreturn)) static void fail(int report, gb_step step, int err) {
     gb_failure f = {.step = step, .err = err};
     ssize_t ignored = write(report, &f, sizeof f);
     (void)ignored;
-    _exit(125);
-}
-
-/// "/proc/self/fd/N" into buf (32 bytes). Async-signal-safe.
-static void fd_path(char buf[32], int fd) {
-    static const char prefix[] = "/proc/self/fd/";
-    memcpy(buf, prefix, sizeof prefix - 1);
-    char digits[12];
-    int n = 0;
-    unsigned v = (unsigned)fd;
-    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v && n < 11);
-    char *p = buf + sizeof prefix - 1;
-    while (n) *p++ = digits[--n];
-    *p = 0;
-}
-
-/// openat2 inside the root (see gb_root.c). Async-signal-safe.
-static int in_root(int rootfd, const char *rel, int flags) {
-    while (*rel == '/') rel++;
-    if (*rel == 0) rel = ".";
-    struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-    return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+    _exit(GOURD_EXIT_LAUNCH_FAILED);
 }
 
 /// mount(2) onto the entry `rel` inside the root, through its descriptor. Async-signal-safe.
 static int mount_on(int rootfd, const char *rel, const char *source, const char *type,
                     unsigned long flags, const char *data) {
-    int fd = in_root(rootfd, rel, O_PATH);
+    int fd = gc_open_in_root(rootfd, rel, O_PATH);
     if (fd < 0) return -1;
     char target[32];
-    fd_path(target, fd);
+    gc_fd_path(target, fd);
     int rc = mount(source, target, type, flags, data);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return rc;
-}
-
-/// mount_setattr on the mount now at `rel` (re-resolved: the new mount's root).
-static int restrict_on(int rootfd, const char *rel, uint64_t attrs, int recursive) {
-    int fd = in_root(rootfd, rel, O_PATH);
-    if (fd < 0) return -1;
-    struct mount_attr attr = {.attr_set = attrs};
-    int rc = (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr);
     int e = errno;
     close(fd);
     errno = e;
@@ -213,7 +159,7 @@ static void setup_dev(const gb_script_spec *spec, int rootfd) {
     };
     if (mount_on(rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=1m") != 0)
         fail(spec->report_write, GB_STEP_DEV, errno);
-    int dev = in_root(rootfd, "dev", O_PATH | O_DIRECTORY);
+    int dev = gc_open_in_root(rootfd, "dev", O_PATH | O_DIRECTORY);
     if (dev < 0) fail(spec->report_write, GB_STEP_DEV, errno);
     for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
         // console is /dev/null: tools that check it exists (debootstrap) find it, and what is
@@ -224,7 +170,7 @@ static void setup_dev(const gb_script_spec *spec, int rootfd) {
         int fd = openat(dev, nodes[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0) fail(spec->report_write, GB_STEP_DEV, errno);
         char target[32];
-        fd_path(target, fd);
+        gc_fd_path(target, fd);
         // A node the host lacks (no tty without a terminal driver) is left out.
         if (mount(host, target, NULL, MS_BIND, NULL) != 0 && errno != ENOENT)
             fail(spec->report_write, GB_STEP_DEV, errno);
@@ -247,17 +193,17 @@ static void setup_dev(const gb_script_spec *spec, int rootfd) {
 static void bind_host_file(const gb_script_spec *spec, int rootfd, const char *path) {
     struct stat st;
     if (stat(path, &st) != 0) return;   // the host lacks it
-    int fd = in_root(rootfd, path, O_PATH | O_NOFOLLOW);
+    int fd = gc_open_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
     if (fd < 0) return;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
         return;
     }
     char target[32];
-    fd_path(target, fd);
+    gc_fd_path(target, fd);
     if (mount(path, target, NULL, MS_BIND, NULL) != 0) fail(spec->report_write, GB_STEP_HOST_FILES, errno);
     close(fd);
-    if (restrict_on(rootfd, path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0) != 0)
+    if (gc_restrict_mount(rootfd, path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0) != 0)
         fail(spec->report_write, GB_STEP_HOST_FILES, errno);
 }
 
@@ -288,7 +234,7 @@ __attribute__((noreturn)) static void supervise(const gb_script_spec *spec, int 
         int status;
         pid_t r = waitpid(-1, &status, 0);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) _exit(125);
+        if (r < 0) _exit(GOURD_EXIT_LAUNCH_FAILED);
         // Leaving ends the namespace: the kernel kills what the script left running.
         if (r == script) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     }
@@ -329,7 +275,7 @@ static void script_init(const gb_script_spec *spec) {
     }
     setup_dev(spec, rootfd);
     if (mount_on(rootfd, "sys", "/sys", NULL, MS_BIND | MS_REC, NULL) == 0)
-        restrict_on(rootfd, "sys", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 1);
+        gc_restrict_mount(rootfd, "sys", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 1);
     if (spec->tmp_source && mount_on(rootfd, "tmp", spec->tmp_source, NULL, MS_BIND, NULL) != 0)
         fail(report, GB_STEP_TMP, errno);
     bind_host_file(spec, rootfd, "/etc/resolv.conf");

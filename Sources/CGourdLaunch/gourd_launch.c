@@ -1,6 +1,6 @@
 // gourd_launch.c: the container's birth, from clone to execve. See gourd_launch.h.
 //
-// The order below follows FIELD-NOTES "Process structure that works": the launcher has
+// The order below follows docs/PLATFORM-NOTES.md, "Process structure that works": the launcher has
 // already entered its user + mount namespace and mounted the image; here a child gets its own
 // mount and PID namespaces, binds host paths under the image root, pivots into it and
 // becomes PID 1 (a small init) of the container, which forks and execs the workload.
@@ -31,44 +31,12 @@
 
 // ---- helpers usable after clone (async-signal-safe: no malloc, no stdio, no locks) ----
 
-/// Writes "/proc/self/fd/N" into buf (64 bytes). Async-signal-safe.
-static void fd_path(char buf[64], int fd) {
-    static const char prefix[] = "/proc/self/fd/";
-    memcpy(buf, prefix, sizeof prefix - 1);
-    char digits[16];
-    int n = 0;
-    unsigned v = (unsigned)fd;
-    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v && n < 15);
-    char *p = buf + sizeof prefix - 1;
-    while (n) *p++ = digits[--n];
-    *p = 0;
-}
-
 /// Reports (step, errno, index) to the launcher and ends the child. Async-signal-safe.
 static void fail(const gd_container_spec *spec, gd_step step, int err, int index, int code) {
     gd_failure f = {.step = step, .err = err, .index = index};
     ssize_t ignored = write(spec->report_write, &f, sizeof f);
     (void)ignored;
     _exit(code);
-}
-
-/// fork() without glibc's atfork machinery: the launcher is single-threaded, so no lock can
-/// be held, and raw clone avoids running any registered handler. Async-signal-safe.
-static pid_t raw_clone(unsigned long flags) {
-    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-}
-
-/// Opens `target` (absolute, inside the container) relative to rootfd with every symlink and
-/// ".." resolved as if rootfd were "/" (openat2 RESOLVE_IN_ROOT, Linux 5.6): a symlink in the
-/// image or in a bound host directory cannot make a mount land outside the container root.
-static int open_in_root(int rootfd, const char *target) {
-    while (*target == '/') target++;
-    if (*target == 0) target = ".";
-    struct open_how how = {
-        .flags = O_PATH | O_CLOEXEC,
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    return (int)syscall(SYS_openat2, rootfd, target, &how, sizeof how);
 }
 
 /// Translates MS_* flags into MOUNT_ATTR_* for mount_setattr(2).
@@ -85,24 +53,15 @@ static uint64_t mount_attrs(unsigned long flags) {
 /// mount_setattr only adds restrictions, so flags the kernel locked on the source (a nosuid
 /// host /tmp, say) are kept without having to read and repeat them as MS_REMOUNT would need.
 static int restrict_mount(int rootfd, const char *target, unsigned long flags, int recursive) {
-    if (!flags) return 0;
-    int fd = open_in_root(rootfd, target);   // reopened: now resolves to the new mount's root
-    if (fd < 0) return -1;
-    struct mount_attr attr = {.attr_set = mount_attrs(flags)};
-    int rc = (int)syscall(SYS_mount_setattr, fd, "",
-                          AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return rc;
+    return gc_restrict_mount(rootfd, target, mount_attrs(flags), recursive);
 }
 
 /// Creates the entries of a fresh tmpfs (mount points for later binds, symlinks). The tmpfs
 /// is new and ours, so the names are plain relative paths under its root. Async-signal-safe.
 static void populate_tmpfs(const gd_container_spec *spec, int rootfd, int i) {
     const gd_mount *m = &spec->mounts[i];
-    int dfd = open_in_root(rootfd, m->target);
-    if (dfd < 0) fail(spec, GD_STEP_MKDIR, errno, i, 125);
+    int dfd = gc_open_in_root(rootfd, m->target, O_PATH);
+    if (dfd < 0) fail(spec, GD_STEP_MKDIR, errno, i, GOURD_EXIT_LAUNCH_FAILED);
     for (size_t k = 0; k < m->nentries; k++) {
         const gd_tmpfs_entry *e = &m->entries[k];
         int rc = 0;
@@ -122,20 +81,20 @@ static void populate_tmpfs(const gd_container_spec *spec, int rootfd, int i) {
             errno = EINVAL;
             rc = -1;
         }
-        if (rc != 0 && errno != EEXIST) fail(spec, GD_STEP_MKDIR, errno, i, 125);
+        if (rc != 0 && errno != EEXIST) fail(spec, GD_STEP_MKDIR, errno, i, GOURD_EXIT_LAUNCH_FAILED);
     }
     close(dfd);
 }
 
 static void apply_mount(const gd_container_spec *spec, int rootfd, int i) {
     const gd_mount *m = &spec->mounts[i];
-    int tfd = open_in_root(rootfd, m->target);
+    int tfd = gc_open_in_root(rootfd, m->target, O_PATH);
     if (tfd < 0) {
         if (errno == ENOENT && (m->options & GD_MOUNT_OPTIONAL)) return;
-        fail(spec, GD_STEP_MOUNT_TARGET, errno, i, 125);
+        fail(spec, GD_STEP_MOUNT_TARGET, errno, i, GOURD_EXIT_LAUNCH_FAILED);
     }
     char target[64];
-    fd_path(target, tfd);
+    gc_fd_path(target, tfd);
     int recursive = (m->options & GD_MOUNT_RECURSIVE) != 0;
     int rc;
     switch (m->kind) {
@@ -157,21 +116,21 @@ static void apply_mount(const gd_container_spec *spec, int rootfd, int i) {
         errno = EINVAL;
         rc = -1;
     }
-    if (rc != 0) fail(spec, GD_STEP_MOUNT, errno, i, 125);
+    if (rc != 0) fail(spec, GD_STEP_MOUNT, errno, i, GOURD_EXIT_LAUNCH_FAILED);
     close(tfd);
     if (m->kind == GD_MOUNT_TMPFS && m->nentries) populate_tmpfs(spec, rootfd, i);
     if (m->kind != GD_MOUNT_PROC && restrict_mount(rootfd, m->target, m->flags, recursive) != 0)
-        fail(spec, GD_STEP_REMOUNT, errno, i, 125);
+        fail(spec, GD_STEP_REMOUNT, errno, i, GOURD_EXIT_LAUNCH_FAILED);
 }
 
 /// Makes the staged image root this process's "/" and detaches the host's tree.
 /// pivot_root(".", ".") stacks the old root on top of the new one; umount2 then removes it
 /// (pivot_root(2), NOTES). The old root is still reachable only through our own fds.
 static void enter_root(const gd_container_spec *spec, int rootfd) {
-    if (fchdir(rootfd) != 0) fail(spec, GD_STEP_PIVOT, errno, -1, 125);
-    if (syscall(SYS_pivot_root, ".", ".") != 0) fail(spec, GD_STEP_PIVOT, errno, -1, 125);
-    if (umount2(".", MNT_DETACH) != 0) fail(spec, GD_STEP_PIVOT, errno, -1, 125);
-    if (chdir("/") != 0) fail(spec, GD_STEP_PIVOT, errno, -1, 125);
+    if (fchdir(rootfd) != 0) fail(spec, GD_STEP_PIVOT, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    if (syscall(SYS_pivot_root, ".", ".") != 0) fail(spec, GD_STEP_PIVOT, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    if (umount2(".", MNT_DETACH) != 0) fail(spec, GD_STEP_PIVOT, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    if (chdir("/") != 0) fail(spec, GD_STEP_PIVOT, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
 }
 
 /// Runs a file that the kernel could not exec (ENOEXEC: no #! line) with /bin/sh, as
@@ -241,12 +200,12 @@ static int drop_capabilities(void) {
 
 /// The workload process (PID 2): working directory, capabilities, signal mask, exec.
 static void run_workload(const gd_container_spec *spec) {
-    if (chdir(spec->workdir) != 0) fail(spec, GD_STEP_CHDIR, errno, -1, 125);
-    if (drop_capabilities() != 0) fail(spec, GD_STEP_CAPABILITIES, errno, -1, 125);
+    if (chdir(spec->workdir) != 0) fail(spec, GD_STEP_CHDIR, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    if (drop_capabilities() != 0) fail(spec, GD_STEP_CAPABILITIES, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
     sigprocmask(SIG_SETMASK, &spec->workload_mask, NULL);
     exec_search(spec->argv[0], spec->argv, spec->envp, spec->search_path);
     int e = errno;
-    fail(spec, GD_STEP_EXEC, e, -1, e == ENOENT ? 127 : 126);
+    fail(spec, GD_STEP_EXEC, e, -1, e == ENOENT ? GOURD_EXIT_NOT_FOUND : GOURD_EXIT_CANNOT_EXECUTE);
 }
 
 /// PID 1 of the container after the workload started: passes signals on, reaps orphans and
@@ -258,14 +217,14 @@ static void supervise(const gd_container_spec *spec, pid_t workload) {
     sigaddset(&set, SIGCHLD);
     for (size_t i = 0; i < spec->nforward; i++) sigaddset(&set, spec->forward_signals[i]);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-    if (sfd < 0) { kill(workload, SIGKILL); _exit(125); }
+    if (sfd < 0) { kill(workload, SIGKILL); _exit(GOURD_EXIT_LAUNCH_FAILED); }
     for (;;) {
         struct signalfd_siginfo si;
         ssize_t n = read(sfd, &si, sizeof si);
         if (n != (ssize_t)sizeof si) {
             if (n < 0 && errno == EINTR) continue;
             kill(workload, SIGKILL);
-            _exit(125);
+            _exit(GOURD_EXIT_LAUNCH_FAILED);
         }
         if (si.ssi_signo == SIGCHLD) {
             int status;
@@ -296,10 +255,10 @@ static void hold(const gd_container_spec *spec) {
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
-    if (sfd < 0) _exit(125);
+    if (sfd < 0) _exit(GOURD_EXIT_LAUNCH_FAILED);
     for (;;) {
         struct signalfd_siginfo si;
-        if (read(sfd, &si, sizeof si) < 0 && errno != EINTR) _exit(125);
+        if (read(sfd, &si, sizeof si) < 0 && errno != EINTR) _exit(GOURD_EXIT_LAUNCH_FAILED);
         while (waitpid(-1, NULL, WNOHANG) > 0) {}
     }
 }
@@ -307,14 +266,14 @@ static void hold(const gd_container_spec *spec) {
 static void container_init(const gd_container_spec *spec) {
     close(spec->lifeline_write);
     close(spec->report_read);
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, 125);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
     // The launcher may have died before PDEATHSIG was armed: then the lifeline has no writer
     // and polls as hung up. (getppid() is 0 in a new PID namespace, so it cannot tell.)
     struct pollfd p = {.fd = spec->lifeline_read, .events = POLLIN};
-    if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, 125);
+    if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, GOURD_EXIT_LAUNCH_FAILED);
 
     int rootfd = open(spec->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0) fail(spec, GD_STEP_OPEN_ROOT, errno, -1, 125);
+    if (rootfd < 0) fail(spec, GD_STEP_OPEN_ROOT, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
     for (size_t i = 0; i < spec->nmounts; i++) apply_mount(spec, rootfd, (int)i);
     enter_root(spec, rootfd);
     close(rootfd);
@@ -323,7 +282,7 @@ static void container_init(const gd_container_spec *spec) {
     // vfork: the workload borrows our memory until it execs (or _exits), so no page tables are
     // copied; run_workload only touches its own stack and task-local state (cwd, creds, mask).
     pid_t workload = vfork();
-    if (workload < 0) fail(spec, GD_STEP_FORK_WORKLOAD, errno, -1, 125);
+    if (workload < 0) fail(spec, GD_STEP_FORK_WORKLOAD, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
     if (workload == 0) run_workload(spec);
     // Only the workload keeps the report pipe: its exec closes it, which tells the launcher
     // that the workload started.
@@ -332,7 +291,7 @@ static void container_init(const gd_container_spec *spec) {
 }
 
 pid_t gd_spawn_container(const gd_container_spec *spec) {
-    pid_t pid = raw_clone(CLONE_NEWNS | CLONE_NEWPID);
+    pid_t pid = gc_raw_clone(CLONE_NEWNS | CLONE_NEWPID);
     if (pid < 0) return -errno;
     if (pid == 0) container_init(spec);   // never returns
     return pid;
@@ -352,29 +311,6 @@ int gd_permitted_capabilities(uint64_t *caps) {
 int gd_unshare(int flags) { return unshare(flags) == 0 ? 0 : -errno; }
 int gd_clone_newuser_newns(void) { return CLONE_NEWUSER | CLONE_NEWNS; }
 int gd_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : -errno; }
-
-int gd_thread_count(void) {
-    DIR *d = opendir("/proc/self/task");
-    if (!d) return -errno;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n;
-}
-
-int gd_write_proc_self(const char *name, const char *text) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/%s", name);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return -errno;
-    size_t len = strlen(text);
-    ssize_t n = write(fd, text, len);
-    int e = errno;
-    close(fd);
-    if (n < 0) return -e;
-    return (size_t)n == len ? 0 : -EIO;
-}
 
 int gd_make_rprivate(void) {
     // Nothing we mount may propagate back to the host (mount_namespaces(7)).
@@ -491,9 +427,9 @@ pid_t gd_join_and_spawn(const gd_container_spec *spec, const int ns_fds[3], int3
     if (pid == 0) {
         close(spec->lifeline_write);
         close(spec->report_read);
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, 125);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
         struct pollfd p = {.fd = spec->lifeline_read, .events = POLLIN};
-        if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, 125);
+        if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, GOURD_EXIT_LAUNCH_FAILED);
         run_workload(spec);   // never returns
     }
     return pid;
@@ -623,7 +559,7 @@ void gd_close_all_except(const int *keep, size_t n) {
 }
 
 pid_t gd_fork(void) {
-    pid_t pid = raw_clone(0);
+    pid_t pid = gc_raw_clone(0);
     return pid >= 0 ? pid : -errno;
 }
 

@@ -1,4 +1,5 @@
 import CGourdBuild
+import CGourdCommon
 import Glibc
 import GourdCore
 import GourdRuntime
@@ -215,7 +216,7 @@ public enum BuildRunner {
 
     /// Root of a user namespace that maps only the builder (see gb_spawn.c).
     static func enterUserNamespace() throws(BuildError) {
-        let threads = gb_thread_count()
+        let threads = gc_thread_count()
         guard threads == 1 else {
             throw BuildError("internal error: \(threads) threads before unshare(CLONE_NEWUSER), which needs one")
         }

@@ -16,6 +16,7 @@
 #ifndef GOURD_BUILD_H
 #define GOURD_BUILD_H
 
+#include "gourd_common.h"
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,8 +25,6 @@
 
 // ---- the build's user namespace (gb_spawn.c) ----
 
-/// Threads of this process (/proc/self/task). Not async-signal-safe.
-int gb_thread_count(void);
 
 /// unshare(CLONE_NEWUSER), deny setgroups, then map uid 0 -> `uid` and gid 0 -> `gid` (one
 /// id each: all an unprivileged process may map). The caller must be single-threaded.

@@ -6,6 +6,7 @@
 #ifndef GOURD_LAUNCH_H
 #define GOURD_LAUNCH_H
 
+#include "gourd_common.h"
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -153,10 +154,6 @@ int gd_unshare(int flags);
 int gd_clone_newuser_newns(void);
 /// prctl(PR_SET_NO_NEW_PRIVS, 1): no setuid/file-capability gain on exec. 0 or -errno.
 int gd_set_no_new_privs(void);
-/// Number of threads of this process, read from /proc/self/stat (-errno on failure).
-int gd_thread_count(void);
-/// Writes `text` to the /proc/self file `name` (uid_map, gid_map, setgroups). 0 or -errno.
-int gd_write_proc_self(const char *name, const char *text);
 /// mount(2) wrappers with errno: make the tree private; mount a staging tmpfs.
 int gd_make_rprivate(void);
 int gd_mount_tmpfs(const char *target, const char *options);

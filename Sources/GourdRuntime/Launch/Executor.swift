@@ -1,4 +1,5 @@
 import CGourdImage
+import CGourdCommon
 import CGourdLaunch
 import Glibc
 import GourdCore
@@ -7,7 +8,7 @@ import SystemPackage
 /// The signals gourd passes on to the workload.
 public let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH]
 
-/// Applies a `LaunchPlan` once, in this order (FIELD-NOTES, "Process structure that works"):
+/// Applies a `LaunchPlan` once, in this order (docs/PLATFORM-NOTES.md, "Process structure that works"):
 /// single-thread check, no-new-privs, user + mount namespace mapping the caller to themselves,
 /// private propagation, detached copies of the bind sources and of /proc, staging tmpfs, FUSE
 /// mount of the image, the staging tmpfs as gourd's own root (the host tree detached), the
@@ -79,7 +80,7 @@ public struct Executor {
     /// unshare(CLONE_NEWUSER) fails with EINVAL in a multi-threaded process, and
     /// unshare(CLONE_NEWNS) would move only the calling thread (unshare(2)).
     func requireSingleThreaded() throws(LaunchError) {
-        let threads = gd_thread_count()
+        let threads = gc_thread_count()
         if threads > 1 {
             throw .system(SystemError("unshare", errno: .invalidArgument), hint: "gourd has \(threads) threads; namespaces need one")
         }
@@ -94,9 +95,9 @@ public struct Executor {
             throw .system(SystemError("unshare(CLONE_NEWUSER|CLONE_NEWNS)", result: rc),
                           hint: "unprivileged user namespaces are unavailable; run 'gourd check'")
         }
-        try check("write", path: "/proc/self/setgroups", gd_write_proc_self("setgroups", "deny"))
-        try check("write", path: "/proc/self/uid_map", gd_write_proc_self("uid_map", plan.identity.uidMap))
-        try check("write", path: "/proc/self/gid_map", gd_write_proc_self("gid_map", plan.identity.gidMap))
+        try check("write", path: "/proc/self/setgroups", gc_write_proc_self("setgroups", "deny"))
+        try check("write", path: "/proc/self/uid_map", gc_write_proc_self("uid_map", plan.identity.uidMap))
+        try check("write", path: "/proc/self/gid_map", gc_write_proc_self("gid_map", plan.identity.gidMap))
         try check("mount --make-rprivate", path: "/", gd_make_rprivate())
     }
 

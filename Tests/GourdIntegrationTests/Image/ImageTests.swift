@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 extension Integration {
@@ -12,14 +13,14 @@ extension Integration {
         func badImageIsAClearErrorWithNothingLeft(name: String, reason: String) throws {
             let path = Gourd.env.image(name)
             let out = try Gourd.run(["exec", path, "true"])
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr == "gourd: image \(path): \(reason)\n" || out.stderr.hasPrefix("gourd: image \(path): \(reason)"), "\(out)")
             expectNothingLeft()
         }
 
         @Test func directoryIsNotAnImage() throws {
             let out = try Gourd.run(["exec", Gourd.env.images, "true"])
-            #expect(out.status == 125)
+            #expect(out.status == GourdExit.launchFailed)
             #expect(out.stderr.contains("is a directory"), "\(out)")
         }
 
@@ -30,7 +31,7 @@ extension Integration {
             Scratch.shared.chownToUser(path)
             chmod(path, 0)
             let out = try Gourd.run(["exec", path, "true"])
-            #expect(out.status == 125)
+            #expect(out.status == GourdExit.launchFailed)
             #expect(out.stderr == "gourd: image \(path): permission denied\n", "\(out)")
         }
 

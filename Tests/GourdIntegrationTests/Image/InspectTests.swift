@@ -89,7 +89,7 @@ extension Integration {
             let path = Gourd.env.image(name)
             for json in [[], ["--json"]] {
                 let out = try Gourd.run(["inspect"] + json + [path])
-                #expect(out.status == 125, "\(out)")
+                #expect(out.status == GourdExit.launchFailed, "\(out)")
                 #expect(out.stderr.hasPrefix("gourd: image \(path): \(reason)"), "\(out)")
                 #expect(out.stdout.isEmpty, "\(out)")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 /// SIF files (Tests/Support/make-sif.py around the mksquashfs images): the primary squashfs
@@ -67,7 +68,7 @@ extension Integration {
             let path = Gourd.env.image(name)
             for command in [["exec", path, "true"], ["run", path], ["plan", path], ["inspect", path]] {
                 let out = try Gourd.run(command)
-                #expect(out.status == 125, "\(command): \(out)")
+                #expect(out.status == GourdExit.launchFailed, "\(command): \(out)")
                 #expect(out.stderr.hasPrefix("gourd: image \(path): \(reason)"), "\(command): \(out)")
                 #expect(out.stderr.split(separator: "\n").count == 1, "one line: \(out)")
                 #expect(out.stdout.isEmpty, "\(out)")

@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 extension Integration {
@@ -80,23 +81,23 @@ extension Integration {
         @Test func destinationThatCannotBeAddedIsAClearError() throws {
             let dir = Scratch.shared.directory("dst-impossible")
             let underBind = try Gourd.sh("true", options: ["--bind", "\(dir):/tmp/gourd-no-such-dir-\(UUID().uuidString)"])
-            #expect(underBind.status == 125, "\(underBind)")
+            #expect(underBind.status == GourdExit.launchFailed, "\(underBind)")
             #expect(underBind.stderr.contains("cannot be created: it lies in another mount"), "\(underBind)")
             let underFile = try Gourd.sh("true", options: ["--bind", "\(dir):/bin/busybox/x"])
-            #expect(underFile.status == 125 && underFile.stderr.contains("cannot be created"), "\(underFile)")
+            #expect(underFile.status == GourdExit.launchFailed && underFile.stderr.contains("cannot be created"), "\(underFile)")
             expectNothingLeft()
         }
 
         @Test func missingSourceIsAClearError() throws {
             let out = try Gourd.sh("true", options: ["--bind", "/no/such/source:/mnt"])
-            #expect(out.status == 125)
+            #expect(out.status == GourdExit.launchFailed)
             #expect(out.stderr.contains("source '/no/such/source' does not exist on the host"), "\(out)")
         }
 
         @Test(arguments: ["a:b:c:d", "/tmp:relative", "/tmp:/mnt:rx", ":/mnt"])
         func badBindSyntaxIsAClearError(spec: String) throws {
             let out = try Gourd.sh("true", options: ["--bind", spec])
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr.hasPrefix("gourd: --bind '\(spec)':"), "\(out)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 extension Integration {
@@ -15,7 +16,7 @@ extension Integration {
         @Test func checkReportsABrokenSitePolicy() throws {
             let policy = SitePolicy("[devices]\ndefault = \"everything\"\n")
             let out = try Gourd.run(["check"], env: policy.env)
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stdout.contains("FAIL  site policy: policy \(policy.file):2: devices.default: 'everything' is not minimal or host"), "\(out)")
             let good = try Gourd.run(["check"], env: SitePolicy("[gpu]\ndefault = \"auto\"\n").env)
             #expect(good.status == 0 && good.stdout.contains("policy.toml is valid"), "\(good)")
@@ -32,7 +33,7 @@ extension Integration {
             chmod(blocker, 0o600)
             let inner = "mount --bind \(blocker) /dev/fuse && exec " + (env.userPrefix + [env.gourd, "check"]).joined(separator: " ")
             let out = try Gourd.start(["/usr/bin/unshare", "--mount", "/bin/sh", "-c", inner], raw: true, asRunner: true).wait()
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stdout.contains("FAIL  /dev/fuse: not readable and writable by uid \(env.user.uid)"), "\(out)")
             #expect(out.stdout.contains("fix: as root: chmod 0666 /dev/fuse"), "\(out)")
             #expect(out.stdout.contains("FAIL  launch: open /dev/fuse failed: Permission denied"), "\(out)")
@@ -49,7 +50,7 @@ extension Integration {
             let setcap = try Gourd.start(["/usr/sbin/setcap", "cap_net_raw=p", copy], raw: true, asRunner: true).wait()
             #expect(setcap.status == 0, "\(setcap)")
             let out = try Gourd.start([copy, "exec", Gourd.env.image("busybox-zstd.sqfs"), "true"], raw: true).wait()
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr.contains("refusing to run: it has capabilities"), "\(out)")
             unlink(copy)
         }
@@ -62,7 +63,7 @@ extension Integration {
             chown(copy, 0, 0)
             chmod(copy, 0o4755)
             let out = try Gourd.start([copy, "exec", Gourd.env.image("busybox-zstd.sqfs"), "true"], raw: true).wait()
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr.contains("refusing to run") && out.stderr.contains("setuid"), "\(out)")
             unlink(copy)
         }

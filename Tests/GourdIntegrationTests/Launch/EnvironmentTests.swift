@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 extension Integration {
@@ -41,7 +42,7 @@ extension Integration {
 
         @Test func badEnvFlagIsAClearError() throws {
             let out = try Gourd.sh("true", options: ["--env", "1BAD=x"])
-            #expect(out.status == 125)
+            #expect(out.status == GourdExit.launchFailed)
             #expect(out.stderr.contains("--env '1BAD=x'"), "\(out)")
         }
     }

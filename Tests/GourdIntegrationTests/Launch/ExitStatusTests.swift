@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 extension Integration {
@@ -10,14 +11,14 @@ extension Integration {
 
         @Test func notFoundIs127() throws {
             let out = try Gourd.run(["exec", Gourd.env.image("busybox-zstd.sqfs"), "no-such-command"])
-            #expect(out.status == 127)
+            #expect(out.status == GourdExit.notFound)
             #expect(out.stderr == "gourd: no-such-command: command not found in the image\n", "\(out)")
             expectNothingLeft()
         }
 
         @Test func notExecutableIs126() throws {
             let out = try Gourd.run(["exec", Gourd.env.image("busybox-zstd.sqfs"), "/bin/not-executable"])
-            #expect(out.status == 126)
+            #expect(out.status == GourdExit.cannotExecute)
             #expect(out.stderr.contains("/bin/not-executable: cannot execute: Permission denied"), "\(out)")
         }
 
@@ -35,7 +36,7 @@ extension Integration {
         @Test(arguments: [["exec", "--no-such-flag"], ["exec"], ["frobnicate"], ["exec", "--bind"]])
         func badCommandLineIs125(args: [String]) throws {
             let out = try Gourd.run(args)
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr.hasPrefix("gourd: "), "\(out)")
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 extension Integration {
@@ -65,7 +66,7 @@ extension Integration {
         @Test func pwdSetsTheWorkingDirectory() throws {
             #expect(try Gourd.sh("pwd", options: ["--pwd", "/usr/bin"]).lines == ["/usr/bin"])
             let out = try Gourd.sh("pwd", options: ["--pwd", "/no/such/dir"])
-            #expect(out.status == 125)
+            #expect(out.status == GourdExit.launchFailed)
             #expect(out.stderr == "gourd: --pwd '/no/such/dir': not an absolute path to a directory inside the container\n", "\(out)")
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 /// `gourd plan` prints the plan a launch with the same flags applies: checked here against
@@ -61,7 +62,7 @@ extension Integration {
 
         @Test func planReportsErrorsLikeALaunch() throws {
             let out = try Gourd.run(["plan", "-B", "/nonexistent:/mnt", Gourd.env.image("busybox-zstd.sqfs"), "true"])
-            #expect(out.status == 125 && out.stderr.contains("--bind: source '/nonexistent' does not exist on the host"), "\(out)")
+            #expect(out.status == GourdExit.launchFailed && out.stderr.contains("--bind: source '/nonexistent' does not exist on the host"), "\(out)")
         }
     }
 }

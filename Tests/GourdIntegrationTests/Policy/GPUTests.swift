@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 /// GPUs with the fake NVIDIA device nodes the root test set-up makes (/dev/nvidia0-3, major
@@ -73,14 +74,14 @@ extension Integration {
 
         @Test func explicitRequestWithoutGPUFails() throws {
             let none = try Gourd.sh("echo ran", options: ["--gpu"], env: ["CUDA_VISIBLE_DEVICES": ""])
-            #expect(none.status == 125 && none.stderr.contains("no nvidia GPU allocated"), "\(none)")
+            #expect(none.status == GourdExit.launchFailed && none.stderr.contains("no nvidia GPU allocated"), "\(none)")
             let other = SitePolicy("[gpu.intel]\nper_gpu = [\"/dev/accel/accel{N}\"]\n")
             let intel = try Gourd.sh("echo ran", options: ["--gpu=intel"], env: other.env)
-            #expect(intel.status == 125 && intel.stderr.contains("no GPU device node (/dev/accel/accel{N})"), "\(intel)")
+            #expect(intel.status == GourdExit.launchFailed && intel.stderr.contains("no GPU device node (/dev/accel/accel{N})"), "\(intel)")
             let unknown = try Gourd.sh("echo ran", options: ["--gpu=intel"])
-            #expect(unknown.status == 125 && unknown.stderr.contains("no such GPU vendor (known: nvidia, amd, none, auto)"), "\(unknown)")
+            #expect(unknown.status == GourdExit.launchFailed && unknown.stderr.contains("no such GPU vendor (known: nvidia, amd, none, auto)"), "\(unknown)")
             let conflict = try Gourd.sh("echo ran", options: ["--nv", "--rocm"])
-            #expect(conflict.status == 125 && conflict.stderr.contains("choose one"), "\(conflict)")
+            #expect(conflict.status == GourdExit.launchFailed && conflict.stderr.contains("choose one"), "\(conflict)")
             let auto = try Gourd.sh("echo ran", options: ["--gpu=auto"], env: ["CUDA_VISIBLE_DEVICES": ""])
             #expect(auto.status == 0 && auto.lines == ["ran"], "\(auto)")
             expectNothingLeft()

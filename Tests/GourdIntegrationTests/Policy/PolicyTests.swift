@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 /// A site policy in a scratch directory, passed to gourd as GOURD_SYSCONFDIR.
@@ -24,7 +25,7 @@ extension Integration {
         @Test func syntaxErrorRefusesToRunNamingFileAndLine() throws {
             let policy = SitePolicy("[binds]\ndeny = [\"/etc/shadow\"\n")
             let out = try Gourd.sh("echo ran", env: policy.env)
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stdout.isEmpty, "\(out)")
             #expect(out.stderr.contains("policy \(policy.file):2:"), "\(out)")
             #expect(out.stderr.contains("refuses to run"), "\(out)")
@@ -33,16 +34,16 @@ extension Integration {
 
         @Test func malformedTOMLIsAnErrorNotACrash() throws {
             let out = try Gourd.sh("echo ran", env: SitePolicy("[[[ bad").env)
-            #expect(out.status == 125 && out.stderr.contains(":1:"), "\(out)")
+            #expect(out.status == GourdExit.launchFailed && out.stderr.contains(":1:"), "\(out)")
         }
 
         @Test func unknownKeyAndBadValueNameTheKey() throws {
             let policy = SitePolicy("[images]\nallow_dir = [\"/x\"]\n")
             let out = try Gourd.sh("echo ran", env: policy.env)
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr.contains("policy \(policy.file):2: images.allow_dir: unknown key"), "\(out)")
             let bad = try Gourd.sh("echo ran", env: SitePolicy("[gpu]\ndefault = 3\n").env)
-            #expect(bad.status == 125 && bad.stderr.contains("gpu.default: expected a string, found integer"), "\(bad)")
+            #expect(bad.status == GourdExit.launchFailed && bad.stderr.contains("gpu.default: expected a string, found integer"), "\(bad)")
         }
 
         @Test func unreadablePolicyRefusesToRun() throws {
@@ -51,7 +52,7 @@ extension Integration {
             chown(policy.file, 0, 0)
             chmod(policy.file, 0o600)
             let out = try Gourd.sh("echo ran", env: policy.env)
-            #expect(out.status == 125 && out.stderr.contains("cannot read: Permission denied"), "\(out)")
+            #expect(out.status == GourdExit.launchFailed && out.stderr.contains("cannot read: Permission denied"), "\(out)")
         }
 
         @Test func defaultBindsExpandVariables() throws {
@@ -83,7 +84,7 @@ extension Integration {
         @Test func missingRequiredBindFailsTheLaunch() throws {
             let policy = SitePolicy("[[bind]]\nsource = \"/lustre/$USER\"\nrequired = true\n")
             let out = try Gourd.sh("echo ran", env: policy.env)
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr.contains("required bind '/lustre/$USER' from policy \(policy.file):2"), "\(out)")
             expectNothingLeft()
         }
@@ -94,14 +95,14 @@ extension Integration {
             symlink(secret, open + "/link")
             let policy = SitePolicy("[binds]\nallow = [\"\(Scratch.shared.path)\"]\ndeny = [\"\(secret)\"]\n")
             let direct = try Gourd.sh("echo ran", options: ["-B", "\(secret):/mnt"], env: policy.env)
-            #expect(direct.status == 125, "\(direct)")
+            #expect(direct.status == GourdExit.launchFailed, "\(direct)")
             #expect(direct.stderr.contains("--bind: binding '\(secret)' is not allowed by the site policy (binds.deny"), "\(direct)")
             let viaLink = try Gourd.sh("echo ran", options: ["-B", "\(open)/link:/mnt"], env: policy.env)
-            #expect(viaLink.status == 125 && viaLink.stderr.contains("binds.deny"), "\(viaLink)")
+            #expect(viaLink.status == GourdExit.launchFailed && viaLink.stderr.contains("binds.deny"), "\(viaLink)")
             let allowed = try Gourd.sh("echo ran", options: ["-B", "\(open):/mnt"], env: policy.env)
             #expect(allowed.status == 0 && allowed.lines == ["ran"], "\(allowed)")
             let outside = try Gourd.sh("echo ran", options: ["-B", "/usr/share:/mnt"], env: policy.env)
-            #expect(outside.status == 125 && outside.stderr.contains("not under binds.allow"), "\(outside)")
+            #expect(outside.status == GourdExit.launchFailed && outside.stderr.contains("not under binds.allow"), "\(outside)")
         }
 
         @Test func otherUsersHomesAreDenied() throws {
@@ -109,7 +110,7 @@ extension Integration {
             let home = TestEnvironment.shared.user.home
             let sibling = (home as NSString).deletingLastPathComponent
             let out = try Gourd.sh("echo ran", options: ["-B", "\(sibling):/mnt"], env: policy.env)
-            #expect(out.status == 125 && out.stderr.contains("another user's home"), "\(out)")
+            #expect(out.status == GourdExit.launchFailed && out.stderr.contains("another user's home"), "\(out)")
             let own = try Gourd.sh("echo ran", options: ["-B", "\(home):/mnt"], env: policy.env)
             #expect(own.status == 0, "\(own)")
         }
@@ -117,7 +118,7 @@ extension Integration {
         @Test func imageAllowListsByDirectoryOwnerAndDigest() throws {
             let images = Gourd.env.images
             let elsewhere = try Gourd.sh("echo ran", env: SitePolicy("[images]\nallow_dirs = [\"/opt/images\"]\n").env)
-            #expect(elsewhere.status == 125, "\(elsewhere)")
+            #expect(elsewhere.status == GourdExit.launchFailed, "\(elsewhere)")
             #expect(elsewhere.stderr.contains("is not allowed by the site policy: not under images.allow_dirs"), "\(elsewhere)")
             let inside = try Gourd.sh("echo ran", env: SitePolicy("[images]\nallow_dirs = [\"\(images)\"]\n").env)
             #expect(inside.status == 0, "\(inside)")
@@ -125,14 +126,14 @@ extension Integration {
             var st = stat()
             stat(Gourd.env.image("busybox-zstd.sqfs"), &st)
             let owner = try Gourd.sh("echo ran", env: SitePolicy("[images]\nallow_owners = [\"\(st.st_uid + 1)\"]\n").env)
-            #expect(owner.status == 125 && owner.stderr.contains("owned by uid \(st.st_uid)"), "\(owner)")
+            #expect(owner.status == GourdExit.launchFailed && owner.stderr.contains("owned by uid \(st.st_uid)"), "\(owner)")
             let ownerOK = try Gourd.sh("echo ran", env: SitePolicy("[images]\nallow_owners = [\"\(st.st_uid)\", \"$USER\"]\n").env)
             #expect(ownerOK.status == 0, "\(ownerOK)")
 
             let digest = try sha256sum(Gourd.env.image("busybox-zstd.sqfs"))
             let wrong = String(repeating: "0", count: 64)
             let refused = try Gourd.sh("echo ran", env: SitePolicy("[images]\nsha256 = [\"\(wrong)\"]\n").env)
-            #expect(refused.status == 125 && refused.stderr.contains("its sha256 \(digest) is not in images.sha256"), "\(refused)")
+            #expect(refused.status == GourdExit.launchFailed && refused.stderr.contains("its sha256 \(digest) is not in images.sha256"), "\(refused)")
             let accepted = try Gourd.sh("echo ran", env: SitePolicy("[images]\nsha256 = [\"sha256:\(digest.uppercased())\"]\n").env)
             #expect(accepted.status == 0 && accepted.lines == ["ran"], "\(accepted)")
             expectNothingLeft()
@@ -143,7 +144,7 @@ extension Integration {
             let out = try Gourd.sh("echo $SITE_NAME/${SITE_SECRET:-unset}", env: policy.env.merging(["SITE_SECRET": "x"]) { $1 })
             #expect(out.lines == ["hpc1/unset"], "\(out)")
             let flag = try Gourd.sh("echo ran", options: ["--env", "SITE_SECRET=y"], env: policy.env)
-            #expect(flag.status == 125, "\(flag)")
+            #expect(flag.status == GourdExit.launchFailed, "\(flag)")
             #expect(flag.stderr.contains("--env: setting SITE_SECRET is forbidden by the site policy (\(policy.file):3"), "\(flag)")
         }
     }

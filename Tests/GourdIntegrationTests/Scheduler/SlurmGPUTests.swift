@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 /// The test Slurm cluster (Tests/Support/slurm-cluster.sh, started by `make test` as root):
@@ -56,7 +57,7 @@ extension Integration {
             #expect(out.status == 0 && out.lines == ["0"], "\(out)")
             let explicit = try SlurmCluster.srun(["-N1", "-w", "n1", Gourd.env.gourd, "exec", "--gpu",
                                                   Gourd.env.image("busybox-zstd.sqfs"), "true"])
-            #expect(explicit.status == 125 && explicit.stderr.contains("no nvidia GPU allocated"), "\(explicit)")
+            #expect(explicit.status == GourdExit.launchFailed && explicit.stderr.contains("no nvidia GPU allocated"), "\(explicit)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 /// Ranks sharing one container per node (--share, and the rank environments that imply it).
@@ -150,7 +151,7 @@ extension Integration {
 
         @Test func badShareKeyIsRefused() throws {
             let out = try Gourd.sh("true", options: ["--share=a/b"])
-            #expect(out.status == 125 && out.stderr.contains("--share 'a/b'"), "\(out)")
+            #expect(out.status == GourdExit.launchFailed && out.stderr.contains("--share 'a/b'"), "\(out)")
         }
     }
 }
