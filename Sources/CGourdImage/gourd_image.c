@@ -5,7 +5,7 @@
 // sqfs_init() + sqfs_ll_init(), which return error codes we can name.
 #define _GNU_SOURCE
 // squashfuse's installed config.h sets _POSIX_C_SOURCE; claim its guard and define what the
-// headers need ourselves (see FIELD-NOTES: "Embedding squashfuse_ll").
+// headers need ourselves (docs/PLATFORM-NOTES.md, "Embedding squashfuse_ll").
 #define SQFS_CONFIG_H 1
 #define FUSE_USE_VERSION 32
 #define HAVE_LINUX_TYPES_LE16 1

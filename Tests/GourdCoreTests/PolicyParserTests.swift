@@ -80,7 +80,7 @@ import Testing
         #expect(errorFile == file && line >= 2)
     }
 
-    /// toml++ asserts on some malformed input unless built with NDEBUG (FIELD-NOTES): this
+    /// toml++ asserts on some malformed input unless built with NDEBUG (docs/PLATFORM-NOTES.md, "toml++"): this
     /// crashes the test process when CGourdTOML's define is missing.
     @Test(arguments: ["[[[ bad", "[a]\n[a]", "x = ", "= 1", "[gpu\n", "a = [1, \"two\"", "a = 1\na = 2", "[[bind]]\n[bind]",
                       "a = \"x\0y\"", "[a]\0", "x = 1e400", "x = 99999999999999999999"])

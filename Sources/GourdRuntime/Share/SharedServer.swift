@@ -24,7 +24,7 @@ struct SharedServer {
     /// Runs until the group is done; returns the process's exit status.
     func run() -> Int32 {
         // Ranks' launchers (srun, Hydra, PMI) wait for their tasks' descriptors to close: keep
-        // none of them (FIELD-NOTES).
+        // none of them (docs/PLATFORM-NOTES.md, "Ranks and user namespaces").
         _ = gd_detach()
         let keep = [listener, image.descriptor]
         gd_close_all_except(keep, keep.count)

@@ -137,7 +137,7 @@ extension Integration {
             let agent = from.hasPrefix("oci") ? "oci-archive" : "docker-archive"
             dir.write("r.def", "Bootstrap: \(agent)\nFrom: \(local ? from : archives.archive(from))\n")
             let out = try dir.build(["img.sqfs", "r.def"])
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr.hasPrefix("gourd: r.def:1: Bootstrap: \(agent): ") && out.stderr.contains(message), "\(out)")
             #expect(!dir.entries.contains("img.sqfs"))
             dir.expectClean()
@@ -170,7 +170,7 @@ extension Integration {
                     #expect(listing.contains("ok.txt") && !listing.contains { $0.contains("evil") }, "\(listing)")
                 }
             } else {
-                #expect(out.status == 125, "\(out)")
+                #expect(out.status == GourdExit.launchFailed, "\(out)")
                 #expect(out.stderr.contains(failure), "\(out)")
                 #expect(!dir.entries.contains("img.sqfs"))
             }

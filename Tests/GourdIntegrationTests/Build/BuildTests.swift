@@ -218,7 +218,7 @@ extension Integration {
             let dir = BuildDir("badcomp")
             dir.write("r.def", Self.busybox)
             let out = try dir.build(["--compression", "lzma", "img.sqfs", "r.def"])
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr == "gourd: --compression lzma: use one of zstd, gzip, xz, lz4, lzo\n", "\(out)")
             #expect(dir.entries == ["r.def", "tmpdir"])
         }
@@ -243,7 +243,7 @@ extension Integration {
             let dir = BuildDir("bad")
             dir.write("r.def", recipe)
             let out = try dir.build(["img.sqfs", "r.def"])
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             let last = out.stderr.split(separator: "\n").last.map(String.init) ?? ""
             #expect(last.hasPrefix("gourd: ") && last.contains(message), "\(out)")
             #expect(out.stderr.split(separator: "\n").filter { $0.hasPrefix("gourd: ") }.count == 1, "\(out)")
@@ -265,11 +265,11 @@ extension Integration {
             let dir = BuildDir("args")
             dir.write("r.def", Self.busybox)
             var out = try dir.build(["img.sqfs", "no-such.def"])
-            #expect(out.status == 125 && out.stderr.hasPrefix("gourd: recipe no-such.def: No such file or directory"), "\(out)")
+            #expect(out.status == GourdExit.launchFailed && out.stderr.hasPrefix("gourd: recipe no-such.def: No such file or directory"), "\(out)")
             out = try dir.build(["no/such/dir/img.sqfs", "r.def"])
-            #expect(out.status == 125 && out.stderr.contains("no such directory"), "\(out)")
+            #expect(out.status == GourdExit.launchFailed && out.stderr.contains("no such directory"), "\(out)")
             out = try dir.build([dir.tmp, "r.def"])
-            #expect(out.status == 125 && out.stderr.contains("is a directory"), "\(out)")
+            #expect(out.status == GourdExit.launchFailed && out.stderr.contains("is a directory"), "\(out)")
             dir.expectClean()
         }
 
@@ -279,12 +279,12 @@ extension Integration {
             let first = dir.bytes("img.sqfs")
             dir.write("r.def", Self.busybox + "%labels\n  second build\n")
             var out = try dir.build(["img.sqfs", "r.def"])
-            #expect(out.status == 125 && out.stderr.contains("already exists (--force replaces it)"), "\(out)")
+            #expect(out.status == GourdExit.launchFailed && out.stderr.contains("already exists (--force replaces it)"), "\(out)")
             #expect(dir.bytes("img.sqfs") == first)
             // A failing build with --force leaves the old image as it was.
             dir.write("bad.def", Self.busybox + "%post\n  exit 1\n")
             out = try dir.build(["--force", "img.sqfs", "bad.def"])
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(dir.bytes("img.sqfs") == first)
             out = try dir.build(["--force", "img.sqfs", "r.def"])
             #expect(out.status == 0, "\(out)")

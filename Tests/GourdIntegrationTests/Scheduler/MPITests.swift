@@ -11,7 +11,7 @@ enum MPIRun {
     static var available: Bool {
         SlurmCluster.available && FileManager.default.fileExists(atPath: openmpi) && FileManager.default.fileExists(atPath: mpich)
     }
-    /// Two cores, more ranks: busy-polling ranks would starve each other (FIELD-NOTES).
+    /// Two cores, more ranks: busy-polling ranks would starve each other (docs/PLATFORM-NOTES.md, "Ranks and user namespaces").
     static let env = ["OMPI_MCA_mpi_yield_when_idle": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
                       "SLURM_CONF": SlurmCluster.conf]
 

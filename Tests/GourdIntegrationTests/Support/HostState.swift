@@ -1,8 +1,10 @@
 import Foundation
 
 /// What the host shows about containers: FUSE mounts in any namespace we can read, and
-/// processes that carry a container's environment. Integration suites run serialized, so
-/// anything found here after a test belongs to that test.
+/// processes that carry a container's environment, among the test user's processes only.
+/// Integration suites run serialized, so anything found here after a test belongs to that
+/// test; another test run beside this one (as another user, `make test TEST_USER=...`) is
+/// neither seen nor killed.
 enum HostState {
     /// Lines of every readable /proc/PID/mountinfo that show a gourd FUSE mount.
     static func gourdMounts() -> [String] {
@@ -62,7 +64,13 @@ enum HostState {
         for process in containerPIDs() { kill(process.pid, SIGKILL) }
     }
 
+    /// The test user's processes (owner of /proc/PID).
     static func pids() -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
+        let uid = TestEnvironment.shared.user.uid
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name in
+            guard let pid = Int32(name) else { return nil }
+            var st = stat()
+            return stat("/proc/\(name)", &st) == 0 && st.st_uid == uid ? pid : nil
+        }
     }
 }
