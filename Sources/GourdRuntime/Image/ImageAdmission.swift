@@ -5,7 +5,7 @@ import GourdCore
 /// The policy's `[images]` rules, checked on the file gourd has open (not on a path that could
 /// be swapped after the check). Returns what passed, for the plan.
 public enum ImageAdmission {
-    public static func check(_ image: SquashImage, rules: ImageRules, variables: PolicyVariables,
+    public static func check(_ image: any ServableImage, rules: ImageRules, variables: PolicyVariables,
                              hostFS: any HostFileSystem) throws(LaunchError) -> [String] {
         var passed: [String] = []
         let path = image.path

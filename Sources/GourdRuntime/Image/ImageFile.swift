@@ -17,7 +17,7 @@ public enum ImageFile {
 
     /// Opens the squashfs of `path` (at offset 0, or inside a SIF file); errors name the file
     /// and the cause.
-    public static func open(_ path: String) throws(LaunchError) -> (SquashImage, ImageLocation) {
+    public static func open(_ path: String) throws(LaunchError) -> (any ServableImage, ImageLocation) {
         let opened = try openDescribed(path)
         return (opened.squash, opened.location)
     }

@@ -4,7 +4,7 @@ import GourdCore
 
 /// An open squashfs image: read by the planner (ImageView) and then served over FUSE.
 /// Single-threaded use only (libsquashfuse's caches are unlocked).
-public final class SquashImage: ImageView {
+public final class SquashImage: ServableImage {
     public let path: String
     package let handle: OpaquePointer
     private let root: UInt64
@@ -43,6 +43,24 @@ public final class SquashImage: ImageView {
         var info = gd_image_info()
         gd_image_get_info(handle, &info)
         return info
+    }
+
+    // MARK: ServableImage
+
+    public func mountFUSE(at target: String, name: String, addedMountPoints: [AddedMountPoint])
+        throws(LaunchError) -> OpaquePointer {
+        for point in addedMountPoints {
+            let rc = gd_image_add_path(handle, point.path, point.isDirectory ? 1 : 0)
+            if rc < 0 { throw .system(SystemError("add mount point (FUSE)", path: point.path, result: rc), hint: nil) }
+        }
+        var fuse: OpaquePointer?
+        var message = [CChar](repeating: 0, count: 256)
+        let rc = gd_fuse_mount(handle, target, name, &fuse, &message, message.count)
+        guard rc == 0, let fuse else {
+            let hint = rc == -EACCES || rc == -EPERM || rc == -ENOENT ? "/dev/fuse is not usable; run 'gourd check'" : nil
+            throw .system(SystemError("FUSE mount of \(name) on", path: target, result: rc), hint: hint)
+        }
+        return fuse
     }
 
     // MARK: ImageView

@@ -22,9 +22,9 @@ public struct Executor {
     static let rootAfterStaging = "/root"
 
     let plan: LaunchPlan
-    let image: SquashImage
+    let image: any ServableImage
 
-    public init(plan: LaunchPlan, image: SquashImage) {
+    public init(plan: LaunchPlan, image: any ServableImage) {
         self.plan = plan
         self.image = image
     }
@@ -102,19 +102,7 @@ public struct Executor {
     }
 
     func mountImage() throws(LaunchError) -> OpaquePointer {
-        var fuse: OpaquePointer?
-        var message = [CChar](repeating: 0, count: 256)
-        for point in plan.addedMountPoints {
-            let rc = gd_image_add_path(image.handle, point.path, point.isDirectory ? 1 : 0)
-            try check("add mount point (FUSE)", path: point.path, rc)
-        }
-        let rc = gd_fuse_mount(image.handle, Self.root, plan.image.path, &fuse, &message, message.count)
-        guard rc == 0, let fuse else {
-            let hint = rc == -EACCES || rc == -EPERM || rc == -ENOENT
-                ? "/dev/fuse is not usable; run 'gourd check'" : nil
-            throw .system(SystemError("FUSE mount of \(plan.image.path) on", path: Self.root, result: rc), hint: hint)
-        }
-        return fuse
+        try image.mountFUSE(at: Self.root, name: plan.image.path, addedMountPoints: plan.addedMountPoints)
     }
 }
 

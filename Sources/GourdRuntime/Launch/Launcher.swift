@@ -13,7 +13,7 @@ public struct Launcher {
     /// What `prepare` resolved: the plan and the image it will serve.
     public struct Prepared {
         public let plan: LaunchPlan
-        public let image: SquashImage
+        public let image: any ServableImage
     }
 
     public let imagePath: String

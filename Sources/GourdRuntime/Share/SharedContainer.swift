@@ -18,10 +18,10 @@ import GourdFormats
 /// included), and the server leaves when the last rank has gone, taking the container with it.
 public struct SharedContainer {
     let plan: LaunchPlan
-    let image: SquashImage
+    let image: any ServableImage
     let scope: ShareScope
 
-    public init(plan: LaunchPlan, image: SquashImage, scope: ShareScope) {
+    public init(plan: LaunchPlan, image: any ServableImage, scope: ShareScope) {
         self.plan = plan
         self.image = image
         self.scope = scope

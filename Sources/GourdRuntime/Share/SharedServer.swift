@@ -16,7 +16,7 @@ struct SharedServer {
     /// rank that is merely slow then starts a server of its own).
     static let startupGrace: Int64 = 2_000
     let plan: LaunchPlan
-    let image: SquashImage
+    let image: any ServableImage
     let listener: Int32
 
     enum State { case starting, ready([Int32]), failed(gd_share_reply) }
