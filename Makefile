@@ -80,7 +80,7 @@ lint:
 	if [ -n "$(CLANG_FORMAT)" ]; then $(CLANG_FORMAT) --dry-run --Werror $(C_SOURCES); else echo "lint: clang-format not installed, C not checked"; fi
 
 unit-test:
-	$(SWIFT) test $(SWIFTFLAGS) --filter 'GourdFormatsTests|GourdCoreTests|GourdRuntimeTests|GourdCLITests'
+	$(SWIFT) test $(SWIFTFLAGS) --filter 'GourdFormatsTests|GourdCoreTests|GourdRuntimeTests|GourdBuildTests|GourdCLITests'
 
 clean:
 	rm -rf .build .testdata $(STAGE)

@@ -74,6 +74,7 @@ let package = Package(
         .testTarget(
             name: "GourdRuntimeTests",
             dependencies: ["GourdRuntime", "CGourdCommon", .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "GourdBuildTests", dependencies: ["GourdBuild", "GourdCore"]),
         // The command line: the fast launch parser agrees with swift-argument-parser.
         .testTarget(name: "GourdCLITests", dependencies: ["gourd"]),
         // Spawning (ptys, clean descriptor sets) for the integration tests, in C because the

@@ -29,31 +29,24 @@ public struct Recipe: Sendable, Equatable {
         self.bootstrapLine = bootstrapLine
     }
 
-    /// Where the image's root file system starts from.
-    public enum Bootstrap: Sendable, Equatable {
-        /// An empty root, filled by %files (and %post, if a shell arrives that way).
-        case scratch
-        /// An existing squashfs image or SIF file (path as written; relative to the recipe).
-        case localImage(String)
-        /// A `docker save` tarball, optionally `PATH:REPO:TAG` to pick one of several images.
-        case dockerArchive(String)
-        /// An OCI image layout in a tarball, optionally `PATH:REF` (org.opencontainers.image.ref.name).
-        case ociArchive(String)
-        /// An OCI image layout directory, optionally `DIR:REF`.
-        case ociLayout(String)
-        /// A Debian-family base made by the host's debootstrap.
-        case debootstrap(suite: String, mirror: String, include: [String])
+    /// Where the image's root file system starts from: the agent (one of
+    /// `BootstrapAgent.all`) and the header values it reads, by lowercased key (`from`,
+    /// `osversion`, `mirrorurl`, `include`...), as written.
+    public struct Bootstrap: Sendable, Equatable {
+        public let agent: String
+        public let values: [String: String]
 
-        /// The agent's name as written in recipes.
-        public var agent: String {
-            switch self {
-            case .scratch: return "scratch"
-            case .localImage: return "localimage"
-            case .dockerArchive: return "docker-archive"
-            case .ociArchive: return "oci-archive"
-            case .ociLayout: return "oci"
-            case .debootstrap: return "debootstrap"
-            }
+        public init(agent: String, values: [String: String] = [:]) {
+            self.agent = agent
+            self.values = values
+        }
+
+        /// The base named by `From:` (a path, optionally with a reference: `PATH:REPO:TAG`).
+        public var from: String? { values["from"] }
+
+        /// A list value (`Include: a b,c`), split on spaces, tabs and commas.
+        public func list(_ key: String) -> [String] {
+            (values[key] ?? "").split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).map(String.init)
         }
     }
 

@@ -19,15 +19,12 @@ public enum RecipeParser {
         "registerurl", "modules", "otherurl", "fingerprints", "setopt", "confirmgpg",
     ]
 
-    /// The keys each supported agent reads (besides `bootstrap`).
-    static let agentKeys: [String: Set<String>] = [
-        "scratch": [],
-        "localimage": ["from"],
-        "docker-archive": ["from", "includecmd"],
-        "oci-archive": ["from", "includecmd"],
-        "oci": ["from", "includecmd"],
-        "debootstrap": ["osversion", "mirrorurl", "include"],
-    ]
+    /// A lowercased header key as Apptainer's documentation spells it, for messages.
+    static func displayName(_ key: String) -> String {
+        let spellings = ["includecmd": "IncludeCmd", "from": "From", "osversion": "OSVersion", "mirrorurl": "MirrorURL",
+                         "include": "Include"]
+        return spellings[key] ?? key
+    }
 
     /// Apptainer agents gourd does not provide, with what to do instead.
     static let unsupportedAgents: [String: String] = [
@@ -197,15 +194,16 @@ public enum RecipeParser {
             throw RecipeError(file: file, line: header.values.map(\.line).min() ?? 1,
                               "no 'Bootstrap:' header: the recipe must start with e.g. 'Bootstrap: scratch'")
         }
-        let agent = bootstrap.value.lowercased()
-        guard let keys = agentKeys[agent] else {
-            if let advice = unsupportedAgents[agent] {
+        let name = bootstrap.value.lowercased()
+        guard let agent = BootstrapAgent.named(name) else {
+            if let advice = unsupportedAgents[name] {
                 throw RecipeError(file: file, line: bootstrap.line, "Bootstrap: \(bootstrap.value) is not supported: \(advice)")
             }
             throw RecipeError(file: file, line: bootstrap.line,
-                              "unknown bootstrap agent '\(bootstrap.value)' (gourd provides: scratch, localimage, docker-archive, oci-archive, oci, debootstrap)")
+                              "unknown bootstrap agent '\(bootstrap.value)' (gourd provides: \(BootstrapAgent.names))")
         }
         var ignored: [Recipe.HeaderKey] = []
+        var values: [String: String] = [:]
         for (key, entry) in header.sorted(by: { $0.value.line < $1.value.line }) where key != "bootstrap" {
             switch key {
             case "stage":
@@ -214,33 +212,21 @@ public enum RecipeParser {
                 throw RecipeError(file: file, line: entry.line,
                                   "Fingerprints: gourd does not verify SIF signatures, so it refuses to pretend it checked them")
             default:
-                guard keys.contains(key) else {
-                    throw RecipeError(file: file, line: entry.line, "header key '\(key)' is not used by Bootstrap: \(agent)")
+                guard agent.keys.contains(key) else {
+                    throw RecipeError(file: file, line: entry.line, "header key '\(key)' is not used by Bootstrap: \(name)")
                 }
-                if key == "includecmd" { ignored.append(Recipe.HeaderKey(key: "IncludeCmd", line: entry.line)) }
+                if agent.ignored.contains(key) {
+                    ignored.append(Recipe.HeaderKey(key: displayName(key), line: entry.line))
+                } else {
+                    values[key] = entry.value
+                }
             }
         }
-        func required(_ key: String, _ what: String) throws(RecipeError) -> String {
-            guard let value = header[key]?.value, !value.isEmpty else {
-                throw RecipeError(file: file, line: header[key]?.line ?? bootstrap.line,
-                                  "Bootstrap: \(agent) needs '\(what)'")
-            }
-            return value
+        for requirement in agent.required where (values[requirement.key] ?? "").isEmpty {
+            throw RecipeError(file: file, line: header[requirement.key]?.line ?? bootstrap.line,
+                              "Bootstrap: \(name) needs '\(requirement.hint)'")
         }
-        let base: Recipe.Bootstrap
-        switch agent {
-        case "scratch": base = .scratch
-        case "localimage": base = .localImage(try required("from", "From: the squashfs or SIF image to start from"))
-        case "docker-archive": base = .dockerArchive(try required("from", "From: a `docker save` tarball"))
-        case "oci-archive": base = .ociArchive(try required("from", "From: an OCI image-layout tarball"))
-        case "oci": base = .ociLayout(try required("from", "From: an OCI image-layout directory"))
-        default:
-            let include = (header["include"]?.value ?? "")
-                .split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).map(String.init)
-            base = .debootstrap(suite: try required("osversion", "OSVersion: the suite, e.g. bookworm"),
-                                mirror: try required("mirrorurl", "MirrorURL: e.g. http://deb.debian.org/debian"),
-                                include: include)
-        }
+        let base = Recipe.Bootstrap(agent: name, values: values)
         var recipe = Recipe(file: file, text: text, bootstrap: base, bootstrapLine: bootstrap.line)
         recipe.ignoredKeys = ignored
         return recipe

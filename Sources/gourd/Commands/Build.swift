@@ -8,7 +8,7 @@ extension Gourd {
         static let configuration = CommandConfiguration(
             abstract: "Build a squashfs image from a recipe (Apptainer definition-file syntax), unprivileged.",
             discussion: """
-                Bootstrap agents: scratch, localimage, docker-archive, oci-archive, oci, debootstrap. \
+                Bootstrap agents: \(BootstrapAgent.names). \
                 Sections: %files, %post, %environment, %runscript, %labels, %help, %test. \
                 %post runs in the image as root mapped onto you, with the host's network; chown and \
                 setuid-family calls succeed there without effect (files stay yours; the image records \
