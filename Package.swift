@@ -4,6 +4,10 @@ import PackageDescription
 // Targets, lowest first; Sources/README.md draws the graph. Each target's README.md says what
 // it owns and is not a source file.
 let readme = ["README.md"]
+let systemAndCrypto: [Target.Dependency] = [
+    .product(name: "SystemPackage", package: "swift-system"),
+    .product(name: "Crypto", package: "swift-crypto"),
+]
 
 let package = Package(
     name: "gourd",
@@ -44,20 +48,12 @@ let package = Package(
         // Executes a LaunchPlan: namespaces, FUSE server, signal forwarding, exit status.
         .target(
             name: "GourdRuntime",
-            dependencies: [
-                "GourdCore", "CGourdCommon", "CGourdImage", "CGourdLaunch",
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["GourdCore", "CGourdCommon", "CGourdImage", "CGourdLaunch"] + systemAndCrypto,
             exclude: readme),
         // `gourd build`: recipe -> root file system -> squashfs, in its own namespaces.
         .target(
             name: "GourdBuild",
-            dependencies: [
-                "GourdCore", "GourdRuntime", "CGourdCommon", "CGourdBuild",
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["GourdCore", "GourdRuntime", "CGourdCommon", "CGourdBuild"] + systemAndCrypto,
             exclude: readme),
         .executableTarget(
             name: "gourd",
