@@ -26,5 +26,71 @@ extension Integration {
             }
             #expect(Set(numbers) == ["0", "1", "2", "\(passed)"], "\(out)")
         }
+
+        /// The descriptor numbers of the shell's process as `ls -l /proc/$$/fd` prints them.
+        static func descriptorNumbers(_ lines: [String]) -> Set<String> {
+            Set(lines.compactMap { line -> String? in
+                let fields = line.split(separator: " ")
+                guard let arrow = fields.firstIndex(of: "->"), arrow > 0 else { return nil }
+                return String(fields[arrow - 1])
+            })
+        }
+
+        static let listing = "ls -l /proc/$$/fd | tail -n +2"
+
+        /// The same for every launch path: `run` (no runscript: /bin/sh ARGS), a rank that
+        /// joins a shared container, and the rank that starts it.
+        @Test(arguments: ["run", "shared"])
+        func noLauncherDescriptorReachesOtherPaths(path: String) throws {
+            let image = Gourd.env.image("busybox-zstd.sqfs")
+            let out: Outcome
+            switch path {
+            case "run":
+                out = try Gourd.run(["run", image, "-c", Self.listing])
+            default:
+                let key = "fd-\(UUID().uuidString.prefix(8))"
+                let first = try Gourd.start(["exec", "--share=\(key)", image, "sh", "-c", "sleep 1; \(Self.listing)"])
+                usleep(300_000)
+                let joined = try Gourd.run(["exec", "--share=\(key)", image, "sh", "-c", Self.listing])
+                let starter = try first.wait(timeout: 20)
+                #expect(Self.descriptorNumbers(starter.lines) == ["0", "1", "2"], "starter: \(starter)")
+                out = joined
+            }
+            #expect(out.status == 0, "\(out)")
+            #expect(Self.descriptorNumbers(out.lines) == ["0", "1", "2"], "\(path): \(out)")
+        }
+
+        /// `gourd shell` reading its commands from a file (not a terminal).
+        @Test func noLauncherDescriptorReachesAShell() throws {
+            let script = Scratch.shared.path + "/fd-shell-\(UUID().uuidString.prefix(8))"
+            Scratch.shared.write(Self.listing + "\n", to: script)
+            let out = try Gourd.start(["shell", "--shell", "/bin/sh", Gourd.env.image("busybox-zstd.sqfs")], stdin: script)
+                .wait(timeout: 20)
+            #expect(out.status == 0, "\(out)")
+            #expect(Self.descriptorNumbers(out.lines) == ["0", "1", "2"], "\(out)")
+        }
+
+        /// A build's %post sees only its standard descriptors (not the recipe, the workspace's
+        /// lock, the image being read or the build's pipes). The script's shell holds its own
+        /// script open (at fd 10 and up), so the listing comes from the program it execs.
+        @Test func noBuildDescriptorReachesPost() throws {
+            let dir = Scratch.shared.directory("fd-build")
+            Scratch.shared.write("""
+                Bootstrap: scratch
+                %files
+                  /bin/busybox /bin/busybox
+                  /bin/busybox /bin/sh
+                %post
+                  exec /bin/busybox ls -l /proc/self/fd/
+
+                """, to: dir + "/r.def")
+            let out = try Gourd.run(["build", "--force", dir + "/out.sqfs", dir + "/r.def"], cwd: dir, timeout: 120)
+            #expect(out.status == 0, "\(out)")
+            // ls's own directory descriptor is gone by the time it reads the links: it has no "->".
+            let lines = (out.stdout + out.stderr).split(separator: "\n").map(String.init)
+                .filter { $0.contains(" -> ") && $0.hasPrefix("l") }
+            #expect(!lines.isEmpty, "\(out)")
+            #expect(Self.descriptorNumbers(lines) == ["0", "1", "2"], "\(out)")
+        }
     }
 }
