@@ -369,7 +369,7 @@ struct PlannerUserBindTests {
     func generatedAndProc() throws {
         #expect(try Fixture.plan(request("/scratch/input.csv:/etc/passwd")).mounts.last?.destination == "/etc/passwd")
         #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/proc/sys")) }
-                == .bindDestinationMissing("/proc/sys", origin: "--bind"))
+                == .bindDestinationProtected("/proc/sys", origin: "--bind"))
     }
 
     @Test("a destination that is only an optional default's mount point, absent from the image, is added")
@@ -382,6 +382,24 @@ struct PlannerUserBindTests {
         #expect(plan.mount(at: "/etc/hosts")?.kind == .bind(source: "/scratch/input.csv"))
         #expect(plan.addedMountPoints == [AddedMountPoint(path: "/etc/hosts", isDirectory: false)])
         #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/input.csv:/etc/hosts")) } == nil)
+    }
+
+    @Test("a bind may not cover the root, /dev or /proc (issue 10, finding 6)",
+          arguments: ["/", "/dev", "/proc", "/proc/sys", "/proc/1/root"])
+    func protectedDestinations(destination: String) {
+        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:\(destination)")) }
+                == .bindDestinationProtected(destination, origin: "--bind"))
+        let context = Fixture.context(environment: [EnvironmentVariable("GOURD_BIND", "/scratch/data:\(destination)")])
+        #expect(planError { () throws(PlanError) in try Fixture.plan(request(), context: context) }
+                == .bindDestinationProtected(destination, origin: "GOURD_BIND"))
+    }
+
+    @Test("below /dev and beside /proc stay allowed")
+    func nearProtectedDestinations() {
+        for destination in ["/dev/shm", "/procfs", "/mnt"] {
+            #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:\(destination)")) } == nil,
+                    "\(destination)")
+        }
     }
 
     @Test("file and directory must match")

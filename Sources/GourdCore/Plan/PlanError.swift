@@ -4,6 +4,8 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
     case bindSourceMissing(String, origin: String)
     case bindDestinationMissing(String, origin: String)
     case bindKindMismatch(String, origin: String, sourceIsDirectory: Bool)
+    /// A bind would cover the container's root, /proc (or a path in it) or /dev.
+    case bindDestinationProtected(String, origin: String)
     case badEnvironment(String, origin: String)
     case badImageMetadata(path: String, reason: String)
     case noCommand
@@ -33,6 +35,8 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
             return sourceIsDirectory
                 ? "\(origin): destination '\(path)' is a file, but the source is a directory"
                 : "\(origin): destination '\(path)' is a directory, but the source is a file"
+        case let .bindDestinationProtected(path, origin):
+            return "\(origin): destination '\(path)' is not allowed: a bind may not cover the container's root, /proc (or anything in it) or /dev; bind below another directory, e.g. /mnt"
         case let .badEnvironment(text, origin):
             return "\(origin) '\(text)': expected NAME=VALUE with a valid variable name"
         case let .badImageMetadata(path, reason):

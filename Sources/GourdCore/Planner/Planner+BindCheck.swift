@@ -12,6 +12,8 @@ extension Planner {
     }
 
     enum BindProblem: Error, Equatable {
+        /// The destination would cover /, /dev, or /proc or a path in it (`isProtected`).
+        case protectedDestination
         case sourceMissing
         /// Not in the image, and not addable (it lies in another mount or under a file).
         case destinationUnreachable
@@ -22,6 +24,7 @@ extension Planner {
     /// after `mounts`. `directoriesOnly`: a file source counts as missing.
     func checkBind(_ source: String, onto destination: String, after mounts: [Mount],
                    directoriesOnly: Bool = false) -> Result<CheckedBind, BindProblem> {
+        guard !Self.isProtected(destination) else { return .failure(.protectedDestination) }
         guard let real = hostFS.realPath(source), let sourceKind = hostFS.kind(real),
               !directoriesOnly || sourceKind == .directory else { return .failure(.sourceMissing) }
         // A destination the image lacks is added by the FUSE server (Planner+MountPoints).
@@ -33,5 +36,13 @@ extension Planner {
             return .failure(.kindMismatch(sourceIsDirectory: sourceKind == .directory))
         }
         return .success(CheckedBind(source: real, kind: sourceKind))
+    }
+
+    /// A bind onto / would hide the image (and every mount gourd made), one onto /dev its
+    /// device grants, and one onto or inside /proc the kernel's view of the container's own
+    /// processes (procfs is mounted fresh for the PID namespace). Paths below /dev (/dev/shm)
+    /// stay allowed.
+    static func isProtected(_ destination: String) -> Bool {
+        destination == "/" || destination == "/dev" || Paths.isWithin(destination, "/proc")
     }
 }

@@ -84,12 +84,14 @@ extension Planner {
         }
         var mounts = defaults
         for spec in specs {
+            if Self.isProtected(spec.destination) { throw .bindDestinationProtected(spec.destination, origin: spec.origin) }
             if let source = hostFS.realPath(spec.source), hostFS.kind(source) != nil {
                 try checkBindAllowed(source, spec: spec)
             }
             let source: String
             switch checkBind(spec.source, onto: spec.destination, after: mounts) {
             case .success(let bind): source = bind.source
+            case .failure(.protectedDestination): throw .bindDestinationProtected(spec.destination, origin: spec.origin)
             case .failure(.sourceMissing): throw .bindSourceMissing(spec.source, origin: spec.origin)
             case .failure(.destinationUnreachable): throw .bindDestinationMissing(spec.destination, origin: spec.origin)
             case .failure(.kindMismatch(let sourceIsDirectory)):

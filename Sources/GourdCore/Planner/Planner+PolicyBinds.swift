@@ -24,6 +24,9 @@ extension Planner {
             let real: String
             switch checkBind(source, onto: destination, after: mounts) {
             case .success(let bind): real = bind.source
+            case .failure(.protectedDestination):
+                try skip("\(destination) may not be a bind destination (the container's root, /proc or /dev)")
+                continue
             case .failure(.sourceMissing):
                 try skip("\(source) does not exist on the host")
                 continue

@@ -34,6 +34,17 @@ extension Integration {
             #expect(out.lines == ["A", "B"], "\(out)")
         }
 
+        /// A bind over the container's root, /proc or /dev is refused with the reason, before
+        /// anything is mounted (it used to cover / silently).
+        @Test(arguments: ["/", "/proc", "/proc/sys", "/dev"])
+        func bindOverRootProcOrDevIsRefused(destination: String) throws {
+            let dir = Scratch.shared.directory("bind-protected")
+            let out = try Gourd.sh("echo ran", options: ["-B", "\(dir):\(destination)"])
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
+            #expect(out.stderr.contains("destination '\(destination)' is not allowed"), "\(out)")
+            #expect(!out.stdout.contains("ran"), "\(out)")
+        }
+
         @Test func fileBindLandsOnAFile() throws {
             let dir = Scratch.shared.directory("bind-file")
             Scratch.shared.write("bound file\n", to: dir + "/hosts")
