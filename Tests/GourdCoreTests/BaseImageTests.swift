@@ -17,7 +17,7 @@ import Testing
         #expect(base.cmd == nil)
         #expect(base.workingDir == "/srv")
         #expect(base.labels == ["a": "b"])
-        #expect(config.rootfs?.diff_ids?.count == 1)
+        #expect(config.rootfs?.diffIDs?.count == 1)
         #expect(throws: ArchiveError.self) { try OCIImage.decode(OCIImage.Config.self, Array("{\"config\": 3}".utf8), what: "config") }
     }
 }

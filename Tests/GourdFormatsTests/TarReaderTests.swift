@@ -258,13 +258,13 @@ enum TarBytes {
         #expect(throws: ArchiveError.self) { try OCIImage.select(two, ref: nil, architecture: "s390x", what: "x") }
         #expect(throws: ArchiveError.self) { try OCIImage.select(OCIImage.Index(manifests: []), ref: nil, what: "x") }
 
-        let images = [OCIImage.DockerImage(Config: "a.json", RepoTags: ["busybox:latest"], Layers: ["l1"]),
-                      OCIImage.DockerImage(Config: "b.json", RepoTags: ["docker.io/library/alpine:3"], Layers: [])]
-        #expect(try OCIImage.select(images, ref: "busybox", what: "x").Config == "a.json")
-        #expect(try OCIImage.select(images, ref: "alpine:3", what: "x").Config == "b.json")
+        let images = [OCIImage.DockerImage(config: "a.json", repoTags: ["busybox:latest"], layers: ["l1"]),
+                      OCIImage.DockerImage(config: "b.json", repoTags: ["docker.io/library/alpine:3"], layers: [])]
+        #expect(try OCIImage.select(images, ref: "busybox", what: "x").config == "a.json")
+        #expect(try OCIImage.select(images, ref: "alpine:3", what: "x").config == "b.json")
         #expect(throws: ArchiveError.self) { try OCIImage.select(images, ref: nil, what: "x") }
         #expect(throws: ArchiveError.self) { try OCIImage.select(images, ref: "nope", what: "x") }
-        #expect(try OCIImage.select([images[0]], ref: nil, what: "x").Config == "a.json")
+        #expect(try OCIImage.select([images[0]], ref: nil, what: "x").config == "a.json")
     }
 
     @Test func splitsFromReferences() {

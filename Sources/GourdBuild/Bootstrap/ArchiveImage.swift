@@ -35,9 +35,9 @@ struct ArchiveImage {
         try naming(store) {
             let images = try OCIImage.decode([OCIImage.DockerImage].self, try store.contents("manifest.json"), what: "\(store.name): manifest.json")
             let image = try OCIImage.select(images, ref: ref, what: store.name)
-            let configBytes = try store.contents(image.Config)
-            let config = try OCIImage.decode(OCIImage.Config.self, configBytes, what: "\(store.name): \(image.Config)")
-            return ArchiveImage(layers: try layers(image.Layers, config: config, store: store), config: config,
+            let configBytes = try store.contents(image.config)
+            let config = try OCIImage.decode(OCIImage.Config.self, configBytes, what: "\(store.name): \(image.config)")
+            return ArchiveImage(layers: try layers(image.layers, config: config, store: store), config: config,
                                 digest: Digests.sha256(configBytes))
         }
     }
@@ -73,7 +73,7 @@ struct ArchiveImage {
     }
 
     static func layers(_ members: [String], config: OCIImage.Config, store: BlobStore) throws -> [Layer] {
-        let diffIDs = config.rootfs?.diff_ids ?? []
+        let diffIDs = config.rootfs?.diffIDs ?? []
         guard diffIDs.isEmpty || diffIDs.count == members.count else {
             throw ArchiveError("the config lists \(diffIDs.count) layer digests for \(members.count) layers")
         }

@@ -53,30 +53,52 @@ public enum OCIImage {
         public var layers: [Descriptor]
     }
 
-    /// One image of a `docker save` manifest.json.
+    /// One image of a `docker save` manifest.json (its keys are capitalized, as Docker writes
+    /// them).
     public struct DockerImage: Codable, Sendable, Equatable {
-        public var Config: String
-        public var RepoTags: [String]?
-        public var Layers: [String]
-        public init(Config: String, RepoTags: [String]?, Layers: [String]) {
-            self.Config = Config
-            self.RepoTags = RepoTags
-            self.Layers = Layers
+        public var config: String
+        public var repoTags: [String]?
+        public var layers: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case config = "Config"
+            case repoTags = "RepoTags"
+            case layers = "Layers"
+        }
+
+        public init(config: String, repoTags: [String]?, layers: [String]) {
+            self.config = config
+            self.repoTags = repoTags
+            self.layers = layers
         }
     }
 
     /// The image configuration (config.md): what `docker run` uses, and the layers' digests.
     public struct Config: Codable, Sendable, Equatable {
+        /// The run settings (`config` in the JSON, capitalized keys as the spec writes them).
         public struct Settings: Codable, Sendable, Equatable {
-            public var Env: [String]?
-            public var Entrypoint: [String]?
-            public var Cmd: [String]?
-            public var WorkingDir: String?
-            public var Labels: [String: String]?
+            public var env: [String]?
+            public var entrypoint: [String]?
+            public var cmd: [String]?
+            public var workingDir: String?
+            public var labels: [String: String]?
+
+            enum CodingKeys: String, CodingKey {
+                case env = "Env"
+                case entrypoint = "Entrypoint"
+                case cmd = "Cmd"
+                case workingDir = "WorkingDir"
+                case labels = "Labels"
+            }
         }
         public struct RootFS: Codable, Sendable, Equatable {
             public var type: String?
-            public var diff_ids: [String]?
+            public var diffIDs: [String]?
+
+            enum CodingKeys: String, CodingKey {
+                case type
+                case diffIDs = "diff_ids"
+            }
         }
         public var architecture: String?
         public var os: String?
@@ -153,14 +175,14 @@ public enum OCIImage {
         guard !images.isEmpty else { throw ArchiveError("\(what) lists no images") }
         guard let ref else {
             guard images.count == 1 else {
-                let tags = images.flatMap { $0.RepoTags ?? [] }
+                let tags = images.flatMap { $0.repoTags ?? [] }
                 throw ArchiveError("\(what) holds \(images.count) images: name one as From: PATH:REPO:TAG (\(tags.joined(separator: ", ")))")
             }
             return images[0]
         }
         let wanted = ref.contains(":") ? ref : ref + ":latest"
         let alternatives = [wanted, "docker.io/" + wanted, "docker.io/library/" + wanted]
-        guard let image = images.first(where: { ($0.RepoTags ?? []).contains(where: alternatives.contains) }) else {
+        guard let image = images.first(where: { ($0.repoTags ?? []).contains(where: alternatives.contains) }) else {
             throw ArchiveError("\(what) has no image tagged '\(ref)'")
         }
         return image
