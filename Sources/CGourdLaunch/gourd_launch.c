@@ -318,6 +318,10 @@ static void container_init(const gd_container_spec *spec) {
     for (size_t i = 0; i < spec->nmounts; i++) apply_mount(spec, rootfd, (int)i);
     enter_root(spec, rootfd);
     close(rootfd);
+    // The filter goes on the init itself (nothing it does needs those ioctls), so that every
+    // process of the container inherits it, and a workload that ptraces its init (same uid)
+    // finds no unfiltered process to borrow.
+    if (gd_install_workload_filter() != 0) fail(spec, GD_STEP_SECCOMP, errno, -1, 125);
     if (spec->hold) hold(spec);
 
     // vfork: the workload borrows our memory until it execs (or _exits), so no page tables are
@@ -465,6 +469,7 @@ const char *gd_step_name(int32_t step) {
     case GD_STEP_FORK_WORKLOAD: return "fork workload";
     case GD_STEP_EXEC: return "exec";
     case GD_STEP_SETNS: return "join the shared container (setns)";
+    case GD_STEP_SECCOMP: return "install the seccomp filter";
     default: return "launch";
     }
 }

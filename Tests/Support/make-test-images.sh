@@ -111,6 +111,12 @@ printf '\143\000' | dd of="$out/badcomp.sqfs" bs=1 seek=20 conv=notrunc status=n
 cp "$out/busybox-zstd.sqfs" "$out/crafted-inodes.sqfs"
 printf '\355\137\204\000' | dd of="$out/crafted-inodes.sqfs" bs=1 seek=4 conv=notrunc status=none
 
+# probes.sqfs: hostile probe programs (Tests/Support/probes), static, run as the workload.
+pr=$work/probes
+cp -a "$base" "$pr"
+mkdir -p "$pr/opt/probe"
+${CC:-cc} -static -O2 -o "$pr/opt/probe/tiocsti" "$(dirname "$0")/probes/tiocsti.c"
+build "$pr" "$out/probes.sqfs" -comp zstd
 echo "images in $out"
 
 # SIF files (Apptainer/Singularity Image Format) around the squashfs images, by make-sif.py:
