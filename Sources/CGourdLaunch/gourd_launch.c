@@ -225,14 +225,19 @@ static void exec_search(const char *file, char *const argv[], char *const envp[]
     errno = saw_eacces ? EACCES : ENOENT;
 }
 
-/// Leaves the workload no capability to regain at exec, even when the caller is root (uid 0
-/// in a user namespace keeps its capabilities across execve, capabilities(7)): clears the
-/// ambient and inheritable sets and empties the bounding set, so execve computes zero
-/// permitted and effective capabilities. Async-signal-safe.
+/// Leaves the calling process no capability, now or at a later exec, even when the caller is
+/// root (uid 0 in a user namespace keeps its capabilities across execve, capabilities(7)):
+/// clears the ambient and inheritable sets, empties the bounding set, then the permitted and
+/// effective sets. Capabilities already out of the bounding set are skipped, so a process
+/// whose parent dropped everything (the workload of a container init) calls it again without
+/// CAP_SETPCAP. Async-signal-safe.
 static int drop_capabilities(void) {
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) return -1;
-    for (int cap = 0; cap < 64; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return -1;
+    for (int cap = 0; cap < 64; cap++) {
+        int held = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (held < 0) { if (errno == EINVAL) break; return -1; }   // EINVAL: past the last
+        if (held && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return -1;
+    }
     struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);
@@ -499,6 +504,11 @@ pid_t gd_join_and_spawn(const gd_container_spec *spec, const int ns_fds[3], int3
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, 125);
         struct pollfd p = {.fd = spec->lifeline_read, .events = POLLIN};
         if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, 125);
+        // setns gave this process every capability in the container's user namespace, and it
+        // descends from the rank's launcher, not from the container's init: it gets the same
+        // empty capability sets, no-new-privs and seccomp filter as a single launch here.
+        if (drop_capabilities() != 0) fail(spec, GD_STEP_CAPABILITIES, errno, -1, 125);
+        if (gd_install_workload_filter() != 0) fail(spec, GD_STEP_SECCOMP, errno, -1, 125);
         run_workload(spec);   // never returns
     }
     return pid;
