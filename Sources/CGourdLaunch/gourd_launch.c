@@ -293,7 +293,10 @@ static void supervise(const gd_container_spec *spec, pid_t workload) {
 /// namespace under them. It ends with its server (PR_SET_PDEATHSIG), and the kernel then ends
 /// every process left in the namespace. Async-signal-safe.
 static void hold(const gd_container_spec *spec) {
-    close(spec->report_write);
+    // Every descriptor goes, the report pipe included (which says "ready"): the server's
+    // listening socket, the image, /dev/fuse and the bind sources stay with the server only.
+    (void)spec;
+    syscall(SYS_close_range, 0, ~0U, 0);
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
@@ -323,6 +326,9 @@ static void container_init(const gd_container_spec *spec) {
     for (size_t i = 0; i < spec->nmounts; i++) apply_mount(spec, rootfd, (int)i);
     enter_root(spec, rootfd);
     close(rootfd);
+    // Mounting is done: the init keeps no capability (it only forwards signals to and reaps
+    // processes of its own uid), so a workload that reaches it (ptrace, same uid) gains none.
+    if (drop_capabilities() != 0) fail(spec, GD_STEP_CAPABILITIES, errno, -1, 125);
     // The filter goes on the init itself (nothing it does needs those ioctls), so that every
     // process of the container inherits it, and a workload that ptraces its init (same uid)
     // finds no unfiltered process to borrow.
@@ -334,9 +340,12 @@ static void container_init(const gd_container_spec *spec) {
     pid_t workload = vfork();
     if (workload < 0) fail(spec, GD_STEP_FORK_WORKLOAD, errno, -1, 125);
     if (workload == 0) run_workload(spec);
-    // Only the workload keeps the report pipe: its exec closes it, which tells the launcher
-    // that the workload started.
-    close(spec->report_write);
+    // vfork returned: the workload has exec'd (or failed and reported). The init now closes
+    // every descriptor it holds: the report pipe (only the workload kept it; its exec closed
+    // it, which tells the launcher that the workload started), the caller's descriptors that
+    // the workload inherited (0, 1, 2 and any passed on), and gourd's own close-on-exec ones
+    // inherited at clone (the bind sources' mount trees, the image, /dev/fuse, signalfd).
+    syscall(SYS_close_range, 0, ~0U, 0);
     supervise(spec, workload);
 }
 
