@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 // ---- helpers usable after clone (async-signal-safe: no malloc, no stdio, no locks) ----
@@ -254,9 +255,45 @@ static void run_workload(const gd_container_spec *spec) {
     fail(spec, GD_STEP_EXEC, e, -1, e == ENOENT ? 127 : 126);
 }
 
-/// PID 1 of the container after the workload started: passes signals on, reaps orphans and
-/// leaves with the workload's status. The kernel then SIGKILLs every process left in the PID
-/// namespace and waits for them before our parent sees us exit (pid_namespaces(7)).
+static int64_t monotonic_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/// Reaps every exited child. True when no process is left in the container (ECHILD: every
+/// process of the PID namespace descends from its init). Async-signal-safe.
+static int reap_all(void) {
+    pid_t r;
+    while ((r = waitpid(-1, NULL, WNOHANG)) > 0) {}
+    return r < 0 && errno == ECHILD;
+}
+
+/// The workload has exited with `code`; what it left running (helpers, background jobs) gets
+/// what `docker stop` and systemd give: SIGTERM, plus SIGCONT so that a stopped process sees
+/// it, then up to spec->stop_timeout_ms to exit, reaped as they go. Signals gourd forwards
+/// meanwhile go to all of them. Then the init exits with `code`: the kernel SIGKILLs whatever
+/// remains and waits for it before our parent sees us exit (pid_namespaces(7)), so the image
+/// stays served until the last process is gone. Async-signal-safe.
+static void stop_the_rest(const gd_container_spec *spec, int sfd, int code) {
+    if (reap_all() || spec->stop_timeout_ms <= 0) _exit(code);
+    kill(-1, SIGTERM);   // from PID 1: every other process of this PID namespace
+    kill(-1, SIGCONT);
+    int64_t deadline = monotonic_ms() + spec->stop_timeout_ms;
+    for (;;) {
+        if (reap_all()) _exit(code);
+        int64_t left = deadline - monotonic_ms();
+        if (left <= 0) _exit(code);
+        struct pollfd p = {.fd = sfd, .events = POLLIN};
+        if (poll(&p, 1, (int)left) <= 0) continue;
+        struct signalfd_siginfo si;
+        if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si) continue;
+        if (si.ssi_signo != SIGCHLD && si.ssi_code != SI_KERNEL) kill(-1, (int)si.ssi_signo);
+    }
+}
+
+/// PID 1 of the container after the workload started: passes signals on, reaps orphans and,
+/// once the workload has exited, stops what it left (stop_the_rest) and leaves with its status.
 static void supervise(const gd_container_spec *spec, pid_t workload) {
     sigset_t set;
     sigemptyset(&set);
@@ -277,7 +314,7 @@ static void supervise(const gd_container_spec *spec, pid_t workload) {
             pid_t r;
             while ((r = waitpid(-1, &status, WNOHANG)) > 0) {
                 if (r != workload) continue;
-                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                stop_the_rest(spec, sfd, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
             }
             continue;
         }

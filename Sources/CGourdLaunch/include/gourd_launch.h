@@ -87,12 +87,15 @@ typedef struct {
     const int *forward_signals;   ///< signals the container init passes on to the workload
     size_t nforward;
     int hold;                     ///< no workload: the init holds the namespaces for ranks that join
+    int stop_timeout_ms;          ///< after the workload: SIGTERM to what it left, this long, then SIGKILL
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1
 /// (a small init), applies spec->mounts under spec->root, pivots into it, forks the workload
 /// and execs it. The init forwards signals, reaps orphans and exits with the workload's status
-/// (code, or 128+N for signal N); its exit makes the kernel kill every other container process.
+/// (code, or 128+N for signal N). Processes the workload left running first get SIGTERM (and
+/// SIGCONT) and spec->stop_timeout_ms to exit; the init's exit then makes the kernel kill every
+/// other container process.
 /// Returns the init's pid, or -errno when clone itself failed. Later failures arrive on
 /// spec->report_write as one gd_failure. Call single-threaded with the forwarded signals and
 /// SIGCHLD blocked. Not async-signal-safe (the parent side); the child side only uses
