@@ -255,6 +255,19 @@ static void run_workload(const gd_container_spec *spec) {
     fail(spec, GD_STEP_EXEC, e, -1, e == ENOENT ? 127 : 126);
 }
 
+/// Closes every descriptor of the container's init except the image's FUSE connection. The
+/// init keeps that one so that the connection outlives gourd (or a shared container's server)
+/// when it is SIGKILLed: the kernel aborts a FUSE connection when its last descriptor closes,
+/// and processes that then fault on the image die of SIGBUS before the init's own death
+/// (PR_SET_PDEATHSIG) makes the kernel SIGKILL them. Serving the mount is no privilege: any
+/// user can serve a FUSE mount of their own. Async-signal-safe.
+static void close_all_but_fuse(const gd_container_spec *spec) {
+    unsigned keep = spec->fuse_fd >= 0 ? (unsigned)spec->fuse_fd : ~0U;
+    if (keep > 0) syscall(SYS_close_range, 0, keep - 1, 0);
+    if (keep != ~0U) syscall(SYS_close_range, keep + 1, ~0U, 0);
+}
+
+/// Milliseconds on CLOCK_MONOTONIC. Async-signal-safe.
 static int64_t monotonic_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -330,10 +343,10 @@ static void supervise(const gd_container_spec *spec, pid_t workload) {
 /// namespace under them. It ends with its server (PR_SET_PDEATHSIG), and the kernel then ends
 /// every process left in the namespace. Async-signal-safe.
 static void hold(const gd_container_spec *spec) {
-    // Every descriptor goes, the report pipe included (which says "ready"): the server's
-    // listening socket, the image, /dev/fuse and the bind sources stay with the server only.
-    (void)spec;
-    syscall(SYS_close_range, 0, ~0U, 0);
+    // Every descriptor but the FUSE connection goes, the report pipe included (which says
+    // "ready"): the server's listening socket, the image and the bind sources stay with the
+    // server only.
+    close_all_but_fuse(spec);
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
@@ -378,11 +391,12 @@ static void container_init(const gd_container_spec *spec) {
     if (workload < 0) fail(spec, GD_STEP_FORK_WORKLOAD, errno, -1, 125);
     if (workload == 0) run_workload(spec);
     // vfork returned: the workload has exec'd (or failed and reported). The init now closes
-    // every descriptor it holds: the report pipe (only the workload kept it; its exec closed
-    // it, which tells the launcher that the workload started), the caller's descriptors that
-    // the workload inherited (0, 1, 2 and any passed on), and gourd's own close-on-exec ones
-    // inherited at clone (the bind sources' mount trees, the image, /dev/fuse, signalfd).
-    syscall(SYS_close_range, 0, ~0U, 0);
+    // every descriptor it holds but the FUSE connection: the report pipe (only the workload
+    // kept it; its exec closed it, which tells the launcher that the workload started), the
+    // caller's descriptors that the workload inherited (0, 1, 2 and any passed on), and
+    // gourd's own close-on-exec ones inherited at clone (the bind sources' mount trees, the
+    // image file, gourd's signalfd).
+    close_all_but_fuse(spec);
     supervise(spec, workload);
 }
 

@@ -34,7 +34,8 @@ public struct Executor {
         let staged = try stage(blockAllSignals: false)
         defer { gd_fuse_destroy(staged.fuse) }
         let container = try Container.spawn(plan: plan, root: Self.rootAfterStaging, descriptors: staged.descriptors,
-                                            mask: staged.oldMask, stopTimeout: stopTimeout)
+                                            mask: staged.oldMask, stopTimeout: stopTimeout,
+                                            fuseFD: gd_fuse_fd(staged.fuse))
         staged.descriptors.closeAll()
         return try Server(fuse: staged.fuse, signalFD: staged.signalFD, container: container, plan: plan).serve()
     }
