@@ -85,10 +85,15 @@ int gd_image_open(const char *path, uint64_t offset, gd_image **out) {
 
     gd_image *img = calloc(1, sizeof *img);
     if (!img) { close(fd); return -ENOMEM; }
+    // sqfs_init cleans up after itself when it fails: it returns before allocating anything,
+    // or calls sqfs_destroy itself, leaving freed pointers in the struct. Destroying again
+    // would free them twice (a superblock with an absurd inode count, e.g. bytes 4-7 set to
+    // ED 5F 84 00, gets there). So on its failure only our own fd and memory are released.
     rc = from_sqfs_err(sqfs_init(&img->ll.fs, fd, (size_t)offset));
-    if (rc != 0) { sqfs_destroy(&img->ll.fs); close(fd); free(img); return rc; }
+    if (rc != 0) { close(fd); free(img); return rc; }
     if (sqfs_ll_init(&img->ll) != SQFS_OK) {
-        sqfs_destroy(&img->ll.fs); close(fd); free(img); return -GD_IMAGE_ECORRUPT;
+        // The fs itself is initialised here; sqfs_ll_destroy also frees what ll_init set up.
+        sqfs_ll_destroy(&img->ll); close(fd); free(img); return -GD_IMAGE_ECORRUPT;
     }
     img->ll_ready = true;
     *out = img;

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 // ---- helpers usable after clone (async-signal-safe: no malloc, no stdio, no locks) ----
@@ -184,14 +185,19 @@ static void exec_search(const char *file, char *const argv[], char *const envp[]
     errno = saw_eacces ? EACCES : ENOENT;
 }
 
-/// Leaves the workload no capability to regain at exec, even when the caller is root (uid 0
-/// in a user namespace keeps its capabilities across execve, capabilities(7)): clears the
-/// ambient and inheritable sets and empties the bounding set, so execve computes zero
-/// permitted and effective capabilities. Async-signal-safe.
+/// Leaves the calling process no capability, now or at a later exec, even when the caller is
+/// root (uid 0 in a user namespace keeps its capabilities across execve, capabilities(7)):
+/// clears the ambient and inheritable sets, empties the bounding set, then the permitted and
+/// effective sets. Capabilities already out of the bounding set are skipped, so a process
+/// whose parent dropped everything (the workload of a container init) calls it again without
+/// CAP_SETPCAP. Async-signal-safe.
 static int drop_capabilities(void) {
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) return -1;
-    for (int cap = 0; cap < 64; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return -1;
+    for (int cap = 0; cap < 64; cap++) {
+        int held = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (held < 0) { if (errno == EINVAL) break; return -1; }   // EINVAL: past the last
+        if (held && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return -1;
+    }
     struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);
@@ -208,9 +214,58 @@ static void run_workload(const gd_container_spec *spec) {
     fail(spec, GD_STEP_EXEC, e, -1, e == ENOENT ? GOURD_EXIT_NOT_FOUND : GOURD_EXIT_CANNOT_EXECUTE);
 }
 
-/// PID 1 of the container after the workload started: passes signals on, reaps orphans and
-/// leaves with the workload's status. The kernel then SIGKILLs every process left in the PID
-/// namespace and waits for them before our parent sees us exit (pid_namespaces(7)).
+/// Closes every descriptor of the container's init except the image's FUSE connection. The
+/// init keeps that one so that the connection outlives gourd (or a shared container's server)
+/// when it is SIGKILLed: the kernel aborts a FUSE connection when its last descriptor closes,
+/// and processes that then fault on the image die of SIGBUS before the init's own death
+/// (PR_SET_PDEATHSIG) makes the kernel SIGKILL them. Serving the mount is no privilege: any
+/// user can serve a FUSE mount of their own. Async-signal-safe.
+static void close_all_but_fuse(const gd_container_spec *spec) {
+    unsigned keep = spec->fuse_fd >= 0 ? (unsigned)spec->fuse_fd : ~0U;
+    if (keep > 0) syscall(SYS_close_range, 0, keep - 1, 0);
+    if (keep != ~0U) syscall(SYS_close_range, keep + 1, ~0U, 0);
+}
+
+/// Milliseconds on CLOCK_MONOTONIC. Async-signal-safe.
+static int64_t monotonic_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/// Reaps every exited child. True when no process is left in the container (ECHILD: every
+/// process of the PID namespace descends from its init). Async-signal-safe.
+static int reap_all(void) {
+    pid_t r;
+    while ((r = waitpid(-1, NULL, WNOHANG)) > 0) {}
+    return r < 0 && errno == ECHILD;
+}
+
+/// The workload has exited with `code`; what it left running (helpers, background jobs) gets
+/// what `docker stop` and systemd give: SIGTERM, plus SIGCONT so that a stopped process sees
+/// it, then up to spec->stop_timeout_ms to exit, reaped as they go. Signals gourd forwards
+/// meanwhile go to all of them. Then the init exits with `code`: the kernel SIGKILLs whatever
+/// remains and waits for it before our parent sees us exit (pid_namespaces(7)), so the image
+/// stays served until the last process is gone. Async-signal-safe.
+static void stop_the_rest(const gd_container_spec *spec, int sfd, int code) {
+    if (reap_all() || spec->stop_timeout_ms <= 0) _exit(code);
+    kill(-1, SIGTERM);   // from PID 1: every other process of this PID namespace
+    kill(-1, SIGCONT);
+    int64_t deadline = monotonic_ms() + spec->stop_timeout_ms;
+    for (;;) {
+        if (reap_all()) _exit(code);
+        int64_t left = deadline - monotonic_ms();
+        if (left <= 0) _exit(code);
+        struct pollfd p = {.fd = sfd, .events = POLLIN};
+        if (poll(&p, 1, (int)left) <= 0) continue;
+        struct signalfd_siginfo si;
+        if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si) continue;
+        if (si.ssi_signo != SIGCHLD && si.ssi_code != SI_KERNEL) kill(-1, (int)si.ssi_signo);
+    }
+}
+
+/// PID 1 of the container after the workload started: passes signals on, reaps orphans and,
+/// once the workload has exited, stops what it left (stop_the_rest) and leaves with its status.
 static void supervise(const gd_container_spec *spec, pid_t workload) {
     sigset_t set;
     sigemptyset(&set);
@@ -231,7 +286,7 @@ static void supervise(const gd_container_spec *spec, pid_t workload) {
             pid_t r;
             while ((r = waitpid(-1, &status, WNOHANG)) > 0) {
                 if (r != workload) continue;
-                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                stop_the_rest(spec, sfd, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
             }
             continue;
         }
@@ -247,7 +302,10 @@ static void supervise(const gd_container_spec *spec, pid_t workload) {
 /// namespace under them. It ends with its server (PR_SET_PDEATHSIG), and the kernel then ends
 /// every process left in the namespace. Async-signal-safe.
 static void hold(const gd_container_spec *spec) {
-    close(spec->report_write);
+    // Every descriptor but the FUSE connection goes, the report pipe included (which says
+    // "ready"): the server's listening socket, the image and the bind sources stay with the
+    // server only.
+    close_all_but_fuse(spec);
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
@@ -277,6 +335,13 @@ static void container_init(const gd_container_spec *spec) {
     for (size_t i = 0; i < spec->nmounts; i++) apply_mount(spec, rootfd, (int)i);
     enter_root(spec, rootfd);
     close(rootfd);
+    // Mounting is done: the init keeps no capability (it only forwards signals to and reaps
+    // processes of its own uid), so a workload that reaches it (ptrace, same uid) gains none.
+    if (drop_capabilities() != 0) fail(spec, GD_STEP_CAPABILITIES, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    // The filter goes on the init itself (nothing it does needs those ioctls), so that every
+    // process of the container inherits it, and a workload that ptraces its init (same uid)
+    // finds no unfiltered process to borrow.
+    if (gd_install_workload_filter() != 0) fail(spec, GD_STEP_SECCOMP, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
     if (spec->hold) hold(spec);
 
     // vfork: the workload borrows our memory until it execs (or _exits), so no page tables are
@@ -284,9 +349,13 @@ static void container_init(const gd_container_spec *spec) {
     pid_t workload = vfork();
     if (workload < 0) fail(spec, GD_STEP_FORK_WORKLOAD, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
     if (workload == 0) run_workload(spec);
-    // Only the workload keeps the report pipe: its exec closes it, which tells the launcher
-    // that the workload started.
-    close(spec->report_write);
+    // vfork returned: the workload has exec'd (or failed and reported). The init now closes
+    // every descriptor it holds but the FUSE connection: the report pipe (only the workload
+    // kept it; its exec closed it, which tells the launcher that the workload started), the
+    // caller's descriptors that the workload inherited (0, 1, 2 and any passed on), and
+    // gourd's own close-on-exec ones inherited at clone (the bind sources' mount trees, the
+    // image file, gourd's signalfd).
+    close_all_but_fuse(spec);
     supervise(spec, workload);
 }
 
@@ -401,6 +470,7 @@ const char *gd_step_name(int32_t step) {
     case GD_STEP_FORK_WORKLOAD: return "fork workload";
     case GD_STEP_EXEC: return "exec";
     case GD_STEP_SETNS: return "join the shared container (setns)";
+    case GD_STEP_SECCOMP: return "install the seccomp filter";
     default: return "launch";
     }
 }
@@ -430,6 +500,11 @@ pid_t gd_join_and_spawn(const gd_container_spec *spec, const int ns_fds[3], int3
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
         struct pollfd p = {.fd = spec->lifeline_read, .events = POLLIN};
         if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, GOURD_EXIT_LAUNCH_FAILED);
+        // setns gave this process every capability in the container's user namespace, and it
+        // descends from the rank's launcher, not from the container's init: it gets the same
+        // empty capability sets, no-new-privs and seccomp filter as a single launch here.
+        if (drop_capabilities() != 0) fail(spec, GD_STEP_CAPABILITIES, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+        if (gd_install_workload_filter() != 0) fail(spec, GD_STEP_SECCOMP, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
         run_workload(spec);   // never returns
     }
     return pid;

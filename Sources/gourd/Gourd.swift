@@ -20,7 +20,16 @@ struct Gourd: ParsableCommand {
 
     /// Argument errors exit 125 like every other failure before the workload starts
     /// (swift-argument-parser would use 64); help and --version exit 0.
+    ///
+    /// A setuid, setgid or file-capable copy refuses before anything else: no argument is parsed
+    /// and no file is read with privilege (--help, --version, inspect and check included).
     static func main() {
+        do throws(LaunchError) {
+            try PrivilegeCheck.verify()
+        } catch {
+            FileHandle.standardError.write("gourd: \(error)\n")
+            Glibc.exit(GourdExit.launchFailed)
+        }
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let invocation = FastLaunchParser.parse(arguments) { Glibc.exit(invocation.launch()) }
         do {

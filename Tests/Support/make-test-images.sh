@@ -105,6 +105,18 @@ echo "this is not a squashfs image" > "$out/not-squashfs.sqfs"
 # Compression id 99 in the superblock (offset 20, little-endian u16): no such decompressor.
 cp "$out/busybox-zstd.sqfs" "$out/badcomp.sqfs"
 printf '\143\000' | dd of="$out/badcomp.sqfs" bs=1 seek=20 conv=notrunc status=none
+# crafted-inodes.sqfs: the superblock's inode count (bytes 4-7) set to ED 5F 84 00.
+# libsquashfuse's sqfs_init then fails after freeing what it had set up (issue 10, finding 1):
+# gourd must say so and exit 125, never free it a second time.
+cp "$out/busybox-zstd.sqfs" "$out/crafted-inodes.sqfs"
+printf '\355\137\204\000' | dd of="$out/crafted-inodes.sqfs" bs=1 seek=4 conv=notrunc status=none
+
+# probes.sqfs: hostile probe programs (Tests/Support/probes), static, run as the workload.
+pr=$work/probes
+cp -a "$base" "$pr"
+mkdir -p "$pr/opt/probe"
+${CC:-cc} -static -O2 -o "$pr/opt/probe/tiocsti" "$(dirname "$0")/probes/tiocsti.c"
+build "$pr" "$out/probes.sqfs" -comp zstd
 echo "images in $out"
 
 # SIF files (Apptainer/Singularity Image Format) around the squashfs images, by make-sif.py:

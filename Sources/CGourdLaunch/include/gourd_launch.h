@@ -28,6 +28,7 @@ typedef enum {
     GD_STEP_EXEC,            ///< execve of the workload
     GD_STEP_CAPABILITIES,    ///< dropping every capability before exec
     GD_STEP_SETNS,           ///< joining a shared container's namespaces (index: 0 user, 1 mount, 2 pid)
+    GD_STEP_SECCOMP,         ///< no-new-privs and the workload's seccomp filter
 } gd_step;
 
 /// One failure record, written once by the container side.
@@ -87,12 +88,16 @@ typedef struct {
     const int *forward_signals;   ///< signals the container init passes on to the workload
     size_t nforward;
     int hold;                     ///< no workload: the init holds the namespaces for ranks that join
+    int stop_timeout_ms;          ///< after the workload: SIGTERM to what it left, this long, then SIGKILL
+    int fuse_fd;                  ///< the image's /dev/fuse connection: the one descriptor the init keeps (-1: none)
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1
 /// (a small init), applies spec->mounts under spec->root, pivots into it, forks the workload
 /// and execs it. The init forwards signals, reaps orphans and exits with the workload's status
-/// (code, or 128+N for signal N); its exit makes the kernel kill every other container process.
+/// (code, or 128+N for signal N). Processes the workload left running first get SIGTERM (and
+/// SIGCONT) and spec->stop_timeout_ms to exit; the init's exit then makes the kernel kill every
+/// other container process.
 /// Returns the init's pid, or -errno when clone itself failed. Later failures arrive on
 /// spec->report_write as one gd_failure. Call single-threaded with the forwarded signals and
 /// SIGCHLD blocked. Not async-signal-safe (the parent side); the child side only uses
@@ -190,6 +195,12 @@ unsigned long gd_mount_flags(int read_only, int nosuid, int nodev, int noexec);
 /// The container-side description of a step, for messages.
 const char *gd_step_name(int32_t step);
 
+
+/// Sets no-new-privs and installs the seccomp filter every workload process runs under
+/// (inherited by its children): ioctl(2) with TIOCSTI or TIOCLINUX in the low 32 bits of the
+/// request fails with EPERM, so a workload cannot push input into the caller's terminal. Applies
+/// to the calling thread. 0 or -errno. Async-signal-safe (stack only, prctl).
+int gd_install_workload_filter(void);
 
 /// Steps of gd_probe, in the order a launch needs them.
 typedef enum {

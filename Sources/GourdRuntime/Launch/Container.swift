@@ -16,8 +16,10 @@ struct Container {
     /// returns at once: the caller must start serving FUSE, which the set-up needs.
     /// `hold`: no workload; the init holds the namespaces of a shared container (EOF on the
     /// report pipe then means ready).
-    static func spawn(plan: LaunchPlan, root: String, descriptors: Descriptors,
-                      mask: sigset_t, hold: Bool = false) throws(LaunchError) -> Container {
+    /// `stopTimeout`: ms between SIGTERM and SIGKILL for what the workload leaves running.
+    /// `fuseFD`: the image's /dev/fuse descriptor, the only one the init keeps.
+    static func spawn(plan: LaunchPlan, root: String, descriptors: Descriptors, mask: sigset_t,
+                      hold: Bool = false, stopTimeout: Int32 = 0, fuseFD: Int32) throws(LaunchError) -> Container {
         var lifeline: [Int32] = [-1, -1], report: [Int32] = [-1, -1]
         try check("pipe2", gd_pipe_cloexec(&lifeline))
         try check("pipe2", gd_pipe_cloexec(&report))
@@ -45,7 +47,8 @@ struct Container {
                         workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
                         lifeline_read: lifeline[0], lifeline_write: lifeline[1],
                         report_write: report[1], report_read: report[0], workload_mask: mask,
-                        forward_signals: signalBuffer.baseAddress, nforward: signalBuffer.count, hold: hold ? 1 : 0)
+                        forward_signals: signalBuffer.baseAddress, nforward: signalBuffer.count, hold: hold ? 1 : 0,
+                        stop_timeout_ms: stopTimeout, fuse_fd: fuseFD)
                     return root.withCString { rootPointer in
                         plan.searchPath.withCString { pathPointer in
                             plan.workdir.withCString { workdirPointer in
@@ -84,7 +87,7 @@ extension Container {
             var spec = gd_container_spec(
                 root: nil, mounts: nil, nmounts: 0, workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
                 lifeline_read: lifeline[0], lifeline_write: lifeline[1], report_write: report[1], report_read: report[0],
-                workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0)
+                workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0, stop_timeout_ms: 0, fuse_fd: -1)
             return plan.searchPath.withCString { pathPointer in
                 plan.workdir.withCString { workdirPointer in
                     spec.search_path = pathPointer

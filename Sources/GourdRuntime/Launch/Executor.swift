@@ -31,10 +31,12 @@ public struct Executor {
 
     /// Runs the workload; returns its exit status (code, or 128+N after signal N).
     public func run() throws(LaunchError) -> Int32 {
+        let stopTimeout = try StopTimeout.milliseconds()
         let staged = try stage(blockAllSignals: false)
         defer { gd_fuse_destroy(staged.fuse) }
         let container = try Container.spawn(plan: plan, root: Self.rootAfterStaging, descriptors: staged.descriptors,
-                                            mask: staged.oldMask)
+                                            mask: staged.oldMask, stopTimeout: stopTimeout,
+                                            fuseFD: gd_fuse_fd(staged.fuse))
         staged.descriptors.closeAll()
         return try Server(fuse: staged.fuse, signalFD: staged.signalFD, container: container, plan: plan).serve()
     }

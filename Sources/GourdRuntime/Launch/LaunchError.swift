@@ -13,6 +13,8 @@ public enum LaunchError: Error, CustomStringConvertible {
     case system(SystemError, hint: String?)
     /// gourd runs with privileges it must not have (setuid, setgid, file capabilities).
     case privileged(String)
+    /// A GOURD_* environment setting has an unusable value.
+    case setting(name: String, value: String, reason: String)
     /// The container side failed before exec at `step`, e.g. a mount.
     case container(step: String, errno: Errno, detail: String?)
     /// The server of a shared container failed to set it up (its own message).
@@ -40,6 +42,8 @@ public enum LaunchError: Error, CustomStringConvertible {
             return error.description + (hint.map { " (\($0))" } ?? "")
         case let .privileged(why):
             return "refusing to run: \(why); gourd needs no privileges, install it without setuid, setgid or file capabilities"
+        case let .setting(name, value, reason):
+            return "\(name)=\(value): \(reason)"
         case let .container(step, errno, detail):
             return "\(step)\(detail.map { " \($0)" } ?? ""): \(errno.description)"
         case let .shared(message):

@@ -32,7 +32,7 @@ struct SharedServer {
         do {
             staged = try Executor(plan: plan, image: image).stage(blockAllSignals: true)
             holder = try Container.spawn(plan: plan, root: Executor.rootAfterStaging, descriptors: staged.descriptors,
-                                         mask: staged.oldMask, hold: true)
+                                         mask: staged.oldMask, hold: true, fuseFD: gd_fuse_fd(staged.fuse))
             staged.descriptors.closeAll()
         } catch {
             refuseEveryone(Self.reply(error))
