@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Launches gourd on N corrupted copies of a busybox image, each reading every file.
 
-usage: corrupt-images.py N [--gourd BIN] [--user USER] [--timeout S] [--seed S] [--keep DIR]
+usage: corrupt-images.py N [--gourd BIN] [--images DIR] [--user USER] [--timeout S] [--seed S]
+                          [--keep DIR] [--tolerate-crashes]
 
 Each image is a copy of a base image (busybox-zstd, -gzip or -none from make-test-images.sh,
 in turn) with 1 to 8 random byte flips, placed in the data blocks, the inode table, the
@@ -22,7 +23,10 @@ Counted, by what gourd's own wait status and output say:
     crash     gourd itself died of a signal (wait status), or a sanitizer/fatal-error report
     leftover  after the launch: a process still carrying this run's marker, or a FUSE mount
               on the host
-Prints the counts; exits 1 on any hang, crash, leftover or unclear refusal. Images that hang
+Prints the counts; exits 1 on any hang, crash, leftover or unclear refusal. With
+--tolerate-crashes, gourd crashes are counted and printed but do not fail the run: today
+libsquashfuse 0.1.105 crashes on some corrupt images (Fuzz/regressions/known-crashes); drop
+the flag from `make fuzz-smoke` once that is fixed. Images that hang
 or crash are kept in --keep DIR (default: a folder printed at the end).
 """
 import argparse
@@ -138,6 +142,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--keep", help="where hanging and crashing images are kept")
+    ap.add_argument("--tolerate-crashes", action="store_true", help="gourd crashes do not fail the run")
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
@@ -211,8 +216,12 @@ def main():
     print("  exit statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(exits.items())))
     for k, v in examples.items():
         print(f"  e.g. {k}: {v}")
-    bad = counts["hang"] + counts["crash"] + counts["leftover"] + counts["unclear"]
-    if bad and os.path.isdir(keep):
+    bad = counts["hang"] + counts["leftover"] + counts["unclear"]
+    if counts["crash"] and args.tolerate_crashes:
+        print(f"  {counts['crash']} gourd crashes tolerated (--tolerate-crashes: known libsquashfuse bugs)")
+    else:
+        bad += counts["crash"]
+    if (bad or counts["crash"]) and os.path.isdir(keep):
         print(f"  kept: {keep}")
     return 1 if bad else 0
 
