@@ -10,7 +10,7 @@ directory table, the fragment/export/id tables and (rarely) the superblock's tab
 the magic, version and bytes_used are left alone so that most images get past the superblock.
 Each launch runs, as USER (setpriv when root), with a bounded time:
 
-    gourd exec IMG sh -c 'find / -xdev -type f -exec cat {} + >/dev/null; find / -xdev -type l ...'
+    gourd exec IMG sh -c 'find / -xdev -type f -exec cat {} + >/dev/null; (readlink every symlink); ls -laR /'
 
 Counted, by what gourd's own wait status and output say:
     refused   gourd exited 125 with a one-line "gourd: ..." message (image rejected at open)
@@ -45,7 +45,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SCRIPT = ("find / -xdev -type f -exec cat {} + >/dev/null; a=$?; "
-          "find / -xdev -type l -exec readlink {} + >/dev/null; b=$?; "
+          "find / -xdev -type l | while read -r l; do readlink \"$l\" || exit 1; done >/dev/null; b=$?; "
           "ls -laR / >/dev/null 2>&1; exit $((a | b))")
 
 
