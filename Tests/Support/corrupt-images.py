@@ -98,7 +98,7 @@ def procs_with(marker):
 
 def host_fuse_mounts():
     with open("/proc/self/mountinfo") as f:
-        return [l for l in f if " - fuse" in l]
+        return [l for l in f if " - fuse " in l or " - fuse." in l]
 
 
 def launch(gourd, image, wrapper, env, timeout):

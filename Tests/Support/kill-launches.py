@@ -100,7 +100,7 @@ def user_files(uid):
 
 def host_fuse_mounts():
     with open("/proc/self/mountinfo") as f:
-        return sum(1 for l in f if " - fuse" in l)
+        return sum(1 for l in f if " - fuse " in l or " - fuse." in l)
 
 
 class Runner:
@@ -172,7 +172,18 @@ def check_left(r, sockets_before, files_before, fuse_before, wait=5.0):
     return left, socks, files, host_fuse_mounts() - fuse_before
 
 
+def describe(pid):
+    """State, parent and kernel wait channel of a leftover process."""
+    try:
+        status = dict(l.split(":\t", 1) for l in open(f"/proc/{pid}/status").read().splitlines() if ":\t" in l)
+        wchan = open(f"/proc/{pid}/wchan").read()
+        return f"state {status.get('State', '?').strip()}, ppid {status.get('PPid', '?').strip()}, waiting in {wchan}"
+    except OSError:
+        return "(gone)"
+
+
 def kill_rounds(r, n, rng, counts, delays):
+    stuck = set()
     sockets_before, files_before, fuse_before = set(sockets(r.uid)), user_files(r.uid), host_fuse_mounts()
     for i in range(n):
         delay = rng.uniform(0, 0.05) if rng.random() < 0.8 else rng.uniform(0.05, 0.5)
@@ -208,6 +219,11 @@ def kill_rounds(r, n, rng, counts, delays):
         reap(procs)
         counts["rounds"][kind] = counts["rounds"].get(kind, 0) + 1
         left, socks, files, mounts = check_left(r, sockets_before, files_before, fuse_before)
+        # A process SIGKILL cannot end (D state) stays: count it in the round that left it only.
+        left = {pid: comm for pid, comm in left.items() if pid not in stuck}
+        for pid in left:
+            stuck.add(pid)
+            print(f"  left: pid {pid} {describe(pid)}", file=sys.stderr)
         if left or socks or files or mounts > 0:
             print(f"  round {i} ({kind}, {delay * 1000:.0f} ms): processes {left} sockets {list(socks.values())} "
                   f"files {sorted(files)} host FUSE mounts +{mounts}", file=sys.stderr)
