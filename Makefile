@@ -72,7 +72,7 @@ test: setup
 GOURD ?= .build/debug/gourd
 IMAGES ?=
 fuzz-smoke:
-	Fuzz/run --keep-going --runs 3000
+	Fuzz/run --keep-going --seconds 4
 	Tests/Support/corrupt-images.py 30 --tolerate-crashes --gourd $(GOURD) $(if $(IMAGES),--images $(IMAGES))
 	Tests/Support/kill-launches.py 40 --concurrent 32 --gourd $(GOURD) $(if $(IMAGES),--image $(IMAGES)/busybox-zstd.sqfs)
 
