@@ -13,7 +13,7 @@ SLURM ?= auto
 FILTER ?=
 CLUSTER = $$( [ "$$(id -u)" = 0 ] && [ "$(SLURM)" != no ] && echo yes )
 
-.PHONY: all build release images demo test unit-test setup clean fmt lint
+.PHONY: all build release images demo test unit-test setup clean fmt lint fuzz-smoke
 
 all: build
 
@@ -56,6 +56,7 @@ test: setup
 	Tests/Support/make-fake-gpu.sh $(STAGE)/fake-gpu
 	Tests/Support/make-test-images.sh $(STAGE)/images $(STAGE)/fake-gpu >/dev/null
 	chmod -R a+rX $(STAGE)
+	$(MAKE) fuzz-smoke GOURD=$(STAGE)/bin/gourd IMAGES=$(STAGE)/images
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh start $(SLURM_STATE) && \
 		Tests/Support/make-mpi-image.sh $(STAGE)/images && chmod -R a+rX $(STAGE)/images; fi
 	status=0; GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
@@ -78,6 +79,16 @@ fmt:
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel --configuration .swift-format $(SWIFT_FORMAT_PATHS)
 	if [ -n "$(CLANG_FORMAT)" ]; then $(CLANG_FORMAT) --dry-run --Werror $(C_SOURCES); else echo "lint: clang-format not installed, C not checked"; fi
+
+# Robustness, briefly (about a minute with the harnesses built): every fuzz harness for a few
+# thousand runs plus its regression inputs (Fuzz/run), gourd on corrupted images, SIGKILLed
+# launches and concurrent launches (Tests/Support). Larger numbers: see Fuzz/README.md.
+GOURD ?= .build/debug/gourd
+IMAGES ?=
+fuzz-smoke:
+	Fuzz/run --keep-going --seconds 4
+	Tests/Support/corrupt-images.py 30 --tolerate-crashes --user $(TEST_USER) --gourd $(GOURD) $(if $(IMAGES),--images $(IMAGES))
+	Tests/Support/kill-launches.py 40 --concurrent 32 --user $(TEST_USER) --gourd $(GOURD) $(if $(IMAGES),--image $(IMAGES)/busybox-zstd.sqfs)
 
 unit-test:
 	$(SWIFT) test $(SWIFTFLAGS) --filter 'GourdFormatsTests|GourdCoreTests|GourdRuntimeTests|GourdBuildTests|GourdCLITests'
