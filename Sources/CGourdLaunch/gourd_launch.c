@@ -214,16 +214,9 @@ static void run_workload(const gd_container_spec *spec) {
     fail(spec, GD_STEP_EXEC, e, -1, e == ENOENT ? GOURD_EXIT_NOT_FOUND : GOURD_EXIT_CANNOT_EXECUTE);
 }
 
-/// Closes every descriptor of the container's init except the image's FUSE connection. The
-/// init keeps that one so that the connection outlives gourd (or a shared container's server)
-/// when it is SIGKILLed: the kernel aborts a FUSE connection when its last descriptor closes,
-/// and processes that then fault on the image die of SIGBUS before the init's own death
-/// (PR_SET_PDEATHSIG) makes the kernel SIGKILL them. Serving the mount is no privilege: any
-/// user can serve a FUSE mount of their own. Async-signal-safe.
-static void close_all_but_fuse(const gd_container_spec *spec) {
-    unsigned keep = spec->fuse_fd >= 0 ? (unsigned)spec->fuse_fd : ~0U;
-    if (keep > 0) syscall(SYS_close_range, 0, keep - 1, 0);
-    if (keep != ~0U) syscall(SYS_close_range, keep + 1, ~0U, 0);
+/// Closes every descriptor of the container's init. Async-signal-safe.
+static void close_all(void) {
+    syscall(SYS_close_range, 0, ~0U, 0);
 }
 
 /// Milliseconds on CLOCK_MONOTONIC. Async-signal-safe.
@@ -302,10 +295,10 @@ static void supervise(const gd_container_spec *spec, pid_t workload) {
 /// namespace under them. It ends with its server (PR_SET_PDEATHSIG), and the kernel then ends
 /// every process left in the namespace. Async-signal-safe.
 static void hold(const gd_container_spec *spec) {
-    // Every descriptor but the FUSE connection goes, the report pipe included (which says
+    // Every descriptor goes, the report pipe included (which says
     // "ready"): the server's listening socket, the image and the bind sources stay with the
     // server only.
-    close_all_but_fuse(spec);
+    close_all();
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
@@ -322,6 +315,12 @@ static void hold(const gd_container_spec *spec) {
 }
 
 static void container_init(const gd_container_spec *spec) {
+    // Only the server may hold the image's FUSE connection (inherited at clone): a process
+    // that holds it and waits on a FUSE request of that connection when the server dies keeps
+    // the connection alive, and waits forever, in D state, SIGKILL or not (the kernel aborts a
+    // connection only when its last descriptor closes). Workloads faulting on the image after
+    // a SIGKILLed server get ENOTCONN or SIGBUS, then the kernel's SIGKILL; never a hang.
+    if (spec->fuse_fd >= 0) close(spec->fuse_fd);
     close(spec->lifeline_write);
     close(spec->report_read);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
@@ -350,12 +349,12 @@ static void container_init(const gd_container_spec *spec) {
     if (workload < 0) fail(spec, GD_STEP_FORK_WORKLOAD, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
     if (workload == 0) run_workload(spec);
     // vfork returned: the workload has exec'd (or failed and reported). The init now closes
-    // every descriptor it holds but the FUSE connection: the report pipe (only the workload
+    // every descriptor it holds: the report pipe (only the workload
     // kept it; its exec closed it, which tells the launcher that the workload started), the
     // caller's descriptors that the workload inherited (0, 1, 2 and any passed on), and
     // gourd's own close-on-exec ones inherited at clone (the bind sources' mount trees, the
     // image file, gourd's signalfd).
-    close_all_but_fuse(spec);
+    close_all();
     supervise(spec, workload);
 }
 

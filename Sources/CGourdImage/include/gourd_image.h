@@ -79,4 +79,14 @@ int gd_fuse_process_one(gd_fuse *fuse);
 /// that the kernel tears down with its last process.
 void gd_fuse_destroy(gd_fuse *fuse);
 
+/// Turns a crash of this process while it reads `path` (SIGSEGV, SIGBUS, SIGFPE, SIGABRT)
+/// into one line on stderr naming the image, then _exit(125). Why: libsquashfuse 0.1.105
+/// trusts some fields of the image (directory entry name sizes, id and fragment indexes,
+/// block sizes; Fuzz/regressions/known-crashes lists what fuzzing found), so a corrupt or
+/// hostile image can crash the reader inside gourd; this says so instead of dying of a raw
+/// signal, and the container ends with gourd (PR_SET_PDEATHSIG). It is a diagnosis, not a
+/// defence: the memory was already corrupted. The handler runs on its own stack and only
+/// calls write(2) and _exit(2). Not async-signal-safe itself (sigaction, sigaltstack).
+void gd_image_report_crashes(const char *path);
+
 #endif

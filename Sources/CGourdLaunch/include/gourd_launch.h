@@ -89,7 +89,7 @@ typedef struct {
     size_t nforward;
     int hold;                     ///< no workload: the init holds the namespaces for ranks that join
     int stop_timeout_ms;          ///< after the workload: SIGTERM to what it left, this long, then SIGKILL
-    int fuse_fd;                  ///< the image's /dev/fuse connection: the one descriptor the init keeps (-1: none)
+    int fuse_fd;                  ///< the image's /dev/fuse connection, which the init closes first (-1: none)
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1

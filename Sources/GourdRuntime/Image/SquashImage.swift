@@ -12,6 +12,8 @@ public final class SquashImage: ServableImage {
     /// Opens the squashfs at `offset` of `path`; errors name the file and the cause.
     public init(path: String, offset: UInt64 = 0) throws(LaunchError) {
         self.path = path
+        // libsquashfuse trusts some of the image's fields: a crash while reading it says so.
+        gd_image_report_crashes(path)
         var out: OpaquePointer?
         let rc = gd_image_open(path, offset, &out)
         guard rc == 0, let out else { throw .image(path: path, reason: Self.describe(openFailure: -rc)) }
