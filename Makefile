@@ -87,7 +87,7 @@ GOURD ?= .build/debug/gourd
 IMAGES ?=
 fuzz-smoke:
 	Fuzz/run --keep-going --seconds 4
-	Tests/Support/corrupt-images.py 30 --tolerate-crashes --user $(TEST_USER) --gourd $(GOURD) $(if $(IMAGES),--images $(IMAGES))
+	Tests/Support/corrupt-images.py 30 --user $(TEST_USER) --gourd $(GOURD) $(if $(IMAGES),--images $(IMAGES))
 	Tests/Support/kill-launches.py 40 --concurrent 32 --user $(TEST_USER) --gourd $(GOURD) $(if $(IMAGES),--image $(IMAGES)/busybox-zstd.sqfs)
 
 unit-test:

@@ -18,6 +18,9 @@ Counted, by what gourd's own wait status and output say:
     eio       the workload ran and saw EIO ("I/O error") and gourd exited with its status
     failed    the workload ran and failed otherwise (exit 1-124, 126, 127, no I/O error seen)
     wsignal   the workload died of a signal (gourd exited 128+N: corrupt code, SIGBUS...)
+    reported  libsquashfuse crashed on the image inside gourd, and gourd said so in one line
+              naming the image ("... crashed the squashfs reader"), exit 125: the known
+              libsquashfuse bugs, diagnosed (glibc may print its own line first)
     unclear   exit 125 without a clear message
     hang      the time limit was hit (gourd and everything it started then SIGKILLed)
     crash     gourd itself died of a signal (wait status), or a sanitizer/fatal-error report
@@ -123,6 +126,8 @@ def classify(rc, err, hung):
         return "crash"
     lines = [l for l in err.splitlines() if l.strip()]
     if rc == 125:
+        if any(l.startswith("gourd: image ") and "crashed the squashfs reader" in l for l in lines):
+            return "reported"
         return "refused" if lines and lines[0].startswith("gourd:") else "unclear"
     if rc == 0:
         return "clean"
@@ -170,7 +175,8 @@ def main():
         env.update(HOME=os.environ.get("HOME", "/"), USER=os.environ.get("USER", ""))
     fuse_before = len(host_fuse_mounts())
 
-    counts = dict.fromkeys(["refused", "clean", "eio", "failed", "wsignal", "unclear", "hang", "crash", "leftover"], 0)
+    counts = dict.fromkeys(["refused", "clean", "eio", "failed", "wsignal", "reported", "unclear", "hang", "crash",
+                            "leftover"], 0)
     exits = {}
     examples = {}
     slowest = 0.0
