@@ -38,7 +38,7 @@ public enum RegistryManifest: Sendable, Equatable {
             throw RegistryError(what, "the manifest is not valid JSON")
         }
         let type = probe.mediaType ?? contentType.map { String($0.split(separator: ";")[0]).trimmingSpaces } ?? ""
-        if probe.schemaVersion == 1 || type.contains("manifest.v1+") {
+        if probe.schemaVersion == 1 || type.hasPrefix("application/vnd.docker.distribution.manifest.v1") {
             throw RegistryError(what, "the registry serves a Docker schema 1 manifest, which gourd does not read (push the image again with a current client)")
         }
         do {
