@@ -96,7 +96,7 @@ class Handler(BaseHTTPRequestHandler):
     def manifest(self, mode, layout, ref):
         index = json.load(open(os.path.join(layout, "index.json")))
         if ref.startswith("sha256:"):
-            data = self.read_blob(layout, ref)
+            data = self.read_blob(layout, ref) or self.server.extra.get(ref[7:])
             if data is None:
                 return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
         else:
@@ -119,8 +119,6 @@ class Handler(BaseHTTPRequestHandler):
                     target = {"mediaType": "application/vnd.oci.image.index.v1+json",
                               "digest": "sha256:" + hashlib.sha256(wrapper).hexdigest(), "size": len(wrapper)}
                 data = wrapper
-        if data is None and ref.startswith("sha256:"):
-            data = self.server.extra.get(ref[7:])
         media = json.loads(data).get("mediaType", "application/vnd.oci.image.manifest.v1+json")
         self.send(200, data, {"Content-Type": media, "Docker-Content-Digest": "sha256:" + hashlib.sha256(data).hexdigest()})
 
