@@ -157,7 +157,7 @@ int gf_perform(const gf_request *request, gf_response *response) {
     if (gf_curl.easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
         snprintf(response->effective_url, sizeof(response->effective_url), "%s", url);
     int result = 0;
-    if (transfer.range_ignored) {
+    if (transfer.range_ignored || (request->resume_from > 0 && code == CURLE_RANGE_ERROR)) {
         result = GF_RANGE_IGNORED;
     } else if (transfer.aborted) {
         result = GF_ABORTED;

@@ -48,6 +48,8 @@ final class RegistryClient {
             var headers = accept.isEmpty ? [] : ["Accept: " + accept.joined(separator: ", ")]
             if let authorization { headers.append("Authorization: " + authorization) }
             let offset = sink.resumeOffset
+            // Not resuming: whatever an earlier attempt received is dropped.
+            if offset == 0 { sink.reset() }
             let result = http.get(url, headers: headers, userpwd: authorization == nil ? basic : nil, resumeFrom: offset,
                                   sink: HTTPClient.Sink { sink.write($0) })
             switch result {

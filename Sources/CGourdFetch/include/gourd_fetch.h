@@ -56,8 +56,8 @@ typedef struct gf_response {
 #define GF_ABORTED (-2)
 /// libcurl could not be loaded: error says why.
 #define GF_NO_LIBCURL (-3)
-/// A Range request (resume_from > 0) got the whole body (200, not 206): nothing was passed
-/// to the sink; start again from 0.
+/// A Range request (resume_from > 0) got the whole body (200, not 206) or a range the server
+/// does not support: nothing was passed to the sink; start again from 0.
 #define GF_RANGE_IGNORED (-4)
 
 /// Loads libcurl (once) and performs the request, following redirects (at most 10; custom

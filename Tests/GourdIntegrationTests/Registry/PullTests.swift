@@ -198,7 +198,7 @@ extension Integration {
             ("missing/busybox", "not found (HTTP 404)"),
             ("ok/busybox:nosuchtag", "not found (HTTP 404)"),
             ("corrupt/busybox", "the downloaded bytes hash to sha256:"),
-            ("truncate/busybox", "blob sha256:"),
+            ("truncate/busybox", "transfer closed with"),
             ("big/busybox", "the manifest is larger than 4 MiB: refused"),
             ("nest/busybox", "image indexes nest deeper than 4: refused"),
         ]
