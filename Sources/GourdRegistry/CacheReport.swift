@@ -29,8 +29,10 @@ public struct CacheReport {
         for file in (Syscall.listDirectory("\(cache.root)/images") ?? []).sorted() where file.hasSuffix(".sqfs") {
             guard let st = stat(of: "\(cache.root)/images/\(file)") else { continue }
             let hex = String(file.prefix { $0 != "." })
-            report.images.append(Image(file: file, bytes: Int64(st.st_size), lastUsed: lastUsed(st),
-                                       references: (names[hex] ?? []).sorted()))
+            report.images.append(
+                Image(
+                    file: file, bytes: Int64(st.st_size), lastUsed: lastUsed(st),
+                    references: (names[hex] ?? []).sorted()))
         }
         for file in Syscall.listDirectory("\(cache.root)/blobs/sha256") ?? [] {
             guard let st = stat(of: "\(cache.root)/blobs/sha256/\(file)") else { continue }
@@ -57,7 +59,9 @@ public struct CacheReport {
             lines.append("sha256:\(image.file.prefix(12))  \(Self.size(image.bytes))  used \(date)  \(refs)")
         }
         let total = images.reduce(blobBytes) { $0 + $1.bytes }
-        lines.append("\(images.count) image\(images.count == 1 ? "" : "s"), \(blobCount) blob\(blobCount == 1 ? "" : "s") (\(Self.size(blobBytes))); \(Self.size(total)) in all")
+        lines.append(
+            "\(images.count) image\(images.count == 1 ? "" : "s"), \(blobCount) blob\(blobCount == 1 ? "" : "s") (\(Self.size(blobBytes))); \(Self.size(total)) in all"
+        )
         return lines.joined(separator: "\n")
     }
 
@@ -77,7 +81,8 @@ public struct CacheCleaner {
     }
 
     public func clean() -> (count: Int, bytes: Int64) {
-        var count = 0, bytes: Int64 = 0
+        var count = 0
+        var bytes: Int64 = 0
         let cutoff = days.map { Int64(time(nil)) - Int64($0) * 86_400 }
         let groups: [(String, (String) -> String)] = [
             ("images", { "image-" + String($0.prefix { $0 != "." }) }),

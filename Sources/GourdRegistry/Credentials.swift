@@ -1,11 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Glibc
 import GourdCore
 import GourdRuntime
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A user name and password (or token) for a registry, from where Apptainer users keep them:
 /// APPTAINER_DOCKER_USERNAME / APPTAINER_DOCKER_PASSWORD (and the SINGULARITY_ spellings),
@@ -50,9 +51,11 @@ struct Credentials: Equatable {
             guard let entry = auths[key] else { continue }
             if let user = entry.username, let password = entry.password { return Credentials(username: user, password: password) }
             if let encoded = entry.auth, let data = Data(base64Encoded: encoded),
-               let colon = data.firstIndex(of: UInt8(ascii: ":")) {
-                return Credentials(username: String(decoding: data[..<colon], as: UTF8.self),
-                                   password: String(decoding: data[data.index(after: colon)...], as: UTF8.self))
+                let colon = data.firstIndex(of: UInt8(ascii: ":"))
+            {
+                return Credentials(
+                    username: String(decoding: data[..<colon], as: UTF8.self),
+                    password: String(decoding: data[data.index(after: colon)...], as: UTF8.self))
             }
         }
         return nil

@@ -41,10 +41,12 @@ struct HTTPClient {
         init(_ body: @escaping (UnsafeRawBufferPointer) -> Bool) { self.body = body }
     }
 
-    func get(_ url: String, headers: [String], userpwd: String? = nil, resumeFrom: Int64 = 0,
-             sink: Sink) -> Result<Response, Failure> {
+    func get(
+        _ url: String, headers: [String], userpwd: String? = nil, resumeFrom: Int64 = 0,
+        sink: Sink
+    ) -> Result<Response, Failure> {
         let headerStrings = headers.map { strdup($0) } + [nil]
-        defer { headerStrings.forEach { free($0) } }
+        defer { for pointer in headerStrings { free(pointer) } }
         var response = gf_response()
         let context = Unmanaged.passRetained(sink)
         defer { context.release() }
@@ -53,7 +55,8 @@ struct HTTPClient {
                 withOptionalCString(caFile) { caFilePointer in
                     withOptionalCString(caDirectory) { caDirectoryPointer in
                         url.withCString { urlPointer in
-                            headerPointer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: headerStrings.count) { rebound in
+                            headerPointer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: headerStrings.count) {
+                                rebound in
                                 var request = gf_request(
                                     url: urlPointer, headers: rebound, userpwd: userpwdPointer, cainfo: caFilePointer,
                                     capath: caDirectoryPointer, insecure: insecure ? 1 : 0, resume_from: resumeFrom,
@@ -81,8 +84,10 @@ struct HTTPClient {
             guard let colon = line.firstIndex(of: ":") else { continue }
             parsed[line[..<colon].lowercased()] = String(line[line.index(after: colon)...]).trimmingCharactersSpace()
         }
-        return .success(Response(status: response.status, headers: parsed, errorBody: Self.text(&response.error_body),
-                                 url: Self.text(&response.effective_url)))
+        return .success(
+            Response(
+                status: response.status, headers: parsed, errorBody: Self.text(&response.error_body),
+                url: Self.text(&response.effective_url)))
     }
 
     static func text<T>(_ tuple: inout T) -> String {

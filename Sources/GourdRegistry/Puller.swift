@@ -37,14 +37,18 @@ public struct Puller {
                 manifest = image
             case .index(let index):
                 let chosen = try options.platform.select(index, what: reference.description)
-                guard !seen.contains(chosen.digest) else { throw RegistryError(reference.description, "the image index \(digest) names itself (an index loop): refused") }
+                guard !seen.contains(chosen.digest) else {
+                    throw RegistryError(reference.description, "the image index \(digest) names itself (an index loop): refused")
+                }
                 seen.insert(chosen.digest)
                 (bytes, contentType, digest) = try manifestBytes(chosen.digest, client: client, ref: chosen.digest)
                 contentType = chosen.mediaType ?? contentType
             }
             if manifest != nil { break }
         }
-        guard let manifest else { throw RegistryError(reference.description, "image indexes nest deeper than \(Self.nestingLimit): refused") }
+        guard let manifest else {
+            throw RegistryError(reference.description, "image indexes nest deeper than \(Self.nestingLimit): refused")
+        }
         try validate(manifest, reference: reference)
         let blobs = [manifest.config] + manifest.layers
         for (index, blob) in blobs.enumerated() {
@@ -61,7 +65,9 @@ public struct Puller {
             guard ImageReference.isDigest(blob.digest) else {
                 throw RegistryError(reference.description, "the manifest names '\(blob.digest)', not a sha256 digest")
             }
-            if let size = blob.size, size < 0 { throw RegistryError(reference.description, "the manifest gives \(blob.digest) a negative size") }
+            if let size = blob.size, size < 0 {
+                throw RegistryError(reference.description, "the manifest gives \(blob.digest) a negative size")
+            }
         }
         if let size = manifest.config.size, size > Self.configLimit {
             throw RegistryError(reference.description, "the image config is larger than 16 MiB: refused")
@@ -94,8 +100,10 @@ public struct Puller {
 
     /// One blob into the cache, once: under the blob's lock, whoever comes second finds it
     /// there. Verified before the rename; on any failure nothing enters the cache.
-    func download(_ blob: OCIImage.Descriptor, client: RegistryClient, progress: PullProgress, label: String,
-                  reference: ImageReference) throws(RegistryError) {
+    func download(
+        _ blob: OCIImage.Descriptor, client: RegistryClient, progress: PullProgress, label: String,
+        reference: ImageReference
+    ) throws(RegistryError) {
         let path = cache.blobPath(blob.digest)
         if ImageCache.exists(path) { return }
         let name = "blob-\(ImageCache.hex(blob.digest))"
@@ -128,7 +136,9 @@ public struct Puller {
         guard fsync(fd) == 0 || errno == EINVAL else {
             throw RegistryError(what, "cannot write to the cache: \(String(cString: strerror(errno)))")
         }
-        guard rename(temp, path) == 0 else { throw RegistryError(what, "cannot rename into the cache: \(String(cString: strerror(errno)))") }
+        guard rename(temp, path) == 0 else {
+            throw RegistryError(what, "cannot rename into the cache: \(String(cString: strerror(errno)))")
+        }
         kept = true
     }
 }

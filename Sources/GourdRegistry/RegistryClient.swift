@@ -1,12 +1,13 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Crypto
 import Glibc
 import GourdCore
 import GourdFormats
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One repository of one registry, as the OCI distribution spec serves it: manifests and
 /// blobs under /v2/NAME/, anonymous, bearer-token or basic authentication, retries.
@@ -50,8 +51,9 @@ final class RegistryClient {
             let offset = sink.resumeOffset
             // Not resuming: whatever an earlier attempt received is dropped.
             if offset == 0 { sink.reset() }
-            let result = http.get(url, headers: headers, userpwd: authorization == nil ? basic : nil, resumeFrom: offset,
-                                  sink: HTTPClient.Sink { sink.write($0) })
+            let result = http.get(
+                url, headers: headers, userpwd: authorization == nil ? basic : nil, resumeFrom: offset,
+                sink: HTTPClient.Sink { sink.write($0) })
             switch result {
             case .success(let response):
                 if (200...299).contains(response.status) { return response }
@@ -84,7 +86,11 @@ final class RegistryClient {
 
     func backoff(_ attempt: Int) {
         var delay = timespec(tv_sec: 0, tv_nsec: 500_000_000)
-        for _ in 1..<attempt { delay = delay.tv_nsec >= 500_000_000 ? timespec(tv_sec: delay.tv_sec * 2 + 1, tv_nsec: 0) : timespec(tv_sec: delay.tv_sec * 2, tv_nsec: 0) }
+        for _ in 1..<attempt {
+            delay =
+                delay.tv_nsec >= 500_000_000
+                ? timespec(tv_sec: delay.tv_sec * 2 + 1, tv_nsec: 0) : timespec(tv_sec: delay.tv_sec * 2, tv_nsec: 0)
+        }
         var rest = timespec()
         while nanosleep(&delay, &rest) != 0, errno == EINTR { delay = rest }
     }
@@ -103,10 +109,15 @@ final class RegistryClient {
     /// The first "message" of a distribution-spec error body.
     static func registryMessage(_ body: String) -> String? {
         struct Errors: Decodable {
-            struct Entry: Decodable { var code: String?; var message: String? }
+            struct Entry: Decodable {
+                var code: String?
+                var message: String?
+            }
             var errors: [Entry]?
         }
-        guard let errors = try? JSONDecoder().decode(Errors.self, from: Data(body.utf8)), let first = errors.errors?.first else { return nil }
+        guard let errors = try? JSONDecoder().decode(Errors.self, from: Data(body.utf8)), let first = errors.errors?.first else {
+            return nil
+        }
         return [first.code, first.message].compactMap { $0 }.joined(separator: ": ")
     }
 
@@ -118,7 +129,10 @@ final class RegistryClient {
         switch challenge.scheme {
         case "basic":
             guard let credentials else {
-                throw RegistryError(what, "authentication required (HTTP 401): set APPTAINER_DOCKER_USERNAME and APPTAINER_DOCKER_PASSWORD or log in with `skopeo login`/`docker login`")
+                throw RegistryError(
+                    what,
+                    "authentication required (HTTP 401): set APPTAINER_DOCKER_USERNAME and APPTAINER_DOCKER_PASSWORD or log in with `skopeo login`/`docker login`"
+                )
             }
             basic = credentials.basic
         case "bearer":
@@ -130,7 +144,8 @@ final class RegistryClient {
 
     /// GET realm?service=...&scope=repository:NAME:pull, with basic credentials when known.
     func token(_ challenge: AuthChallenge) throws(RegistryError) -> String {
-        guard let realm = challenge.parameters["realm"], realm.hasPrefix("https://") || (realm.hasPrefix("http://") && scheme == "http") else {
+        guard let realm = challenge.parameters["realm"], realm.hasPrefix("https://") || (realm.hasPrefix("http://") && scheme == "http")
+        else {
             throw RegistryError(what, "the registry's token realm is missing or not https: \(challenge.parameters["realm"] ?? "none")")
         }
         var query: [String] = []
@@ -144,21 +159,36 @@ final class RegistryClient {
             let result = http.get(url, headers: [], userpwd: credentials?.basic, sink: HTTPClient.Sink { body.write($0) })
             switch result {
             case .success(let response) where (200...299).contains(response.status):
-                struct Token: Decodable { var token: String?; var access_token: String? }
+                struct Token: Decodable {
+                    var token: String?
+                    /// OAuth 2's name for it, which some token servers send instead.
+                    var accessToken: String?
+                    enum CodingKeys: String, CodingKey {
+                        case token
+                        case accessToken = "access_token"
+                    }
+                }
                 guard let decoded = try? JSONDecoder().decode(Token.self, from: Data(body.bytes)),
-                      let token = decoded.token ?? decoded.access_token, !token.isEmpty else {
+                    let token = decoded.token ?? decoded.accessToken, !token.isEmpty
+                else {
                     throw RegistryError(what, "the token server \(realm) sent no token")
                 }
                 return token
             case .success(let response):
-                if (response.status == 429 || response.status >= 500), attempt < Self.attempts { backoff(attempt); continue }
+                if response.status == 429 || response.status >= 500, attempt < Self.attempts {
+                    backoff(attempt)
+                    continue
+                }
                 let detail = Self.registryMessage(response.errorBody).map { " (\($0))" } ?? ""
                 if response.status == 401 || response.status == 403 {
                     throw RegistryError(what, "authentication failed at the token server (HTTP \(response.status))\(detail)")
                 }
                 throw RegistryError(what, "the token server \(realm) answered HTTP \(response.status)\(detail)")
             case .failure(.transport(let text)):
-                if attempt < Self.attempts { backoff(attempt); continue }
+                if attempt < Self.attempts {
+                    backoff(attempt)
+                    continue
+                }
                 throw RegistryError(what, "token server: \(text)")
             case .failure:
                 throw RegistryError(what, "the token from \(realm) is larger than 1 MiB")
@@ -170,7 +200,9 @@ final class RegistryClient {
         var out = ""
         for byte in text.utf8 {
             let c = Character(UnicodeScalar(byte))
-            if c.isLetter && byte < 128 || c.isNumber && byte < 128 || "-_.~".contains(c) { out.append(c) } else {
+            if c.isLetter && byte < 128 || c.isNumber && byte < 128 || "-_.~".contains(c) {
+                out.append(c)
+            } else {
                 out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
             }
         }

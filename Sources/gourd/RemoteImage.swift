@@ -32,7 +32,7 @@ enum RemoteImage {
     /// Runs argv and waits; its exit status (128+N after signal N).
     static func spawn(_ path: String, _ argv: inout [String]) -> Int32 {
         var pointers = argv.map { strdup($0) } + [nil]
-        defer { pointers.forEach { free($0) } }
+        defer { for pointer in pointers { free(pointer) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, nil, nil, &pointers, environ)
         guard rc == 0 else { return GourdExit.launchFailed }

@@ -14,10 +14,14 @@ import Testing
         ("index.docker.io/library/alpine", "docker.io/library/alpine:latest", "registry-1.docker.io"),
         ("localhost/repo", "localhost/repo:latest", "localhost"),
         ("ghcr.io/a/b/c:v1.2-rc_3", "ghcr.io/a/b/c:v1.2-rc_3", "ghcr.io"),
-        ("host:5000/group/repo@sha256:" + String(repeating: "a", count: 64),
-         "host:5000/group/repo@sha256:" + String(repeating: "a", count: 64), "host:5000"),
-        ("127.0.0.1:5000/r:t@sha256:" + String(repeating: "0", count: 64),
-         "127.0.0.1:5000/r:t@sha256:" + String(repeating: "0", count: 64), "127.0.0.1:5000"),
+        (
+            "host:5000/group/repo@sha256:" + String(repeating: "a", count: 64),
+            "host:5000/group/repo@sha256:" + String(repeating: "a", count: 64), "host:5000"
+        ),
+        (
+            "127.0.0.1:5000/r:t@sha256:" + String(repeating: "0", count: 64),
+            "127.0.0.1:5000/r:t@sha256:" + String(repeating: "0", count: 64), "127.0.0.1:5000"
+        ),
     ]
 
     @Test(arguments: references)
@@ -33,7 +37,8 @@ import Testing
         #expect(pinned.name == "host:5000/group/repo")
         #expect(pinned.defaultFileName == "repo_tag.sqfs")
         #expect(try ImageReference.parse("alpine").defaultFileName == "alpine_latest.sqfs")
-        #expect(try ImageReference.parse("alpine@sha256:" + String(repeating: "c", count: 64)).defaultFileName == "alpine_cccccccccccc.sqfs")
+        #expect(
+            try ImageReference.parse("alpine@sha256:" + String(repeating: "c", count: 64)).defaultFileName == "alpine_cccccccccccc.sqfs")
         #expect(ImageReference.isRemote("docker://x") && ImageReference.isRemote("oras://x") && !ImageReference.isRemote("img.sqfs"))
         #expect(!ImageReference.isRemote("dir/with:colon.sqfs"))
     }
@@ -63,18 +68,28 @@ import Testing
     }
 
     @Test func challenges() {
-        let bearer = AuthChallenge.parse(#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#)
-        #expect(bearer == AuthChallenge(scheme: "bearer", parameters: [
-            "realm": "https://auth.docker.io/token", "service": "registry.docker.io", "scope": "repository:library/alpine:pull"]))
+        let bearer = AuthChallenge.parse(
+            #"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#)
+        #expect(
+            bearer
+                == AuthChallenge(
+                    scheme: "bearer",
+                    parameters: [
+                        "realm": "https://auth.docker.io/token", "service": "registry.docker.io", "scope": "repository:library/alpine:pull",
+                    ]))
         #expect(AuthChallenge.parse(#"Basic realm="x \"y\"""#) == AuthChallenge(scheme: "basic", parameters: ["realm": #"x "y""#]))
         #expect(AuthChallenge.parse("Basic") == AuthChallenge(scheme: "basic", parameters: [:]))
-        #expect(AuthChallenge.parse("Bearer realm=unquoted, error=insufficient_scope")?.parameters == ["realm": "unquoted", "error": "insufficient_scope"])
+        #expect(
+            AuthChallenge.parse("Bearer realm=unquoted, error=insufficient_scope")?.parameters == [
+                "realm": "unquoted", "error": "insufficient_scope",
+            ])
         #expect(AuthChallenge.parse("") == nil)
     }
 
     static func descriptor(_ arch: String, _ variant: String? = nil, os: String = "linux", n: Character) -> OCIImage.Descriptor {
-        OCIImage.Descriptor(mediaType: "application/vnd.oci.image.manifest.v1+json", digest: "sha256:" + String(repeating: n, count: 64),
-                            size: 1, platform: .init(architecture: arch, os: os, variant: variant))
+        OCIImage.Descriptor(
+            mediaType: "application/vnd.oci.image.manifest.v1+json", digest: "sha256:" + String(repeating: n, count: 64),
+            size: 1, platform: .init(architecture: arch, os: os, variant: variant))
     }
 
     @Test func platformSelection() throws {
@@ -90,7 +105,8 @@ import Testing
         #expect {
             try PlatformChoice.parse("s390x").select(index, what: "img")
         } throws: { error in
-            (error as? RegistryError)?.description == "img: no image for linux/s390x (the index offers: linux/amd64, linux/arm/v6, linux/arm/v7, linux/arm64/v8, windows/amd64); choose one with --arch"
+            (error as? RegistryError)?.description
+                == "img: no image for linux/s390x (the index offers: linux/amd64, linux/arm/v6, linux/arm/v7, linux/arm64/v8, windows/amd64); choose one with --arch"
         }
         #expect(throws: RegistryError.self) { try PlatformChoice.parse("Linux/AMD64") }
         #expect(throws: RegistryError.self) { try PlatformChoice.parse("a/b/c/d") }
@@ -103,8 +119,11 @@ import Testing
         } else {
             Issue.record("an index was not read as one")
         }
-        let manifest = #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"digest":"sha256:\#(String(repeating: "a", count: 64))","size":1},"layers":[]}"#
-        if case .image(let decoded) = try RegistryManifest.decode(Array(manifest.utf8), contentType: "application/vnd.docker.distribution.manifest.v2+json", what: "x") {
+        let manifest =
+            #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"digest":"sha256:\#(String(repeating: "a", count: 64))","size":1},"layers":[]}"#
+        if case .image(let decoded) = try RegistryManifest.decode(
+            Array(manifest.utf8), contentType: "application/vnd.docker.distribution.manifest.v2+json", what: "x")
+        {
             #expect(decoded.layers.isEmpty)
         } else {
             Issue.record("a manifest was not read as one")

@@ -7,7 +7,8 @@ extension ArchiveImage {
         try naming(store) {
             let descriptor = OCIImage.Descriptor(mediaType: nil, digest: digest, size: nil)
             let manifest = try OCIImage.decode(OCIImage.Manifest.self, try blob(store, descriptor), what: "manifest \(digest)")
-            let config = try OCIImage.decode(OCIImage.Config.self, try blob(store, manifest.config), what: "config \(manifest.config.digest)")
+            let config = try OCIImage.decode(
+                OCIImage.Config.self, try blob(store, manifest.config), what: "config \(manifest.config.digest)")
             var members: [String] = []
             for layer in manifest.layers { members.append(try OCIImage.blobPath(layer.digest)) }
             return ArchiveImage(layers: try layers(members, config: config, store: store), config: config, digest: digest)

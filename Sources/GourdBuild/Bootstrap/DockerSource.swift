@@ -13,7 +13,8 @@ enum DockerSource: BootstrapSource {
     static func localBase(_ bootstrap: Recipe.Bootstrap, directory: String) -> String? { nil }
 
     static func run(_ bootstrap: Recipe.Bootstrap, with bootstrapper: Bootstrapper) throws(BuildError) -> BaseImage {
-        let from = bootstrap.from ?? "", log = bootstrapper.log
+        let from = bootstrap.from ?? ""
+        let log = bootstrapper.log
         let reference: ImageReference
         do { reference = try ImageReference.parse(from) } catch { throw BuildError(error.description) }
         let cache = ImageCache.fromEnvironment()
@@ -29,7 +30,8 @@ enum DockerSource: BootstrapSource {
         log.step("bootstrap: \(reference.name)@\(digest) (\(image.layers.count) layer\(image.layers.count == 1 ? "" : "s"))")
         if let os = image.config.os, os != "linux" { throw BuildError("\(reference): the image is for \(os), not linux") }
         if let arch = image.config.architecture, arch != OCIImage.hostArchitecture {
-            log.warning("\(reference): the image is for \(arch); this host is \(OCIImage.hostArchitecture): %post will fail to run its programs")
+            log.warning(
+                "\(reference): the image is for \(arch); this host is \(OCIImage.hostArchitecture): %post will fail to run its programs")
         }
         try ArchiveApplier(store: store, image: image, writer: bootstrapper.writer, log: log, signals: bootstrapper.signals).apply()
         var base = OCIImage.base(from: image.config)

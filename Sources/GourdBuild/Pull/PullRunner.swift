@@ -44,8 +44,9 @@ public enum PullRunner {
         defer { lock?.release() }
         if ImageCache.exists(path) { return path }
         if lock?.held == true { removeStale(path) }
-        var build = BuildRequest(output: path, recipe: "\(pinned) (pulled)", compression: "zstd", force: true,
-                                 quiet: request.options.quiet || isatty(2) != 1, gourdVersion: request.gourdVersion)
+        var build = BuildRequest(
+            output: path, recipe: "\(pinned) (pulled)", compression: "zstd", force: true,
+            quiet: request.options.quiet || isatty(2) != 1, gourdVersion: request.gourdVersion)
         build.recipeText = "Bootstrap: docker\nFrom: \(pinned)\n"
         build.buildTime = 0
         build.registry = request.options
@@ -81,13 +82,19 @@ public enum PullRunner {
         while failure == nil {
             let n = read(input, &buffer, buffer.count)
             if n < 0, errno == EINTR { continue }
-            if n < 0 { failure = .system("read", path: source, errno: errno); break }
+            if n < 0 {
+                failure = .system("read", path: source, errno: errno)
+                break
+            }
             if n == 0 { break }
             var done = 0
             while done < n {
                 let w = buffer.withUnsafeBytes { write(out, $0.baseAddress! + done, n - done) }
                 if w < 0, errno == EINTR { continue }
-                if w < 0 { failure = .system("write", path: output, errno: errno); break }
+                if w < 0 {
+                    failure = .system("write", path: output, errno: errno)
+                    break
+                }
                 done += w
             }
         }

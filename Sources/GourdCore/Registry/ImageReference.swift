@@ -112,7 +112,8 @@ public struct ImageReference: Sendable, Equatable, CustomStringConvertible {
         guard let colon = text.firstIndex(of: ":") else { return nil }
         let scheme = text[..<colon]
         guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }),
-              text[colon...].hasPrefix("://") else { return nil }
+            text[colon...].hasPrefix("://")
+        else { return nil }
         return (String(scheme), text[text.index(colon, offsetBy: 3)...])
     }
 
@@ -145,6 +146,8 @@ public struct ImageReference: Sendable, Equatable, CustomStringConvertible {
         if pieces.count == 2 {
             guard let port = Int(pieces[1]), (1...65535).contains(port) else { return false }
         }
-        return host.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7a).contains($0) || (0x41...0x5a).contains($0) || $0 == 0x2e || $0 == 0x2d }
+        return host.utf8.allSatisfy {
+            (0x30...0x39).contains($0) || (0x61...0x7a).contains($0) || (0x41...0x5a).contains($0) || $0 == 0x2e || $0 == 0x2d
+        }
     }
 }

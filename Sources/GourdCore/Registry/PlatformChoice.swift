@@ -18,7 +18,9 @@ public struct PlatformChoice: Sendable, Equatable, CustomStringConvertible {
         var parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         if parts.count >= 2, parts[0] == "linux" { parts.removeFirst() }
         let aliases = ["x86_64": "amd64", "aarch64": "arm64", "armhf": "arm"]
-        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7a).contains($0) } }) else {
+        guard (1...2).contains(parts.count), !parts[0].isEmpty,
+            parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7a).contains($0) } })
+        else {
             throw RegistryError("--arch \(text)", "not an architecture (amd64, arm64, arm64/v8, ppc64le, ...)")
         }
         return PlatformChoice(architecture: aliases[parts[0]] ?? parts[0], variant: parts.count == 2 ? parts[1] : nil)
@@ -36,6 +38,9 @@ public struct PlatformChoice: Sendable, Equatable, CustomStringConvertible {
         if let first = matching.first { return first }
         let offered = index.manifests.compactMap { $0.platform.map { "\($0.os)/\($0.architecture)" + ($0.variant.map { "/" + $0 } ?? "") } }
             .filter { $0 != "unknown/unknown" }
-        throw RegistryError(what, "no image for \(description) (the index offers: \(offered.isEmpty ? "none" : offered.joined(separator: ", "))); choose one with --arch")
+        throw RegistryError(
+            what,
+            "no image for \(description) (the index offers: \(offered.isEmpty ? "none" : offered.joined(separator: ", "))); choose one with --arch"
+        )
     }
 }

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import GourdFormats
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// What a registry's manifest endpoint returned: an image index (manifest list) or an image
 /// manifest, in Docker schema 2 or OCI media types (Docker schema 1 is refused: it has no
@@ -39,7 +40,9 @@ public enum RegistryManifest: Sendable, Equatable {
         }
         let type = probe.mediaType ?? contentType.map { String($0.split(separator: ";")[0]).trimmingSpaces } ?? ""
         if probe.schemaVersion == 1 || type.hasPrefix("application/vnd.docker.distribution.manifest.v1") {
-            throw RegistryError(what, "the registry serves a Docker schema 1 manifest, which gourd does not read (push the image again with a current client)")
+            throw RegistryError(
+                what,
+                "the registry serves a Docker schema 1 manifest, which gourd does not read (push the image again with a current client)")
         }
         do {
             if probe.manifests != nil || type.hasSuffix("index.v1+json") || type.hasSuffix("manifest.list.v2+json") {

@@ -31,7 +31,9 @@ extension Gourd {
             func run() throws {
                 let cache = ImageCache.fromEnvironment()
                 let removed = CacheCleaner(cache: cache, days: days).clean()
-                print("removed \(removed.count) entr\(removed.count == 1 ? "y" : "ies"), \(CacheReport.size(removed.bytes)) from \(cache.root)")
+                print(
+                    "removed \(removed.count) entr\(removed.count == 1 ? "y" : "ies"), \(CacheReport.size(removed.bytes)) from \(cache.root)"
+                )
             }
         }
     }

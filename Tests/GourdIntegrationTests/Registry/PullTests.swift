@@ -68,10 +68,13 @@ extension Integration {
         /// Bootstrap: docker applies layers like the archive agents (whiteouts, opaque dirs).
         @Test func bootstrapDocker() throws {
             let pull = PullDir("bootstrap")
-            pull.dir.write("r.def", "Bootstrap: docker\nFrom: \(registries.anon)/test/whiteouts:v1\n%post\n  echo \"$FROM_CONFIG\" > /post-saw-env\n")
+            pull.dir.write(
+                "r.def", "Bootstrap: docker\nFrom: \(registries.anon)/test/whiteouts:v1\n%post\n  echo \"$FROM_CONFIG\" > /post-saw-env\n")
             let out = try pull.dir.build(["img.sqfs", "r.def"], env: pull.env())
             #expect(out.status == 0, "\(out)")
-            let probe = try pull.dir.sh("img.sqfs", """
+            let probe = try pull.dir.sh(
+                "img.sqfs",
+                """
                 cat /keep.txt /post-saw-env; ls /opaque; cat /replaced/inside /samelayer
                 for f in /gone.txt /gone-dir /opaque/old1 /opaque/olddir; do test -e $f && echo "$f still there"; done
                 """)
@@ -120,8 +123,11 @@ extension Integration {
             let pull = PullDir("token")
             let ref = "docker://\(registries.fake)/token/busybox"
             let denied = try pull.pull(["--nohttps", ref, "a.sqfs"])
-            #expect(denied.status == GourdExit.launchFailed && denied.stderr.contains("authentication failed at the token server (HTTP 401)"), "\(denied)")
-            let ok = try pull.pull(["--nohttps", ref, "a.sqfs"], env: ["APPTAINER_DOCKER_USERNAME": "gourd", "APPTAINER_DOCKER_PASSWORD": "secret"])
+            #expect(
+                denied.status == GourdExit.launchFailed && denied.stderr.contains("authentication failed at the token server (HTTP 401)"),
+                "\(denied)")
+            let ok = try pull.pull(
+                ["--nohttps", ref, "a.sqfs"], env: ["APPTAINER_DOCKER_USERNAME": "gourd", "APPTAINER_DOCKER_PASSWORD": "secret"])
             #expect(ok.status == 0, "\(ok)")
             pull.expectClean()
         }
@@ -143,7 +149,8 @@ extension Integration {
             let pull = PullDir("concurrent")
             let before = registries.gets("/v2/test/large/blobs/")
             let running = try (0..<16).map { i in
-                try Gourd.start(["pull", "-q", "docker://\(registries.anon)/test/large", "out\(i).sqfs"], env: pull.env(), cwd: pull.dir.path)
+                try Gourd.start(
+                    ["pull", "-q", "docker://\(registries.anon)/test/large", "out\(i).sqfs"], env: pull.env(), cwd: pull.dir.path)
             }
             let outcomes = try running.map { try $0.wait(timeout: 240) }
             for outcome in outcomes { #expect(outcome.status == 0, "\(outcome)") }
@@ -158,8 +165,9 @@ extension Integration {
         /// of that blob removes; the cache never holds a partial blob.
         @Test func killedPullIsCleanedByTheNext() throws {
             let pull = PullDir("kill")
-            let slow = try Gourd.start(["pull", "-q", "--nohttps", "docker://\(registries.fake)/slow/large", "a.sqfs"],
-                                       env: pull.env(), cwd: pull.dir.path)
+            let slow = try Gourd.start(
+                ["pull", "-q", "--nohttps", "docker://\(registries.fake)/slow/large", "a.sqfs"],
+                env: pull.env(), cwd: pull.dir.path)
             var partial = false
             for _ in 0..<200 where !partial {
                 usleep(50_000)
@@ -171,7 +179,7 @@ extension Integration {
             #expect(partial, "no download in progress seen")
             slow.signal(SIGKILL)
             _ = try? slow.wait(timeout: 10)
-            usleep(200_000)   // the download child dies of PR_SET_PDEATHSIG
+            usleep(200_000)  // the download child dies of PR_SET_PDEATHSIG
             #expect(!pull.entries("tmp").isEmpty, "the killed pull left no temporary (the test proves nothing)")
             let blobsBefore = pull.entries("blobs/sha256")
             let again = try pull.pull(["--nohttps", "docker://\(registries.fake)/ok/large", "a.sqfs"])
@@ -189,8 +197,12 @@ extension Integration {
             let short = try pull.pull(["--nohttps", "docker://\(registries.fake)/short/large", "b.sqfs"])
             #expect(short.status == 0, "\(short)")
             let log = (try? String(contentsOfFile: registries.state + "/fake.log", encoding: .utf8)) ?? ""
-            #expect(log.split(separator: "\n").contains { $0.hasPrefix("GET /v2/short/large/blobs/") && $0.hasSuffix("bytes=\(12 << 20)-") || $0.contains("/v2/short/large/blobs/") && $0.contains("bytes=") },
-                    "no Range request: \(log.suffix(600))")
+            #expect(
+                log.split(separator: "\n").contains {
+                    $0.hasPrefix("GET /v2/short/large/blobs/") && $0.hasSuffix("bytes=\(12 << 20)-")
+                        || $0.contains("/v2/short/large/blobs/") && $0.contains("bytes=")
+                },
+                "no Range request: \(log.suffix(600))")
             pull.expectClean()
         }
 
@@ -248,9 +260,9 @@ extension Integration {
 enum OCIHost {
     static var arch: String {
         #if arch(x86_64)
-        return "amd64"
+            return "amd64"
         #else
-        return "arm64"
+            return "arm64"
         #endif
     }
 }

@@ -67,8 +67,9 @@ struct PullDir {
     /// Nothing half-written: no temporaries in the cache, no partial output, no workspace.
     func expectClean(sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(entries("tmp").isEmpty, "temporaries left in the cache: \(entries("tmp"))", sourceLocation: sourceLocation)
-        #expect(entries("images").filter { $0.contains("gourd-tmp") }.isEmpty, "partial image: \(entries("images"))",
-                sourceLocation: sourceLocation)
+        #expect(
+            entries("images").filter { $0.contains("gourd-tmp") }.isEmpty, "partial image: \(entries("images"))",
+            sourceLocation: sourceLocation)
         dir.expectClean(sourceLocation: sourceLocation)
     }
 }
