@@ -18,7 +18,7 @@ extension Gourd {
 
         @Option(name: .customLong("arch"), help: "Platform of a multi-platform image: amd64, arm64, arm64/v8... (default: this host's).")
         var arch: String?
-        @Flag(name: .customLong("force"), help: "Replace OUTPUT if it exists and resolve the tag again.")
+        @Flag(name: .customLong("force"), help: "Replace OUTPUT if it exists.")
         var force = false
         @Flag(name: .customLong("insecure"), help: "Do not verify the registry's TLS certificate.")
         var insecure = false
