@@ -51,6 +51,7 @@ demo: setup release
 test: setup
 	$(SWIFT) build $(SWIFTFLAGS) --build-tests
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi
+	if [ -d $(STAGE)/registry ]; then Tests/Support/registry.sh stop $(STAGE)/registry; fi
 	rm -rf $(STAGE) && mkdir -p $(STAGE)/bin && chmod 0755 $(STAGE) $(STAGE)/bin
 	cp .build/debug/gourd $(STAGE)/bin/gourd
 	Tests/Support/make-fake-gpu.sh $(STAGE)/fake-gpu
@@ -59,7 +60,9 @@ test: setup
 	$(MAKE) fuzz-smoke GOURD=$(STAGE)/bin/gourd IMAGES=$(STAGE)/images
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh start $(SLURM_STATE) && \
 		Tests/Support/make-mpi-image.sh $(STAGE)/images && chmod -R a+rX $(STAGE)/images; fi
-	status=0; GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
+	status=0; trap 'Tests/Support/registry.sh stop $(STAGE)/registry' EXIT INT TERM; \
+	Tests/Support/registry.sh start $(STAGE)/registry && \
+	GOURD_TEST_REGISTRY_STATE=$(STAGE)/registry GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
 		GOURD_TEST_SCRATCH=$(STAGE)/scratch GOURD_TEST_FAKE_GPU=$(STAGE)/fake-gpu \
 		GOURD_TEST_SLURM_CONF=$$( [ -n "$(CLUSTER)" ] && echo $(SLURM_STATE)/etc/slurm.conf ) \
 		$(SWIFT) test $(SWIFTFLAGS) --skip-build $(if $(FILTER),--filter '$(FILTER)') || status=$$?; \

@@ -35,6 +35,9 @@ let package = Package(
         .target(
             name: "CGourdBuild", dependencies: ["CGourdCommon"], exclude: readme,
             linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]),
+        // HTTP(S) for gourd pull: libcurl loaded with dlopen on the first request (no DT_NEEDED:
+        // a launch that does not pull never maps it); curl.h from libcurl4-openssl-dev.
+        .target(name: "CGourdFetch", exclude: readme),
         // Site policy TOML through toml++ (libtomlplusplus-dev, header-only) behind a C API.
         // NDEBUG: toml++'s assertions abort on some malformed input (docs/PLATFORM-NOTES.md, "toml++").
         .target(
@@ -50,15 +53,20 @@ let package = Package(
             name: "GourdRuntime",
             dependencies: ["GourdCore", "CGourdCommon", "CGourdImage", "CGourdLaunch"] + systemAndCrypto,
             exclude: readme),
+        // `gourd pull`: registries (OCI distribution API) into the content-addressed cache.
+        .target(
+            name: "GourdRegistry",
+            dependencies: ["GourdCore", "GourdRuntime", "CGourdFetch"] + systemAndCrypto,
+            exclude: readme),
         // `gourd build`: recipe -> root file system -> squashfs, in its own namespaces.
         .target(
             name: "GourdBuild",
-            dependencies: ["GourdCore", "GourdRuntime", "CGourdCommon", "CGourdBuild"] + systemAndCrypto,
+            dependencies: ["GourdCore", "GourdRuntime", "GourdRegistry", "CGourdCommon", "CGourdBuild"] + systemAndCrypto,
             exclude: readme),
         .executableTarget(
             name: "gourd",
             dependencies: [
-                "GourdCore", "GourdRuntime", "GourdBuild",
+                "GourdCore", "GourdRuntime", "GourdBuild", "GourdRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: readme),

@@ -4,6 +4,7 @@ import Glibc
 import GourdCore
 import GourdRuntime
 import GourdFormats
+import GourdRegistry
 
 /// `gourd build OUTPUT RECIPE`, step by step: read and check the recipe, enter the build's
 /// user namespace, bootstrap the root in a temporary workspace, add %files, run %post,
@@ -14,8 +15,13 @@ import GourdFormats
 public enum BuildRunner {
     public static func run(_ request: BuildRequest) throws(BuildError) {
         let log = BuildLog(quiet: request.quiet)
-        let recipe = try readRecipe(request.recipe)
-        let recipeDirectory = directory(of: request.recipe)
+        let recipe: Recipe
+        if let text = request.recipeText {
+            do { recipe = try RecipeParser.parse(Array(text.utf8), file: request.recipe) } catch { throw .recipe(error) }
+        } else {
+            recipe = try readRecipe(request.recipe)
+        }
+        let recipeDirectory = request.recipeText == nil ? directory(of: request.recipe) : "/"
         guard Packer.compressions.contains(request.compression) else {
             throw BuildError("--compression \(request.compression): use one of \(Packer.compressions.joined(separator: ", "))")
         }
@@ -25,7 +31,8 @@ public enum BuildRunner {
         for key in recipe.ignoredKeys {
             log.warning("\(recipe.file):\(key.line): \(key.key) has no effect: gourd run follows docker run (entrypoint, then cmd)")
         }
-        let time = try buildTime(recipePath: request.recipe)
+        let time: Int64
+        if let fixed = request.buildTime { time = fixed } else { time = try buildTime(recipePath: request.recipe) }
 
         let signals = try BuildSignals()
         try enterUserNamespace()
@@ -36,7 +43,7 @@ public enum BuildRunner {
         let temporary = "\(output).gourd-tmp.\(getpid())"
         do throws(BuildError) {
             try build(recipe: recipe, directory: recipeDirectory, workspace: workspace, signals: signals, log: log,
-                      time: time, version: request.gourdVersion)
+                      time: time, version: request.gourdVersion, registry: request.registry)
             log.step("packing \(output) (mksquashfs, \(request.compression))")
             try Packer(workspace: workspace, signals: signals, log: log)
                 .pack(to: temporary, compression: request.compression, time: time)
@@ -52,10 +59,10 @@ public enum BuildRunner {
     }
 
     static func build(recipe: Recipe, directory: String, workspace: BuildWorkspace, signals: BuildSignals,
-                      log: BuildLog, time: Int64, version: String) throws(BuildError) {
+                      log: BuildLog, time: Int64, version: String, registry: PullOptions = PullOptions()) throws(BuildError) {
         let writer = RootWriter(rootFD: workspace.rootFD)
         let base = try Bootstrapper(recipe: recipe, recipeDirectory: directory, workspace: workspace, log: log,
-                                    signals: signals).run()
+                                    signals: signals, registry: registry).run()
         try signals.check()
         try skeleton(writer)
         if !recipe.files.isEmpty {

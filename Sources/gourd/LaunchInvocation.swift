@@ -27,6 +27,20 @@ struct LaunchInvocation: Equatable {
     /// Plans and runs; returns the status gourd exits with (the workload's, or 125/126/127).
     /// Prints the plan's warnings (and notes with -v) and any error on stderr.
     func launch() -> Int32 {
+        var invocation = self
+        if ImageReference.isRemote(image) {
+            switch RemoteImage.resolve(image, quiet: false) {
+            case .success(let path): invocation.image = path
+            case .failure(let failure):
+                if !failure.message.isEmpty { FileHandle.standardError.write("gourd: \(failure.message)\n") }
+                return GourdExit.launchFailed
+            }
+        }
+        return invocation.launchLocal()
+    }
+
+    /// The launch of a local image file.
+    func launchLocal() -> Int32 {
         do throws(LaunchError) {
             let prepared = try launcher.prepare()
             let plan = prepared.plan

@@ -134,7 +134,7 @@ import Testing
         ("Bootstrap: scratch\nFrom: x\n", 2, "'from' is not used by Bootstrap: scratch"),
         ("Bootstrap: localimage\nFrom: x\nMirrorURL: y\n", 3, "'mirrorurl' is not used by Bootstrap: localimage"),
         ("\n\nBootstrap: nosuch\n", 3, "unknown bootstrap agent 'nosuch'"),
-        ("Bootstrap: docker\nFrom: busybox\n", 1, "Bootstrap: docker is not supported: gourd does not pull from registries"),
+        ("Bootstrap: docker\n", 1, "Bootstrap: docker needs 'From: an image reference"),
         ("Bootstrap: library\nFrom: x\n", 1, "is not supported"),
         ("Bootstrap: yum\n", 1, "is not supported"),
         ("Bootstrap: localimage\nFrom: x\nStage: one\n", 3, "multi-stage recipes (Stage:)"),

@@ -3,6 +3,7 @@ import CGourdImage
 import Glibc
 import GourdCore
 import GourdFormats
+import GourdRegistry
 import GourdRuntime
 
 /// Fills the empty root from the recipe's base (`Bootstrap:` agent) and says what the base
@@ -13,6 +14,8 @@ struct Bootstrapper {
     let workspace: BuildWorkspace
     let log: BuildLog
     let signals: BuildSignals
+    /// How `Bootstrap: docker` reaches registries.
+    var registry = PullOptions()
 
     var writer: RootWriter { RootWriter(rootFD: workspace.rootFD) }
 
@@ -29,7 +32,7 @@ struct Bootstrapper {
     /// The sources gourd provides, one file each; every name of `BootstrapAgent.all` is
     /// served by one of them (a test checks it).
     static let sources: [any BootstrapSource.Type] = [
-        ScratchSource.self, LocalImageSource.self, ArchiveSource.self, DebootstrapSource.self,
+        ScratchSource.self, LocalImageSource.self, ArchiveSource.self, DebootstrapSource.self, DockerSource.self,
     ]
 
     /// The agent names each source serves, in `sources` order.

@@ -30,6 +30,8 @@ public struct BootstrapAgent: Sendable {
                        optional: [], ignored: ["includecmd"]),
         BootstrapAgent(name: "oci", required: [.init(key: "from", hint: "From: an OCI image-layout directory")],
                        optional: [], ignored: ["includecmd"]),
+        BootstrapAgent(name: "docker", required: [.init(key: "from", hint: "From: an image reference such as debian:12 or host:5000/repo@sha256:...")],
+                       optional: [], ignored: ["includecmd"]),
         BootstrapAgent(name: "debootstrap",
                        required: [.init(key: "osversion", hint: "OSVersion: the suite, e.g. bookworm"),
                                   .init(key: "mirrorurl", hint: "MirrorURL: e.g. http://deb.debian.org/debian")],

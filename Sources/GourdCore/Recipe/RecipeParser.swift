@@ -28,7 +28,6 @@ public enum RecipeParser {
 
     /// Apptainer agents gourd does not provide, with what to do instead.
     static let unsupportedAgents: [String: String] = [
-        "docker": "gourd does not pull from registries: `docker save -o image.tar NAME` (or skopeo copy docker://NAME docker-archive:image.tar) and use Bootstrap: docker-archive",
         "docker-daemon": "save the image with `docker save -o image.tar NAME` and use Bootstrap: docker-archive",
         "library": "gourd does not pull from library registries: pull the SIF file and use Bootstrap: localimage",
         "oras": "gourd does not pull from registries: pull the SIF file and use Bootstrap: localimage",
