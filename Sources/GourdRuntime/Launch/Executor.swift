@@ -36,7 +36,10 @@ public struct Executor {
         let container = try Container.spawn(plan: plan, root: Self.rootAfterStaging, descriptors: staged.descriptors,
                                             mask: staged.oldMask)
         staged.descriptors.closeAll()
-        return try Server(fuse: staged.fuse, signalFD: staged.signalFD, container: container, plan: plan).serve()
+        // The namespaces exist now: serving threads may start (FIELD-NOTES, "threads before unshare").
+        let threaded = gd_fuse_start(staged.fuse) > 0
+        return try Server(fuse: staged.fuse, threaded: threaded, signalFD: staged.signalFD, container: container,
+                          plan: plan).serve()
     }
 
     /// What `stage` leaves ready for a container: the image served over FUSE at
