@@ -105,7 +105,8 @@ public struct Executor {
     }
 
     func mountImage() throws(LaunchError) -> OpaquePointer {
-        try image.mountFUSE(at: Self.root, name: plan.image.path, addedMountPoints: plan.addedMountPoints)
+        try image.mountFUSE(at: Self.root, name: plan.image.path, addedMountPoints: plan.addedMountPoints,
+                             serving: plan.serving)
     }
 }
 
