@@ -14,6 +14,7 @@
 #define HAVE_DECL_FUSE_ADD_DIRENTRY 1
 
 #include "gourd_image.h"
+#include "gourd_image_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,18 +30,6 @@
 #include <squashfuse/dir.h>
 #include <squashfuse/file.h>
 #include <squashfuse/fs.h>
-
-struct gd_image {
-    sqfs_ll ll;   // first member: libfuse's userdata for the sqfs_ll_op_* callbacks is &ll
-    bool ll_ready;
-    struct gd_added_s *added;   // mount points the image lacks (see "added mount points")
-    size_t nadded;
-};
-
-struct gd_fuse {
-    struct fuse_session *session;
-    struct fuse_buf buf;
-};
 
 static const uint32_t squashfs_magic = 0x73717368;
 
@@ -218,38 +207,27 @@ int gd_image_list(gd_image *img, uint64_t dir,
 // paths instead, as empty directories or empty files, and the container covers each with its
 // mount. Their node ids lie above any squashfs inode reference (48 bits), so they never
 // collide with one; a lookup under a real directory matches by its squashfs inode id.
-#define ADDED_BASE 0xFFFFFF0000000000ull
+static bool is_added(fuse_ino_t ino) { return gd_is_added(ino); }
 
-typedef struct gd_added_s {
-    uint64_t parent;       // squashfs inode id, or an added node id when parent_added
-    bool parent_added;
-    bool is_dir;
-    char name[256];
-} gd_added;
-
-static gd_image *image_of(fuse_req_t req) { return (gd_image *)fuse_req_userdata(req); }
-static bool is_added(fuse_ino_t ino) { return ino >= ADDED_BASE; }
-
-static const gd_added *added_node(const gd_image *img, fuse_ino_t ino) {
-    uint64_t i = ino - ADDED_BASE;
+const gd_added *gd_added_node(const gd_image *img, fuse_ino_t ino) {
+    uint64_t i = ino - GD_ADDED_BASE;
     return i < img->nadded ? &img->added[i] : NULL;
 }
 
-static void added_attr(const gd_added *a, fuse_ino_t ino, struct stat *st) {
+void gd_added_attr(const gd_added *a, fuse_ino_t ino, struct stat *st) {
     memset(st, 0, sizeof *st);
     st->st_ino = ino;
     st->st_mode = a->is_dir ? (S_IFDIR | 0755) : (S_IFREG | 0644);
     st->st_nlink = a->is_dir ? 2 : 1;
 }
 
-/// The added node named `name` under `parent` (a FUSE node id), or 0.
-static fuse_ino_t find_added(gd_image *img, fuse_ino_t parent, const char *name) {
+fuse_ino_t gd_find_added(const gd_image *img, fuse_ino_t parent, const char *name) {
     if (!img->nadded) return 0;
     bool parent_added = is_added(parent);
-    uint64_t key = parent_added ? parent : (uint64_t)img->ll.ino_sqfs(&img->ll, parent);
+    uint64_t key = parent_added ? parent : gd_ino_sqfs(img, parent);
     for (size_t i = 0; i < img->nadded; i++) {
         const gd_added *a = &img->added[i];
-        if (a->parent_added == parent_added && a->parent == key && strcmp(a->name, name) == 0) return ADDED_BASE + i;
+        if (a->parent_added == parent_added && a->parent == key && strcmp(a->name, name) == 0) return GD_ADDED_BASE + i;
     }
     return 0;
 }
@@ -261,7 +239,7 @@ static int add_node(gd_image *img, uint64_t parent, bool parent_added, const cha
         gd_added *a = &img->added[i];
         if (a->parent == parent && a->parent_added == parent_added && strlen(a->name) == len && !memcmp(a->name, name, len)) {
             if (a->is_dir != is_dir) return is_dir ? -ENOTDIR : -EISDIR;
-            *out = ADDED_BASE + i;
+            *out = GD_ADDED_BASE + i;
             return 0;
         }
     }
@@ -274,7 +252,7 @@ static int add_node(gd_image *img, uint64_t parent, bool parent_added, const cha
     a->parent_added = parent_added;
     a->is_dir = is_dir;
     memcpy(a->name, name, len);
-    *out = ADDED_BASE + img->nadded++;
+    *out = GD_ADDED_BASE + img->nadded++;
     return 0;
 }
 
@@ -313,154 +291,4 @@ int gd_image_add_path(gd_image *img, const char *path, int is_dir) {
         p = rest;
     }
     return 0;
-}
-
-static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
-    gd_image *img = image_of(req);
-    fuse_ino_t ino = find_added(img, parent, name);
-    if (ino) {
-        struct fuse_entry_param e;
-        memset(&e, 0, sizeof e);
-        e.ino = ino;
-        e.attr_timeout = e.entry_timeout = 86400.0;   // nothing about it ever changes
-        added_attr(added_node(img, ino), ino, &e.attr);
-        fuse_reply_entry(req, &e);
-        return;
-    }
-    if (is_added(parent)) { fuse_reply_err(req, ENOENT); return; }
-    sqfs_ll_op_lookup(req, parent, name);
-}
-
-static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    const gd_added *a = is_added(ino) ? added_node(image_of(req), ino) : NULL;
-    if (!is_added(ino)) { sqfs_ll_op_getattr(req, ino, fi); return; }
-    if (!a) { fuse_reply_err(req, ENOENT); return; }
-    struct stat st;
-    added_attr(a, ino, &st);
-    fuse_reply_attr(req, &st, 86400.0);
-}
-
-static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    if (!is_added(ino)) { sqfs_ll_op_opendir(req, ino, fi); return; }
-    fi->fh = 0;
-    fuse_reply_open(req, fi);
-}
-
-static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
-    if (!is_added(ino)) { sqfs_ll_op_readdir(req, ino, size, off, fi); return; }
-    fuse_reply_buf(req, NULL, 0);   // listed as empty: an added node only carries a mount
-}
-
-static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    if (!is_added(ino)) { sqfs_ll_op_releasedir(req, ino, fi); return; }
-    fuse_reply_err(req, 0);
-}
-
-static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    if (!is_added(ino)) { sqfs_ll_op_open(req, ino, fi); return; }
-    const gd_added *a = added_node(image_of(req), ino);
-    if (!a || a->is_dir) { fuse_reply_err(req, a ? EISDIR : ENOENT); return; }
-    fi->fh = 0;
-    fuse_reply_open(req, fi);
-}
-
-static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
-    if (!is_added(ino)) { sqfs_ll_op_read(req, ino, size, off, fi); return; }
-    fuse_reply_buf(req, NULL, 0);   // an empty file
-}
-
-static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    if (!is_added(ino)) { sqfs_ll_op_release(req, ino, fi); return; }
-    fuse_reply_err(req, 0);
-}
-
-static void op_readlink(fuse_req_t req, fuse_ino_t ino) {
-    if (!is_added(ino)) { sqfs_ll_op_readlink(req, ino); return; }
-    fuse_reply_err(req, EINVAL);
-}
-
-static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
-    if (!is_added(ino)) { sqfs_ll_op_listxattr(req, ino, size); return; }
-    if (size == 0) fuse_reply_xattr(req, 0); else fuse_reply_buf(req, NULL, 0);
-}
-
-static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
-    if (!is_added(ino)) { sqfs_ll_op_getxattr(req, ino, name, size); return; }
-    fuse_reply_err(req, ENODATA);
-}
-
-// libfuse 3 declares forget's count as uint64_t; squashfuse's callback takes unsigned long.
-static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
-    if (is_added(ino)) { fuse_reply_none(req); return; }
-    sqfs_ll_op_forget(req, ino, (unsigned long)nlookup);
-}
-
-static const struct fuse_lowlevel_ops squash_ops = {
-    .getattr = op_getattr,
-    .opendir = op_opendir,
-    .releasedir = op_releasedir,
-    .readdir = op_readdir,
-    .lookup = op_lookup,
-    .open = op_open,
-    .create = sqfs_ll_op_create,
-    .release = op_release,
-    .read = op_read,
-    .readlink = op_readlink,
-    .listxattr = op_listxattr,
-    .getxattr = op_getxattr,
-    .forget = op_forget,
-    .statfs = stfs_ll_op_statfs,
-};
-
-int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
-                  gd_fuse **out, char *errbuf, size_t errlen) {
-    *out = NULL;
-    if (errlen) errbuf[0] = 0;
-    // default_permissions: the kernel checks mode bits (squashfuse does not check access).
-    // ro,nosuid,nodev: the image is read-only and must not grant setuid or device access.
-    char fsname_opt[4200];
-    snprintf(fsname_opt, sizeof fsname_opt, "fsname=%s", fsname);
-    char *argv[] = {
-        "gourd", "-o", "ro,nosuid,nodev,default_permissions,subtype=gourd",
-        "-o", fsname_opt, NULL,
-    };
-    struct fuse_args args = FUSE_ARGS_INIT(5, argv);
-    gd_fuse *f = calloc(1, sizeof *f);
-    if (!f) return -ENOMEM;
-    f->session = fuse_session_new(&args, &squash_ops, sizeof squash_ops, &img->ll);
-    if (!f->session) {
-        snprintf(errbuf, errlen, "fuse_session_new failed");
-        free(f);
-        return -EINVAL;
-    }
-    errno = 0;
-    if (fuse_session_mount(f->session, mountpoint) != 0) {
-        int e = errno ? errno : EPERM;
-        snprintf(errbuf, errlen, "fuse_session_mount %s: %s", mountpoint, strerror(e));
-        fuse_session_destroy(f->session);
-        free(f);
-        return -e;
-    }
-    int fd = fuse_session_fd(f->session);
-    fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
-    *out = f;
-    return 0;
-}
-
-int gd_fuse_fd(const gd_fuse *fuse) { return fuse_session_fd(fuse->session); }
-
-int gd_fuse_process_one(gd_fuse *fuse) {
-    int n = fuse_session_receive_buf(fuse->session, &fuse->buf);
-    if (n == -EINTR || n == -EAGAIN) return n;
-    if (n < 0) return n;
-    if (n == 0) return -ENODEV;   // session exited (filesystem unmounted)
-    fuse_session_process_buf(fuse->session, &fuse->buf);
-    return 0;
-}
-
-void gd_fuse_destroy(gd_fuse *fuse) {
-    if (!fuse) return;
-    fuse_session_destroy(fuse->session);
-    free(fuse->buf.mem);
-    free(fuse);
 }

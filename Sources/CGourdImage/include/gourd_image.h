@@ -2,7 +2,9 @@
 //
 // Prefixes: gd_image_* and gd_fuse_* are ours; sqfs_* and fuse_* are squashfuse's and libfuse's.
 // Every function returns 0 or a negative errno, or a GD_IMAGE_E* code where noted; none exits
-// or prints. Not thread-safe: squashfuse 0.1.10x keeps its caches without locks.
+// or prints. The gd_image_* calls are not thread-safe (squashfuse 0.1.10x keeps its caches
+// without locks); the FUSE server (gd_fuse_*, gourd_serve.c) gives each serving thread a handle
+// of its own.
 #ifndef GOURD_IMAGE_H
 #define GOURD_IMAGE_H
 
@@ -65,6 +67,36 @@ int gd_image_list(gd_image *img, uint64_t dir,
 /// `errbuf` receives libfuse's own message on failure. The image must outlive the session.
 int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
                   gd_fuse **out, char *errbuf, size_t errlen);
+/// Serving: GD_FUSE_DEFAULT_CACHE_BYTES is the decompressed-block budget of the whole server
+/// (all threads' metadata, data and fragment caches together; the kernel's page cache holds
+/// what the workload has read on top of that). Each serving thread gets an equal share; every
+/// cache keeps at least libsquashfuse's own 8 blocks, so a budget below
+/// threads x (8 x 8 KiB + 16 x block_size) is rounded up to that.
+#define GD_FUSE_DEFAULT_CACHE_BYTES (64ull << 20)
+#define GD_FUSE_MAX_THREADS 64u
+
+/// What a session chose: threads, and each handle's cache in blocks and bytes.
+typedef struct {
+    uint32_t threads;
+    uint32_t block_size;
+    uint64_t md_blocks, data_blocks, frag_blocks;
+    uint64_t handle_bytes;   ///< the most one handle's caches hold
+} gd_fuse_stats;
+
+/// gd_fuse_mount with `threads` serving threads once gd_fuse_start runs (0: the CPUs this
+/// process may use, see gd_fuse_default_threads) and a cache budget of
+/// `cache_bytes` (0: GD_FUSE_DEFAULT_CACHE_BYTES). Until gd_fuse_start, the caller serves with
+/// gd_fuse_process_one on its own thread, single-threaded as the namespace set-up needs.
+int gd_fuse_mount_with(gd_image *img, const char *mountpoint, const char *fsname, unsigned threads,
+                       uint64_t cache_bytes, gd_fuse **out, char *errbuf, size_t errlen);
+/// The CPUs this process may run on (sched_getaffinity), at least 2, at most GD_FUSE_MAX_THREADS.
+unsigned gd_fuse_default_threads(void);
+void gd_fuse_get_stats(const gd_fuse *fuse, gd_fuse_stats *stats);
+/// Starts the serving threads (all signals blocked in them). Call only once the process may
+/// have threads (after the container is spawned: unshare(2) needs a single thread). Returns the
+/// number started (> 0): from then on they answer every request and the caller must no longer
+/// call gd_fuse_process_one. 0 or -errno: none started; the caller keeps serving.
+int gd_fuse_start(gd_fuse *fuse);
 /// Makes the FUSE server show `path` (absolute, inside the image) as an empty directory
 /// (is_dir) or an empty file, with any missing parents as empty directories: a mount point the
 /// read-only image lacks. An existing path is left as it is. -ENOTDIR when a parent is a file
@@ -75,7 +107,8 @@ int gd_fuse_fd(const gd_fuse *fuse);
 /// Receives and answers one request. Returns 0, -EAGAIN/-EINTR when nothing was read,
 /// or another -errno (e.g. -ENODEV once the filesystem is unmounted).
 int gd_fuse_process_one(gd_fuse *fuse);
-/// Destroys the session without unmounting: the mount belongs to a private mount namespace
+/// Stops the serving threads (cancelled while they wait for a request, joined), then destroys
+/// the session without unmounting: the mount belongs to a private mount namespace
 /// that the kernel tears down with its last process.
 void gd_fuse_destroy(gd_fuse *fuse);
 

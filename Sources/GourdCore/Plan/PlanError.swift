@@ -20,6 +20,8 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
     case unknownGPUVendor(String, known: [String])
     case gpuUnavailable(String)
     case badGPUVariable(name: String, value: String)
+    /// GOURD_FUSE_CACHE_MB or GOURD_FUSE_THREADS is not a number in range.
+    case badServingVariable(name: String, value: String, expected: String)
     /// The site policy does not allow this image.
     case imageNotAllowed(String, reason: String)
 
@@ -59,6 +61,8 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
             return "GPU requested but unavailable: \(reason)"
         case let .badGPUVariable(name, value):
             return "\(name)='\(value)': not a list of GPU numbers"
+        case let .badServingVariable(name, value, expected):
+            return "\(name)='\(value)': expected \(expected)"
         case let .imageNotAllowed(path, reason):
             return "image \(path) is not allowed by the site policy: \(reason)"
         }

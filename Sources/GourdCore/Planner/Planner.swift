@@ -36,13 +36,15 @@ public struct Planner {
         let environment = try composeEnvironment(identity: identity, location: location, metadata: metadata, gpu: gpu)
         let argv = wrapForEnvScripts(try command(metadata: metadata), metadata: metadata,
                                      overrides: environment.overrides, appends: environment.appends)
-        return LaunchPlan(
+        var plan = LaunchPlan(
             image: location, identity: identity, mounts: mounts, generatedFiles: generated,
             environment: environment.variables, argv: argv,
             searchPath: environment.variables.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
             workdir: try workdir(mounts: mounts, metadata: metadata), notes: notes, warnings: warnings, devices: dev.devices,
             environmentChanges: environment.changes, addedMountPoints: addedMountPoints(for: mounts),
             policyFile: policy.file, imageChecks: imageChecks, share: ShareScope.decide(request.share, host: host))
+        plan.serving = try servingPlan()
+        return plan
     }
 
     /// The caller's home as an absolute path without "." or "..": the same inside and outside.

@@ -18,6 +18,8 @@ public struct Policy: Sendable, Equatable, Codable {
     public var gpu: GPUPolicy
     /// `[environment]`: variables the site sets and names users may not set.
     public var environment: EnvironmentPolicy
+    /// `[serving]`: the FUSE server's cache budget and threads.
+    public var serving: ServingPolicy = ServingPolicy()
 
     public init(file: String? = nil, binds: [PolicyBind] = [], userBinds: BindRules = BindRules(),
                 images: ImageRules = ImageRules(), devices: DevicePolicy = DevicePolicy(),

@@ -31,7 +31,7 @@ public struct PolicyParser {
     // MARK: sections
 
     func policy(_ root: TOMLNode) throws(PolicyError) -> Policy {
-        try allowOnly(["bind", "binds", "images", "devices", "gpu", "environment"], in: root, at: [])
+        try allowOnly(["bind", "binds", "images", "devices", "gpu", "environment", "serving"], in: root, at: [])
         var policy = Policy(file: file)
         if let value = root["bind"] {
             guard let array = value.array else { throw invalid(["bind"], "expected [[bind]] tables") }
@@ -83,7 +83,24 @@ public struct PolicyParser {
                 policy.environment.forbid.append(PathRule(path: name, origin: origin(["environment", "forbid"])))
             }
         }
+        if let serving = try table(root, "serving", at: []) { policy.serving = try self.serving(serving) }
         return policy
+    }
+
+    /// `[serving]`: cache_mb (1 to ServingPlan.maxCacheMiB) and threads (0: one per CPU).
+    func serving(_ table: TOMLNode) throws(PolicyError) -> ServingPolicy {
+        try allowOnly(["cache_mb", "threads"], in: table, at: ["serving"])
+        var result = ServingPolicy(origin: origin(["serving"]))
+        func integer(_ key: String, _ range: ClosedRange<Int>) throws(PolicyError) -> Int? {
+            guard let node = table[key] else { return nil }
+            guard case .integer(let value) = node.value, range.contains(value) else {
+                throw invalid(["serving", key], "expected an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value
+        }
+        result.cacheMiB = try integer("cache_mb", 1...ServingPlan.maxCacheMiB)
+        result.threads = try integer("threads", 0...ServingPlan.maxThreads)
+        return result
     }
 
     func bind(_ table: TOMLNode, occurrence: Int) throws(PolicyError) -> PolicyBind {

@@ -12,7 +12,8 @@ public protocol ServableImage: ImageView, AnyObject {
     var descriptor: Int32 { get }
     /// Mounts the image read-only at `target` (a FUSE session named `name` in mountinfo),
     /// with `addedMountPoints` (bind destinations the image lacks) served as empty entries.
+    /// `serving`: the server's threads (started later, gd_fuse_start) and cache budget.
     /// Returns the session, which the caller serves and destroys.
-    func mountFUSE(at target: String, name: String, addedMountPoints: [AddedMountPoint])
+    func mountFUSE(at target: String, name: String, addedMountPoints: [AddedMountPoint], serving: ServingPlan)
         throws(LaunchError) -> OpaquePointer
 }

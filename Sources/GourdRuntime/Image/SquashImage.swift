@@ -49,7 +49,7 @@ public final class SquashImage: ServableImage {
 
     // MARK: ServableImage
 
-    public func mountFUSE(at target: String, name: String, addedMountPoints: [AddedMountPoint])
+    public func mountFUSE(at target: String, name: String, addedMountPoints: [AddedMountPoint], serving: ServingPlan)
         throws(LaunchError) -> OpaquePointer {
         for point in addedMountPoints {
             let rc = gd_image_add_path(handle, point.path, point.isDirectory ? 1 : 0)
@@ -57,7 +57,8 @@ public final class SquashImage: ServableImage {
         }
         var fuse: OpaquePointer?
         var message = [CChar](repeating: 0, count: 256)
-        let rc = gd_fuse_mount(handle, target, name, &fuse, &message, message.count)
+        let rc = gd_fuse_mount_with(handle, target, name, UInt32(serving.threads), UInt64(serving.cacheMiB) << 20,
+                                    &fuse, &message, message.count)
         guard rc == 0, let fuse else {
             let hint = rc == -EACCES || rc == -EPERM || rc == -ENOENT ? "/dev/fuse is not usable; run 'gourd check'" : nil
             throw .system(SystemError("FUSE mount of \(name) on", path: target, result: rc), hint: hint)

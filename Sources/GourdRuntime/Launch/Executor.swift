@@ -38,7 +38,10 @@ public struct Executor {
                                             mask: staged.oldMask, stopTimeout: stopTimeout,
                                             fuseFD: gd_fuse_fd(staged.fuse))
         staged.descriptors.closeAll()
-        return try Server(fuse: staged.fuse, signalFD: staged.signalFD, container: container, plan: plan).serve()
+        // The namespaces exist now: serving threads may start (FIELD-NOTES, "threads before unshare").
+        let threaded = gd_fuse_start(staged.fuse) > 0
+        return try Server(fuse: staged.fuse, threaded: threaded, signalFD: staged.signalFD, container: container,
+                          plan: plan).serve()
     }
 
     /// What `stage` leaves ready for a container: the image served over FUSE at
@@ -104,7 +107,8 @@ public struct Executor {
     }
 
     func mountImage() throws(LaunchError) -> OpaquePointer {
-        try image.mountFUSE(at: Self.root, name: plan.image.path, addedMountPoints: plan.addedMountPoints)
+        try image.mountFUSE(at: Self.root, name: plan.image.path, addedMountPoints: plan.addedMountPoints,
+                             serving: plan.serving)
     }
 }
 

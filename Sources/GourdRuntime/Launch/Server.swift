@@ -10,6 +10,9 @@ import SystemPackage
 struct Server {
     /// nil for a rank that joined a shared container: another process serves the image.
     let fuse: OpaquePointer?
+    /// true once serving threads answer FUSE (gd_fuse_start): this loop then only forwards
+    /// signals and waits.
+    var threaded = false
     let signalFD: Int32
     let container: Container
     let plan: LaunchPlan
@@ -18,7 +21,7 @@ struct Server {
         var failure: gd_failure?
         var status: Int32?
         var fds = [
-            pollfd(fd: fuse.map(gd_fuse_fd) ?? -1, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: threaded ? -1 : fuse.map(gd_fuse_fd) ?? -1, events: Int16(POLLIN), revents: 0),
             pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
             pollfd(fd: container.reportRead, events: Int16(POLLIN), revents: 0),
         ]

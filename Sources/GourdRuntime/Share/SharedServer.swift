@@ -38,7 +38,8 @@ struct SharedServer {
             refuseEveryone(Self.reply(error))
             return 1
         }
-        var loop = Loop(server: self, staged: staged, holder: holder)
+        // The namespaces exist: the ranks' requests are served by threads from now on.
+        var loop = Loop(server: self, staged: staged, holder: holder, threaded: gd_fuse_start(staged.fuse) > 0)
         loop.serve()
         return 0
     }
@@ -69,13 +70,16 @@ struct SharedServer {
         let server: SharedServer
         let staged: Executor.Staged
         let holder: Container
+        /// Serving threads answer FUSE: the loop leaves the descriptor to them.
+        let threaded: Bool
         var state = State.starting
         var pending: [Int32] = []
         var attached: [Int32] = []
         var everAttached = false
         let started = monotonicMilliseconds()
 
-        init(server: SharedServer, staged: Executor.Staged, holder: Container) {
+        init(server: SharedServer, staged: Executor.Staged, holder: Container, threaded: Bool) {
+            self.threaded = threaded
             self.server = server
             self.staged = staged
             self.holder = holder
@@ -84,7 +88,7 @@ struct SharedServer {
         mutating func serve() {
             while !finished {
                 var fds = [
-                    pollfd(fd: gd_fuse_fd(staged.fuse), events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: threaded ? -1 : gd_fuse_fd(staged.fuse), events: Int16(POLLIN), revents: 0),
                     pollfd(fd: staged.signalFD, events: Int16(POLLIN), revents: 0),
                     pollfd(fd: isStarting ? holder.reportRead : -1, events: Int16(POLLIN), revents: 0),
                     pollfd(fd: server.listener, events: Int16(POLLIN), revents: 0),

@@ -1,0 +1,543 @@
+// gourd_serve.c: the FUSE server of an image. See gourd_image.h ("Serving") for the contract.
+//
+// Prefixes: gd_fuse_* (public), op_* (libfuse callbacks), srv_* (helpers); sqfs_* and fuse_*
+// are squashfuse's and libfuse's.
+//
+// Why our own ops instead of squashfuse_ll's sqfs_ll_op_*: those find their sqfs through
+// fuse_req_userdata (one per session) and libsquashfuse 0.1.105 keeps its block caches without
+// locks, so they cannot run on several threads. Each serving thread here owns one sqfs handle
+// (its own caches, decoders and scratch), all opened on the same image descriptor (pread only)
+// and never shared; node ids are squashfs inode references, which every handle agrees on.
+// Concurrency below the ops is then the kernel's: its page cache serialises readers of one
+// page, so a data block is fetched once per mount while its pages stay cached (keep_cache).
+//
+// Kernel-side caching, negotiated at FUSE_INIT and in each reply (fuse(4), libfuse's
+// fuse_common.h): entries, attributes and NEGATIVE lookups are cached for a day (the image
+// never changes while mounted), file pages survive close/open (keep_cache), directory
+// listings are cached (cache_readdir), symlink targets are cached (FUSE_CAP_CACHE_SYMLINKS),
+// and readdirplus returns a directory's attributes with its names.
+#define _GNU_SOURCE
+#define SQFS_CONFIG_H 1
+#define FUSE_USE_VERSION 35
+#define HAVE_LINUX_TYPES_LE16 1
+#define HAVE_ASM_BYTEORDER_H 1
+#define HAVE_ENDIAN_H 1
+#define HAVE_DECL_FUSE_ADD_DIRENTRY 1
+
+#include "gourd_image.h"
+#include "gourd_image_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fuse3/fuse_lowlevel.h>
+#include <squashfuse/ll.h>
+#include <squashfuse/cache.h>
+#include <squashfuse/dir.h>
+#include <squashfuse/file.h>
+#include <squashfuse/fs.h>
+#include <squashfuse/xattr.h>
+
+// Exported by libsquashfuse_ll but declared only in its private fuseprivate.h.
+sqfs_err sqfs_stat(sqfs *fs, sqfs_inode *inode, struct stat *st);
+int sqfs_listxattr(sqfs *fs, sqfs_inode *inode, char *buf, size_t *size);
+
+/// Seconds the kernel may trust an entry, a negative entry or attributes: the image is
+/// read-only and cannot change under a mount.
+static const double forever = 86400.0;
+
+typedef struct {
+    pthread_t thread;
+    bool running;
+    bool own_fs;        // false for worker 0, which takes over the image's own handle
+    sqfs fs;            // when own_fs
+    sqfs *handle;
+    struct gd_fuse *fuse;
+} gd_worker;
+
+struct gd_fuse {
+    struct fuse_session *session;
+    struct fuse_buf buf;    // the caller's thread, before gd_fuse_start
+    gd_image *img;
+    unsigned threads;       // serving threads gd_fuse_start will run
+    uint64_t cache_bytes;   // the budget shared by their handles
+    gd_worker *workers;
+    unsigned nworkers;
+    gd_fuse_stats stats;    // cache sizes chosen, for callers to report
+};
+
+/// The handle of the calling thread: a worker's own, else (the caller's thread, before the
+/// workers start) the image's.
+static __thread sqfs *tls_fs;
+
+static gd_image *image_of(fuse_req_t req) { return (gd_image *)fuse_req_userdata(req); }
+static sqfs *fs_of(fuse_req_t req) { return tls_fs ? tls_fs : &image_of(req)->ll.fs; }
+
+// ---- cache budget ----
+
+/// Replaces one of a handle's block caches (libsquashfuse makes them SQUASHFS_CACHED_BLKS = 8
+/// entries) with one of `count` entries. The cache is a linear scan, so counts stay modest.
+static int srv_resize_cache(sqfs_cache *cache, size_t count) {
+    sqfs_cache_destroy(cache);
+    return sqfs_block_cache_init(cache, count) == SQFS_OK ? 0 : -ENOMEM;
+}
+
+static size_t clamp_count(uint64_t bytes, uint64_t unit, size_t lo, size_t hi) {
+    uint64_t n = bytes / unit;
+    return n < lo ? lo : n > hi ? hi : (size_t)n;
+}
+
+/// Sizes one handle's metadata, data and fragment caches for its share of the budget: a
+/// quarter for 8 KiB metadata blocks (directory and inode tables: walks and lookups), the
+/// rest split between data blocks and fragment blocks (small files share fragments) of
+/// block_size each. Every cache keeps at least libsquashfuse's own 8 entries.
+static int srv_size_caches(gd_fuse *f, sqfs *fs) {
+    uint64_t share = f->cache_bytes / (f->threads ? f->threads : 1);
+    uint64_t block = fs->sb.block_size ? fs->sb.block_size : 131072;
+    size_t md = clamp_count(share / 4, SQUASHFS_METADATA_SIZE, 8, 4096);
+    size_t data = clamp_count(share * 3 / 8, block, 8, 1024);
+    size_t frag = clamp_count(share * 3 / 8, block, 8, 1024);
+    if (srv_resize_cache(&fs->md_cache, md) != 0 || srv_resize_cache(&fs->data_cache, data) != 0 ||
+        srv_resize_cache(&fs->frag_cache, frag) != 0) return -ENOMEM;
+    f->stats.md_blocks = md;
+    f->stats.data_blocks = data;
+    f->stats.frag_blocks = frag;
+    f->stats.block_size = (uint32_t)block;
+    f->stats.handle_bytes = md * SQUASHFS_METADATA_SIZE + (data + frag) * block;
+    return 0;
+}
+
+// ---- the operations ----
+
+static int srv_inode(sqfs *fs, const gd_image *img, fuse_ino_t ino, sqfs_inode *inode) {
+    return sqfs_inode_get(fs, inode, gd_ino_sqfs(img, ino)) == SQFS_OK ? 0 : EIO;
+}
+
+/// Fills an entry for the inode `id`: attributes from the image, st_ino the squashfs inode
+/// number (as the kernel's squashfs shows it; hard links share it).
+static int srv_entry(sqfs *fs, const gd_image *img, uint64_t id, struct fuse_entry_param *e) {
+    memset(e, 0, sizeof *e);
+    sqfs_inode inode;
+    if (sqfs_inode_get(fs, &inode, id) != SQFS_OK) return EIO;
+    if (sqfs_stat(fs, &inode, &e->attr) != SQFS_OK) return EIO;
+    e->attr.st_ino = inode.base.inode_number;
+    e->ino = gd_ino_fuse(img, id);
+    e->attr_timeout = e->entry_timeout = forever;
+    return 0;
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn) {
+    (void)userdata;
+    // Several reads in flight per file (readahead overlaps the workload's own reads).
+    if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
+    // A symlink's target is cached in the page cache: ld.so and Python resolve many.
+    if (conn->capable & FUSE_CAP_CACHE_SYMLINKS) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+    // Lookups in one directory need not wait for each other (the ops are stateless).
+    if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+    // The data never changes: no invalidation on an mtime the kernel sees change.
+    conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+    // More background requests (readahead, async reads) in flight than libfuse's 12, so that
+    // every serving thread has work when several readers stream at once.
+    conn->max_background = 64;
+    conn->congestion_threshold = 48;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
+    gd_image *img = image_of(req);
+    struct fuse_entry_param e;
+    fuse_ino_t added = gd_find_added(img, parent, name);
+    if (added) {
+        memset(&e, 0, sizeof e);
+        e.ino = added;
+        e.attr_timeout = e.entry_timeout = forever;
+        gd_added_attr(gd_added_node(img, added), added, &e.attr);
+        fuse_reply_entry(req, &e);
+        return;
+    }
+    if (gd_is_added(parent)) goto negative;
+    sqfs *fs = fs_of(req);
+    sqfs_inode dir;
+    if (srv_inode(fs, img, parent, &dir) != 0) { fuse_reply_err(req, EIO); return; }
+    if (!S_ISDIR(dir.base.mode)) { fuse_reply_err(req, ENOTDIR); return; }
+    size_t len = strlen(name);
+    if (len > SQUASHFS_NAME_LEN) { fuse_reply_err(req, ENAMETOOLONG); return; }
+    sqfs_name namebuf;
+    sqfs_dir_entry entry;
+    sqfs_dentry_init(&entry, namebuf);
+    bool found = false;
+    if (sqfs_dir_lookup(fs, &dir, name, len, &entry, &found) != SQFS_OK) { fuse_reply_err(req, EIO); return; }
+    if (!found) goto negative;
+    int rc = srv_entry(fs, img, sqfs_dentry_inode(&entry), &e);
+    if (rc != 0) { fuse_reply_err(req, rc); return; }
+    fuse_reply_entry(req, &e);
+    return;
+negative:
+    // A negative entry: node id 0 with a timeout makes the kernel remember that the name does
+    // not exist (fuse_lowlevel.h, fuse_reply_entry), so the next probe of it (Python's
+    // import path, ld.so's search path, a shell's PATH) never reaches us.
+    memset(&e, 0, sizeof e);
+    e.entry_timeout = forever;
+    fuse_reply_entry(req, &e);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+    (void)fi;
+    gd_image *img = image_of(req);
+    struct stat st;
+    if (gd_is_added(ino)) {
+        const gd_added *a = gd_added_node(img, ino);
+        if (!a) { fuse_reply_err(req, ENOENT); return; }
+        gd_added_attr(a, ino, &st);
+        fuse_reply_attr(req, &st, forever);
+        return;
+    }
+    sqfs *fs = fs_of(req);
+    sqfs_inode inode;
+    if (srv_inode(fs, img, ino, &inode) != 0 || sqfs_stat(fs, &inode, &st) != SQFS_OK) { fuse_reply_err(req, EIO); return; }
+    st.st_ino = inode.base.inode_number;
+    fuse_reply_attr(req, &st, forever);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+    if (!gd_is_added(ino)) {
+        sqfs_inode inode;
+        if (srv_inode(fs_of(req), image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
+        if (!S_ISDIR(inode.base.mode)) { fuse_reply_err(req, ENOTDIR); return; }
+    }
+    fi->fh = 0;
+    fi->keep_cache = 1;      // listings stay valid across opens...
+    fi->cache_readdir = 1;   // ...and are kept in the page cache at all
+    fuse_reply_open(req, fi);
+}
+
+/// readdir and readdirplus: entries from `off` (squashfuse's directory offsets) into at most
+/// `size` bytes. readdirplus adds each entry's attributes, which the kernel caches like a
+/// lookup's (one request per directory chunk instead of one lookup per name).
+static void srv_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
+    if (gd_is_added(ino)) { fuse_reply_buf(req, NULL, 0); return; }   // an added node only carries a mount
+    gd_image *img = image_of(req);
+    sqfs *fs = fs_of(req);
+    sqfs_inode inode;
+    if (srv_inode(fs, img, ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
+    if (!S_ISDIR(inode.base.mode)) { fuse_reply_err(req, ENOTDIR); return; }
+    sqfs_dir dir;
+    if (sqfs_dir_open(fs, &inode, &dir, off) != SQFS_OK) { fuse_reply_err(req, EIO); return; }
+    char *buf = malloc(size);
+    if (!buf) { fuse_reply_err(req, ENOMEM); return; }
+    sqfs_name namebuf;
+    sqfs_dir_entry entry;
+    sqfs_dentry_init(&entry, namebuf);
+    sqfs_err err = SQFS_OK;
+    size_t used = 0;
+    int failure = 0;
+    while (sqfs_dir_next(fs, &dir, &entry, &err)) {
+        size_t need;
+        off_t next = (off_t)sqfs_dentry_next_offset(&entry);
+        if (plus) {
+            struct fuse_entry_param e;
+            failure = srv_entry(fs, img, sqfs_dentry_inode(&entry), &e);
+            if (failure) break;
+            need = fuse_add_direntry_plus(req, buf + used, size - used, sqfs_dentry_name(&entry), &e, next);
+        } else {
+            struct stat st = {0};
+            st.st_ino = sqfs_dentry_inode_num(&entry);
+            st.st_mode = sqfs_dentry_mode(&entry);
+            need = fuse_add_direntry(req, buf + used, size - used, sqfs_dentry_name(&entry), &st, next);
+        }
+        if (need > size - used) break;   // full: the kernel asks again from this entry's offset
+        used += need;
+    }
+    if (err != SQFS_OK) failure = EIO;
+    if (failure && used == 0) fuse_reply_err(req, failure);
+    else fuse_reply_buf(req, buf, used);
+    free(buf);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+    (void)fi;
+    srv_readdir(req, ino, size, off, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+    (void)fi;
+    srv_readdir(req, ino, size, off, true);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+    (void)ino; (void)fi;
+    fuse_reply_err(req, 0);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+    if ((fi->flags & O_ACCMODE) != O_RDONLY) { fuse_reply_err(req, EROFS); return; }
+    if (gd_is_added(ino)) {
+        const gd_added *a = gd_added_node(image_of(req), ino);
+        if (!a || a->is_dir) { fuse_reply_err(req, a ? EISDIR : ENOENT); return; }
+    } else {
+        sqfs_inode inode;
+        if (srv_inode(fs_of(req), image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
+        if (S_ISDIR(inode.base.mode)) { fuse_reply_err(req, EISDIR); return; }
+    }
+    fi->fh = 0;
+    fi->keep_cache = 1;   // the file cannot change: keep its pages across opens
+    fuse_reply_open(req, fi);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+    (void)fi;
+    if (gd_is_added(ino)) { fuse_reply_buf(req, NULL, 0); return; }   // an empty file
+    sqfs *fs = fs_of(req);
+    sqfs_inode inode;
+    if (srv_inode(fs, image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
+    if (!S_ISREG(inode.base.mode)) { fuse_reply_err(req, EISDIR); return; }
+    if (off < 0 || (uint64_t)off >= inode.xtra.reg.file_size) { fuse_reply_buf(req, NULL, 0); return; }
+    char *buf = malloc(size);
+    if (!buf) { fuse_reply_err(req, ENOMEM); return; }
+    sqfs_off_t len = (sqfs_off_t)size;
+    if (sqfs_read_range(fs, &inode, (sqfs_off_t)off, &len, buf) != SQFS_OK) fuse_reply_err(req, EIO);
+    else fuse_reply_buf(req, buf, (size_t)len);
+    free(buf);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+    if (gd_is_added(ino)) { fuse_reply_err(req, EINVAL); return; }
+    sqfs *fs = fs_of(req);
+    sqfs_inode inode;
+    if (srv_inode(fs, image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
+    if (!S_ISLNK(inode.base.mode)) { fuse_reply_err(req, EINVAL); return; }
+    size_t size = 0;
+    if (sqfs_readlink(fs, &inode, NULL, &size) != SQFS_OK) { fuse_reply_err(req, EIO); return; }
+    char *target = malloc(size + 1);
+    if (!target) { fuse_reply_err(req, ENOMEM); return; }
+    size++;
+    if (sqfs_readlink(fs, &inode, target, &size) != SQFS_OK) fuse_reply_err(req, EIO);
+    else fuse_reply_readlink(req, target);
+    free(target);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+    if (gd_is_added(ino)) {
+        if (size == 0) fuse_reply_xattr(req, 0); else fuse_reply_buf(req, NULL, 0);
+        return;
+    }
+    sqfs *fs = fs_of(req);
+    sqfs_inode inode;
+    if (srv_inode(fs, image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
+    char *buf = size ? malloc(size) : NULL;
+    if (size && !buf) { fuse_reply_err(req, ENOMEM); return; }
+    size_t len = size;
+    int rc = sqfs_listxattr(fs, &inode, buf, &len);   // an errno value (ERANGE when too small)
+    if (rc != 0) fuse_reply_err(req, rc);
+    else if (buf) fuse_reply_buf(req, buf, len);
+    else fuse_reply_xattr(req, len);
+    free(buf);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
+    if (gd_is_added(ino)) { fuse_reply_err(req, ENODATA); return; }
+    sqfs *fs = fs_of(req);
+    sqfs_inode inode;
+    if (srv_inode(fs, image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
+    char *buf = size ? malloc(size) : NULL;
+    if (size && !buf) { fuse_reply_err(req, ENOMEM); return; }
+    size_t real = size;
+    // sqfs_xattr_lookup leaves buf alone when it is too small and reports the real size.
+    if (sqfs_xattr_lookup(fs, &inode, name, buf, &real) != SQFS_OK) fuse_reply_err(req, EIO);
+    else if (real == 0) fuse_reply_err(req, ENODATA);
+    else if (size == 0) fuse_reply_xattr(req, real);
+    else if (size < real) fuse_reply_err(req, ERANGE);
+    else fuse_reply_buf(req, buf, real);
+    free(buf);
+}
+
+// Node ids are stateless (gd_ino_sqfs): nothing to forget.
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+    (void)ino; (void)nlookup;
+    fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets) {
+    (void)count; (void)forgets;
+    fuse_reply_none(req);
+}
+
+static const struct fuse_lowlevel_ops serve_ops = {
+    .init = op_init,
+    .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
+    .getattr = op_getattr,
+    .readlink = op_readlink,
+    .open = op_open,
+    .read = op_read,
+    .release = op_release,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .readdirplus = op_readdirplus,
+    .releasedir = op_release,
+    .statfs = stfs_ll_op_statfs,   // reads only the superblock of the userdata's (image's) sqfs
+    .getxattr = op_getxattr,
+    .listxattr = op_listxattr,
+};
+
+// ---- the session ----
+
+int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
+                  gd_fuse **out, char *errbuf, size_t errlen) {
+    return gd_fuse_mount_with(img, mountpoint, fsname, 0, 0, out, errbuf, errlen);
+}
+
+unsigned gd_fuse_default_threads(void) {
+    cpu_set_t set;
+    long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 2) n = 2;   // one thread decodes while another waits on a page fault of the image
+    if (n > GD_FUSE_MAX_THREADS) n = GD_FUSE_MAX_THREADS;
+    return (unsigned)n;
+}
+
+int gd_fuse_mount_with(gd_image *img, const char *mountpoint, const char *fsname, unsigned threads,
+                       uint64_t cache_bytes, gd_fuse **out, char *errbuf, size_t errlen) {
+    *out = NULL;
+    if (errlen) errbuf[0] = 0;
+    // default_permissions: the kernel checks mode bits (squashfuse does not check access).
+    // ro,nosuid,nodev: the image is read-only and must not grant setuid or device access.
+    char fsname_opt[4200];
+    snprintf(fsname_opt, sizeof fsname_opt, "fsname=%s", fsname);
+    char *argv[] = {
+        "gourd", "-o", "ro,nosuid,nodev,default_permissions,subtype=gourd",
+        "-o", fsname_opt, NULL,
+    };
+    struct fuse_args args = FUSE_ARGS_INIT(5, argv);
+    gd_fuse *f = calloc(1, sizeof *f);
+    if (!f) return -ENOMEM;
+    f->img = img;
+    f->threads = threads ? (threads > GD_FUSE_MAX_THREADS ? GD_FUSE_MAX_THREADS : threads) : gd_fuse_default_threads();
+    f->cache_bytes = cache_bytes ? cache_bytes : GD_FUSE_DEFAULT_CACHE_BYTES;
+    f->stats.threads = f->threads;
+    int rc = srv_size_caches(f, &img->ll.fs);
+    if (rc != 0) { snprintf(errbuf, errlen, "cache of %llu bytes", (unsigned long long)f->cache_bytes); free(f); return rc; }
+    f->session = fuse_session_new(&args, &serve_ops, sizeof serve_ops, img);
+    if (!f->session) {
+        snprintf(errbuf, errlen, "fuse_session_new failed");
+        free(f);
+        return -EINVAL;
+    }
+    errno = 0;
+    if (fuse_session_mount(f->session, mountpoint) != 0) {
+        int e = errno ? errno : EPERM;
+        snprintf(errbuf, errlen, "fuse_session_mount %s: %s", mountpoint, strerror(e));
+        fuse_session_destroy(f->session);
+        free(f);
+        return -e;
+    }
+    int fd = fuse_session_fd(f->session);
+    fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+    *out = f;
+    return 0;
+}
+
+void gd_fuse_get_stats(const gd_fuse *fuse, gd_fuse_stats *stats) { *stats = fuse->stats; }
+
+int gd_fuse_fd(const gd_fuse *fuse) { return fuse_session_fd(fuse->session); }
+
+int gd_fuse_process_one(gd_fuse *fuse) {
+    int n = fuse_session_receive_buf(fuse->session, &fuse->buf);
+    if (n == -EINTR || n == -EAGAIN) return n;
+    if (n < 0) return n;
+    if (n == 0) return -ENODEV;   // session exited (filesystem unmounted)
+    fuse_session_process_buf(fuse->session, &fuse->buf);
+    return 0;
+}
+
+static void srv_free_buf(void *buf) { free(((struct fuse_buf *)buf)->mem); }
+
+/// A serving thread: receive, answer, until the filesystem is gone or gd_fuse_destroy cancels
+/// it. Cancellation is enabled only while waiting for a request (as in libfuse's own
+/// fuse_loop_mt.c), so a thread is never stopped halfway through its handle's caches.
+static void *srv_worker(void *arg) {
+    gd_worker *w = arg;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    tls_fs = w->handle;
+    struct fuse_session *se = w->fuse->session;
+    struct fuse_buf buf = {0};
+    pthread_cleanup_push(srv_free_buf, &buf);
+    while (!fuse_session_exited(se)) {
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+        int n = fuse_session_receive_buf(se, &buf);
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        if (n == -EINTR || n == -EAGAIN) continue;
+        if (n <= 0) break;   // unmounted (ENODEV) or the connection failed
+        fuse_session_process_buf(se, &buf);
+    }
+    pthread_cleanup_pop(1);
+    return NULL;
+}
+
+/// Opens a serving handle on the image's descriptor, with caches sized for its share.
+static int srv_open_handle(gd_fuse *f, gd_worker *w) {
+    sqfs *main = &f->img->ll.fs;
+    // sqfs_init cleans up after itself when it fails: never sqfs_destroy after a failure.
+    if (sqfs_init(&w->fs, main->fd, main->offset) != SQFS_OK) return -EIO;
+    if (srv_size_caches(f, &w->fs) != 0) { sqfs_destroy(&w->fs); return -ENOMEM; }
+    w->own_fs = true;
+    w->handle = &w->fs;
+    return 0;
+}
+
+int gd_fuse_start(gd_fuse *f) {
+    if (f->workers || f->threads < 1) return 0;
+    f->workers = calloc(f->threads, sizeof *f->workers);
+    if (!f->workers) return -ENOMEM;
+    // Workers take no signals: the caller's thread reads them from its signalfd.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    int rc = 0;
+    for (unsigned i = 0; i < f->threads; i++) {
+        gd_worker *w = &f->workers[i];
+        w->fuse = f;
+        if (i == 0) w->handle = &f->img->ll.fs;   // the caller's thread stops serving now
+        else if ((rc = srv_open_handle(f, w)) != 0) break;
+        rc = -pthread_create(&w->thread, &attr, srv_worker, w);
+        if (rc != 0) {
+            if (w->own_fs) sqfs_destroy(&w->fs);
+            w->own_fs = false;
+            break;
+        }
+        w->running = true;
+        f->nworkers++;
+    }
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    // Fewer threads than asked still serve; none means the caller keeps serving.
+    return f->nworkers > 0 ? (int)f->nworkers : rc;
+}
+
+void gd_fuse_destroy(gd_fuse *fuse) {
+    if (!fuse) return;
+    for (unsigned i = 0; i < fuse->nworkers; i++) {
+        gd_worker *w = &fuse->workers[i];
+        if (!w->running) continue;
+        pthread_cancel(w->thread);
+        pthread_join(w->thread, NULL);
+    }
+    for (unsigned i = 0; i < fuse->nworkers; i++) {
+        if (fuse->workers[i].own_fs) sqfs_destroy(&fuse->workers[i].fs);
+    }
+    free(fuse->workers);
+    fuse_session_destroy(fuse->session);
+    free(fuse->buf.mem);
+    free(fuse);
+}
