@@ -150,7 +150,10 @@ struct PlannerEnvScriptTests {
     func pathEditsReapplied() throws {
         let context = Fixture.context(environment: env(["APPTAINERENV_PREPEND_PATH": "/pre", "SINGULARITYENV_APPEND_PATH": "/post"]))
         let plan = try Fixture.plan(LaunchRequest(mode: .exec(["env"])), image: apptainerImage(), context: context)
-        let script = Self.prologue + #"export PATH='/pre'"${PATH:+:$PATH}"; export PATH="${PATH:+$PATH:}"'/post'; exec "$@""#
+        let script = Self.prologue
+            + #"case "$PATH" in '/pre'|'/pre':*) ;; *) export PATH='/pre'"${PATH:+:$PATH}";; esac; "#
+            + #"case "$PATH" in '/post'|*:'/post') ;; *) export PATH="${PATH:+$PATH:}"'/post';; esac; "#
+            + #"exec "$@""#
         #expect(plan.argv == ["/bin/bash", "-c", script, "gourd", "env"])
         #expect(plan.searchPath == "/pre:" + EnvironmentRules.defaultPath + ":/post")
     }

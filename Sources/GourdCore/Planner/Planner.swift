@@ -86,13 +86,15 @@ public struct Planner {
         for variable in overrides {
             script += "export \(variable.name)=\(ShellQuote.quote(variable.value)); "
         }
+        // Path edits once: the environment gourd passes already has them, and a script that
+        // leaves PATH alone must not get them twice.
         for variable in prepends {
-            let name = variable.name
-            script += "export \(name)=\(ShellQuote.quote(variable.value))\"${\(name):+:$\(name)}\"; "
+            let name = variable.name, value = ShellQuote.quote(variable.value)
+            script += "case \"$\(name)\" in \(value)|\(value):*) ;; *) export \(name)=\(value)\"${\(name):+:$\(name)}\";; esac; "
         }
         for variable in appends {
-            let name = variable.name
-            script += "export \(name)=\"${\(name):+$\(name):}\"\(ShellQuote.quote(variable.value)); "
+            let name = variable.name, value = ShellQuote.quote(variable.value)
+            script += "case \"$\(name)\" in \(value)|*:\(value)) ;; *) export \(name)=\"${\(name):+$\(name):}\"\(value);; esac; "
         }
         script += "exec \"$@\""
         return [shell, "-c", script, "gourd"] + argv
