@@ -189,3 +189,29 @@ struct FlagEnvironmentTests {
         #expect(UnsupportedOption.find("--bind") == nil)
     }
 }
+
+@Suite("Apptainer compatibility: inspect selectors")
+struct InspectSelectionTests {
+    func inspection(apptainer: ImageInspection.Apptainer?, gourd: GourdImageMetadata?) -> ImageInspection {
+        var inspection = ImageInspection(file: .init(path: "/i", size: 1, sha256: "x"), sif: nil,
+                                         squashfs: ImageInspection.SquashFS(compressionID: 6, major: 4, minor: 0, blockSize: 1, inodes: 1, bytesUsed: 1))
+        inspection.apptainer = apptainer
+        inspection.gourd = gourd
+        return inspection
+    }
+
+    @Test func apptainerLayoutFirstThenGourdMetadata() {
+        let both = inspection(apptainer: .init(labels: ["b": "2", "a": "1"], help: "Help.\n", runscript: "#!/bin/sh\necho\n",
+                                               definition: "Bootstrap: scratch\n"),
+                              gourd: GourdImageMetadata(environment: ["A=1"], labels: ["g": "x"], help: "gourd help"))
+        #expect(InspectSelection.text(both, [.labels]) == "a: 1\nb: 2")
+        #expect(InspectSelection.text(both, [.helpfile]) == "Help.")
+        #expect(InspectSelection.text(both, [.runscript]) == "#!/bin/sh\necho")
+        #expect(InspectSelection.text(both, [.deffile]) == "Bootstrap: scratch")
+        #expect(InspectSelection.text(both, [.environment], scripts: [("/.singularity.d/env/90-environment.sh", "export B=2\n")])
+                == "export A=1\n=== /.singularity.d/env/90-environment.sh ===\nexport B=2")
+        let gourdOnly = inspection(apptainer: nil, gourd: GourdImageMetadata(labels: ["g": "x"], help: "gourd help"))
+        #expect(InspectSelection.text(gourdOnly, [.labels, .helpfile]) == "g: x\ngourd help")
+        #expect(InspectSelection.text(inspection(apptainer: nil, gourd: nil), [.helpfile, .deffile]) == nil)
+    }
+}

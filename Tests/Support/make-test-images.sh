@@ -100,6 +100,8 @@ list=(one two three)
 export ARRAY_SECOND="${list[1]}"
 SH
 printf 'export FROM_APPTAINER_ENV=yes\nexport OVERRIDE_ME=image\n' > "$cm/.singularity.d/env/90-environment.sh"
+printf '#!/bin/sh\necho "image test ran in $(pwd)"\nexit 3\n' > "$cm/.singularity.d/test"
+chmod 0755 "$cm/.singularity.d/test"
 build "$cm" "$out/compat.sqfs" -comp zstd
 
 # oldglibc: a libc.so.6 that defines GLIBC_2.28 at most (never run, only inspected).

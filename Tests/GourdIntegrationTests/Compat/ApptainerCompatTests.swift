@@ -165,5 +165,22 @@ extension Integration {
                                      Gourd.env.image("busybox-zstd.sqfs"), "pwd"])
             #expect(out.lines == ["/opt"], "\(out)")
         }
+    
+        @Test func runHelpTestAndInspectSelectors() throws {
+            let full = Gourd.env.image("apptainer-full.sqfs")
+            #expect(try Gourd.run(["run-help", full]).lines == ["Prints its arguments."])
+            #expect(try Gourd.run(["run-help", Gourd.env.image("busybox-zstd.sqfs")]).lines == ["No help sections were defined for this image"])
+            let labels = try Gourd.run(["inspect", "--labels", full])
+            #expect(labels.lines == ["org.example.purpose: gourd tests", "org.label-schema.schema-version: 1.0"], "\(labels)")
+            #expect(try Gourd.run(["inspect", "--runscript", full]).lines == ["#!/bin/sh", #"echo "apptainer runscript: $*""#])
+            #expect(try Gourd.run(["inspect", "--deffile", full]).stdout.hasPrefix("Bootstrap: docker\n"))
+            let environment = try ApptainerName.run(["inspect", "-e", Self.compat])
+            #expect(environment.stdout.contains("=== /.singularity.d/env/50-bashisms.sh ===\nsource /opt/env/helper.sh"), "\(environment)")
+            let tested = try Gourd.run(["test", Self.compat])
+            #expect(tested.status == 3 && tested.lines.first?.hasPrefix("image test ran in ") == true, "\(tested)")
+            let none = try Gourd.run(["test", Gourd.env.image("busybox-zstd.sqfs")])
+            #expect(none.status == 0 && none.stderr.contains("no test script in the image"), "\(none)")
+            expectNothingLeft()
+        }
     }
 }
