@@ -11,6 +11,8 @@ DEMO ?= .testdata/demo
 # another one on the same machine; FILTER=REGEX runs only the matching tests.
 SLURM ?= auto
 FILTER ?=
+# Tools the tests install from registries (Snakemake from PyPI), kept between runs.
+TOOLS ?= $(STAGE).tools
 CLUSTER = $$( [ "$$(id -u)" = 0 ] && [ "$(SLURM)" != no ] && echo yes )
 
 .PHONY: all build release images demo test unit-test setup clean fmt lint fuzz-smoke
@@ -56,6 +58,7 @@ test: setup
 	cp .build/debug/gourd $(STAGE)/bin/gourd
 	Tests/Support/make-fake-gpu.sh $(STAGE)/fake-gpu
 	Tests/Support/make-test-images.sh $(STAGE)/images $(STAGE)/fake-gpu >/dev/null
+	Tests/Support/setup-snakemake.sh $(TOOLS)/snakemake
 	chmod -R a+rX $(STAGE)
 	$(MAKE) fuzz-smoke GOURD=$(STAGE)/bin/gourd IMAGES=$(STAGE)/images
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh start $(SLURM_STATE) && \
@@ -64,6 +67,7 @@ test: setup
 	Tests/Support/registry.sh start $(STAGE)/registry && \
 	GOURD_TEST_REGISTRY_STATE=$(STAGE)/registry GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
 		GOURD_TEST_SCRATCH=$(STAGE)/scratch GOURD_TEST_FAKE_GPU=$(STAGE)/fake-gpu \
+		GOURD_TEST_SNAKEMAKE=$(TOOLS)/snakemake/bin/snakemake \
 		GOURD_TEST_SLURM_CONF=$$( [ -n "$(CLUSTER)" ] && echo $(SLURM_STATE)/etc/slurm.conf ) \
 		$(SWIFT) test $(SWIFTFLAGS) --skip-build $(if $(FILTER),--filter '$(FILTER)') || status=$$?; \
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi; \

@@ -111,7 +111,11 @@ static void apply_mount(const gd_container_spec *spec, int rootfd, int i) {
         rc = mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         break;
     case GD_MOUNT_TMPFS:
-        rc = mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k");
+        // A read-only tmpfs only holds mount points. A writable one (--contain's /tmp, home,
+        // --scratch) is the workload's space: sticky and world-writable like /tmp, with the
+        // kernel's default size (half of RAM, charged to the caller's memory cgroup).
+        rc = mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
+                   (m->flags & MS_RDONLY) ? "mode=0755,size=64k" : "mode=1777");
         break;
     default:
         errno = EINVAL;

@@ -17,15 +17,25 @@ enum FastLaunchParser {
             rest = rest.dropFirst()
             let (name, attached) = split(token)
             switch name {
-            case "-B", "--bind", "--env", "--shell", "--pwd":
-                if name == "-B" && attached != nil { return nil }
+            case "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--env-file", "--home", "--no-mount", "--workdir", "-S",
+                 "--scratch":
+                if name.count == 2 && attached != nil { return nil }
                 guard let value = attached ?? rest.first, attached != nil || !value.hasPrefix("-") else { return nil }
                 if attached == nil { rest = rest.dropFirst() }
                 switch name {
                 case "--env": invocation.environment.append(value)
-                case "--pwd":
+                case "--pwd", "--cwd":
                     guard invocation.workdir == nil else { return nil }
                     invocation.workdir = value
+                case "--env-file": invocation.envFiles.append(value)
+                case "--home":
+                    guard invocation.homeSpec == nil else { return nil }
+                    invocation.homeSpec = value
+                case "--workdir":
+                    guard invocation.workspace == nil else { return nil }
+                    invocation.workspace = value
+                case "--no-mount": invocation.noMount += ApptainerList.split(value)
+                case "-S", "--scratch": invocation.scratch += ApptainerList.split(value)
                 case "--shell":
                     guard subcommand == "shell", invocation.shellSet == false else { return nil }
                     invocation.mode = .shell(value)
@@ -50,7 +60,15 @@ enum FastLaunchParser {
                       invocation.devices == nil else { return nil }
                 if attached == nil { rest = rest.dropFirst() }
                 invocation.devices = mode
-            case "--cleanenv" where attached == nil: invocation.cleanEnvironment = true
+            case "--cleanenv" where attached == nil, "-e" where attached == nil: invocation.cleanEnvironment = true
+            case "--contain" where attached == nil, "-c" where attached == nil: invocation.contain = true
+            case "--containall" where attached == nil, "-C" where attached == nil:
+                invocation.contain = true
+                invocation.cleanEnvironment = true
+            case "--pid" where attached == nil, "-p" where attached == nil, "--userns" where attached == nil,
+                 "-u" where attached == nil, "--no-privs" where attached == nil, "--no-init" where attached == nil,
+                 "--no-eval" where attached == nil:
+                break
             case "--no-home" where attached == nil: invocation.mountHome = false
             case "-v" where attached == nil, "--verbose" where attached == nil: invocation.verbose = true
             default: return nil

@@ -16,7 +16,8 @@ struct Gourd: ParsableCommand {
             not found in the image.
             """,
         version: version,
-        subcommands: [Exec.self, Run.self, Shell.self, Plan.self, Inspect.self, Build.self, Pull.self, Cache.self, Check.self])
+        subcommands: [Exec.self, Run.self, Shell.self, Plan.self, Inspect.self, Build.self, Pull.self, Cache.self, Check.self,
+                      Test.self, RunHelp.self])
 
     /// Argument errors exit 125 like every other failure before the workload starts
     /// (swift-argument-parser would use 64); help and --version exit 0.
@@ -30,7 +31,15 @@ struct Gourd: ParsableCommand {
             FileHandle.standardError.write("gourd: \(error)\n")
             Glibc.exit(GourdExit.launchFailed)
         }
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = GlobalOptions.current.rest
+        if let answer = GlobalOptions.versionAnswer(arguments, personality: GlobalOptions.personality, gourdVersion: version) {
+            print(answer)
+            Glibc.exit(0)
+        }
+        if let (name, reason) = GlobalOptions.unsupportedOption(in: arguments) {
+            FileHandle.standardError.write("gourd: \(UnsupportedOption.message(name, reason))\n")
+            Glibc.exit(GourdExit.launchFailed)
+        }
         if let invocation = FastLaunchParser.parse(arguments) { Glibc.exit(invocation.launch()) }
         do {
             var command = try parseAsRoot(BareGPUFlag.normalize(arguments))

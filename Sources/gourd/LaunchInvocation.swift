@@ -16,10 +16,24 @@ struct LaunchInvocation: Equatable {
     var gpu: GPUChoice?
     var devices: DeviceMode?
     var share: ShareRequest = .auto
+    var contain = false
+    var homeSpec: String?
+    var noMount: [String] = []
+    var scratch: [String] = []
+    var workspace: String?
+    var envFiles: [String] = []
 
     var request: LaunchRequest {
-        LaunchRequest(mode: mode, binds: binds, environment: environment, cleanEnvironment: cleanEnvironment,
-                      workdir: workdir, mountHome: mountHome, gpu: gpu, devices: devices, share: share)
+        var request = LaunchRequest(mode: mode, binds: binds, environment: environment, cleanEnvironment: cleanEnvironment,
+                                    workdir: workdir, mountHome: mountHome, gpu: gpu, devices: devices, share: share)
+        request.personality = GlobalOptions.personality
+        request.contain = contain
+        request.homeSpec = homeSpec
+        request.noMount = noMount
+        request.scratch = scratch
+        request.workspace = workspace
+        request.envFiles = envFiles
+        return request
     }
 
     var launcher: Launcher { Launcher(image: image, request: request) }
@@ -44,8 +58,9 @@ struct LaunchInvocation: Equatable {
         do throws(LaunchError) {
             let prepared = try launcher.prepare()
             let plan = prepared.plan
+            let verbose = verbose || GlobalOptions.current.debug
             if verbose { plan.notes.forEach { FileHandle.standardError.write("gourd: note: \($0)\n") } }
-            plan.warnings.forEach { FileHandle.standardError.write("gourd: warning: \($0)\n") }
+            if !GlobalOptions.current.quiet { plan.warnings.forEach { FileHandle.standardError.write("gourd: warning: \($0)\n") } }
             if verbose, let scope = plan.share {
                 FileHandle.standardError.write("gourd: note: sharing one container: \(scope.reason) (\(scope.key))\n")
             }

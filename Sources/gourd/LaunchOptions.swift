@@ -11,11 +11,47 @@ struct LaunchOptions: ParsableArguments {
     @Option(name: .customLong("env"), help: ArgumentHelp("Set NAME=VALUE inside (repeatable; wins over everything).", valueName: "NAME=VALUE"))
     var env: [String] = []
 
-    @Flag(name: .customLong("cleanenv"), help: "Start from a minimal environment instead of the host's.")
+    @Option(name: .customLong("env-file"), help: ArgumentHelp("NAME=VALUE lines to set inside (before --env).", valueName: "file"))
+    var envFiles: [String] = []
+
+    @Flag(name: [.customShort("e"), .customLong("cleanenv")], help: "Start from a minimal environment instead of the host's.")
     var cleanEnvironment = false
 
-    @Option(name: .customLong("pwd"), help: ArgumentHelp("Start in this directory inside (default: the current one when it exists inside, else home).", valueName: "dir"))
+    @Option(name: [.customLong("pwd"), .customLong("cwd")], help: ArgumentHelp("Start in this directory inside (default: the current one when it exists inside, else home).", valueName: "dir"))
     var workdir: String?
+
+    @Flag(name: [.customShort("c"), .customLong("contain")], help: "No host home, /tmp, /var/tmp or current directory: private ones instead.")
+    var contain = false
+
+    @Flag(name: [.customShort("C"), .customLong("containall")], help: "--contain and --cleanenv (gourd always has its own PID namespace).")
+    var containAll = false
+
+    @Option(name: .customLong("home"), help: ArgumentHelp("Bind SRC as home at DST (default: SRC); HOME names DST.", valueName: "SRC[:DST]"))
+    var home: String?
+
+    @Option(name: .customLong("no-mount"), help: ArgumentHelp("Default mounts to skip: home, tmp, cwd, sys, hostfs, or a default mount's destination (comma list).", valueName: "list"))
+    var noMount: [String] = []
+
+    @Option(name: .customLong("workdir"), help: ArgumentHelp("Host directory for the contained /tmp, /var/tmp and --scratch.", valueName: "dir"))
+    var workspace: String?
+
+    @Option(name: [.customShort("S"), .customLong("scratch")], help: ArgumentHelp("An empty writable directory at this path inside (comma list; repeatable).", valueName: "path"))
+    var scratch: [String] = []
+
+    @Flag(name: [.customShort("p"), .customLong("pid")], help: "Accepted: gourd always gives the container its own PID namespace.")
+    var pid = false
+
+    @Flag(name: [.customShort("u"), .customLong("userns")], help: "Accepted: gourd always runs in a user namespace.")
+    var userns = false
+
+    @Flag(name: .customLong("no-privs"), help: "Accepted: the container never has capabilities.")
+    var noPrivs = false
+
+    @Flag(name: .customLong("no-init"), help: "Accepted: gourd's init is needed to forward signals and end leftovers.")
+    var noInit = false
+
+    @Flag(name: .customLong("no-eval"), help: "Accepted: gourd never shell-evaluates variable values.")
+    var noEval = false
 
     @Flag(name: .customLong("no-home"), help: "Do not bind your home directory.")
     var noHome = false
@@ -67,9 +103,11 @@ struct LaunchOptions: ParsableArguments {
 
     func invocation(image: String, mode: LaunchInvocation.Mode) -> LaunchInvocation {
         LaunchInvocation(image: image, mode: mode, binds: bind, environment: env,
-                         cleanEnvironment: cleanEnvironment, workdir: workdir, mountHome: !noHome, verbose: verbose,
+                         cleanEnvironment: cleanEnvironment || containAll, workdir: workdir, mountHome: !noHome, verbose: verbose,
                          gpu: try? gpuChoice(), devices: dev.flatMap(DeviceMode.init(rawValue:)),
-                         share: share.flatMap(LaunchOptions.shareRequest) ?? .auto)
+                         share: share.flatMap(LaunchOptions.shareRequest) ?? .auto,
+                         contain: contain || containAll, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
+                         scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles)
     }
 
     /// "none" or a key (nil when malformed).
@@ -84,7 +122,10 @@ struct LaunchOptions: ParsableArguments {
 /// swift-argument-parser has no options with an optional value: a bare "--gpu" among the
 /// options (before IMAGE) becomes "--gpu=any".
 enum BareGPUFlag {
-    static let valueOptions: Set<String> = ["-B", "--bind", "--env", "--shell", "--pwd", "--dev", "--gpu", "--share"]
+    static let valueOptions: Set<String> = [
+        "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--dev", "--gpu", "--share", "--env-file", "--home",
+        "--no-mount", "--workdir", "-S", "--scratch",
+    ]
 
     static func normalize(_ arguments: [String]) -> [String] {
         var result = Array(arguments.prefix(1))

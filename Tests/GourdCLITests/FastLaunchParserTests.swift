@@ -34,6 +34,17 @@ import Testing
         ["shell", "--gpu=auto", img],
         ["exec", "--share=job1", img, "x"],
         ["exec", "--share", "none", "--nv", img, "x"],
+        // Apptainer's spellings (issue 15).
+        ["exec", "-B", "/a,/b:/mnt/b:ro", "--env", "A=1,B=2", img, "x"],
+        ["exec", "-e", "-c", "--cwd", "/data", img, "x"],
+        ["exec", "-C", "--home", "/scratch/h:/home/me", img, "x"],
+        ["exec", "--contain", "--containall", "--cleanenv", img, "x"],
+        ["exec", "--no-mount", "tmp,cwd", "--no-mount=home", img, "x"],
+        ["exec", "--workdir", "/w", "-S", "/s1,/s2", "--scratch=/s3", img, "x"],
+        ["exec", "--env-file", "vars.env", "--env-file=more.env", img, "x"],
+        ["exec", "--pid", "-p", "--userns", "-u", "--no-privs", "--no-init", "--no-eval", img, "x"],
+        ["run", "--home=/h", "--cwd=/opt", "--workdir=/w", img],
+        ["shell", "--containall", "--no-mount", "home", img],
     ]
 
     /// Command lines the fast parser declines, leaving them to swift-argument-parser.
@@ -48,6 +59,9 @@ import Testing
         ["exec", "--gpu=bad!", img, "x"], ["exec", "--nv", "--rocm", img, "x"], ["exec", "--dev=all", img, "x"],
         ["exec", "--nv=1", img, "x"], ["exec", "--gpu=amd", "--nv", img, "x"],
         ["exec", "--share=a/b", img, "x"], ["exec", "--share=x", "--share=y", img, "x"],
+        ["exec", "-S/x", img, "x"], ["exec", "--contain=1", img, "x"], ["exec", "-e=1", img, "x"],
+        ["exec", "--home", "/a", "--home", "/b", img, "x"], ["exec", "--workdir", "/a", "--workdir", "/b", img, "x"],
+        ["exec", "--pwd", "/a", "--cwd", "/b", img, "x"], ["exec", "--fakeroot", img, "x"], ["exec", "-ec", img, "x"],
     ]
 
     static func viaArgumentParser(_ arguments: [String]) -> LaunchInvocation? {
@@ -88,5 +102,17 @@ import Testing
         #expect(BareGPUFlag.normalize(["exec", "--gpu", Self.img, "x", "--gpu"]) == ["exec", "--gpu=any", Self.img, "x", "--gpu"])
         #expect(BareGPUFlag.normalize(["exec", "--env", "--gpu", Self.img, "x"]) == ["exec", "--env", "--gpu", Self.img, "x"])
         #expect(BareGPUFlag.normalize(["exec", "--gpu=amd", Self.img]) == ["exec", "--gpu=amd", Self.img])
+    }
+
+    @Test func apptainerValuesAreParsed() throws {
+        let invocation = try #require(FastLaunchParser.parse(
+            ["exec", "-C", "--home", "/h:/home/me", "--no-mount", "tmp,cwd", "-S", "/a,/b", "--workdir", "/w",
+             "--env-file", "e.env", Self.img, "x"]))
+        #expect(invocation.contain && invocation.cleanEnvironment)
+        #expect(invocation.homeSpec == "/h:/home/me")
+        #expect(invocation.noMount == ["tmp", "cwd"])
+        #expect(invocation.scratch == ["/a", "/b"])
+        #expect(invocation.workspace == "/w")
+        #expect(invocation.envFiles == ["e.env"])
     }
 }

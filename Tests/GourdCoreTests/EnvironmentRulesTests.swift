@@ -6,7 +6,7 @@ struct EnvironmentRulesTests {
     /// The launcher's own composition (`Planner.composeEnvironment`) with these layers: `host`
     /// is the caller's environment, `image` the image metadata's, `runtime` what gourd adds
     /// (HOME as the identity's home, the rest as GPU variables), `overrides` --env flags.
-    /// GOURD_CONTAINER, and HOME where neither host nor runtime names it, are always added by
+    /// GOURD_CONTAINER and APPTAINER_CONTAINER (etc.), and HOME where neither host nor runtime names it, are always added by
     /// the launcher and left out here so that each test sees only the layers it sets.
     func compose(host: [EnvironmentVariable] = [], clean: Bool = false, image: [EnvironmentVariable] = [],
                  runtime: [EnvironmentVariable] = [], overrides: [EnvironmentVariable] = []) -> [EnvironmentVariable] {
@@ -24,7 +24,8 @@ struct EnvironmentRulesTests {
         do {
             let result = try planner.composeEnvironment(identity: identity, location: Fixture.location,
                                                         metadata: metadata, gpu: gpu)
-            return result.variables.filter { $0.name != "GOURD_CONTAINER" && ($0.name != "HOME" || keepHome) }
+            let added = ["GOURD_CONTAINER"] + ApptainerRuntimeVariables.inside(image: "/x").map(\.name)
+            return result.variables.filter { !added.contains($0.name) && ($0.name != "HOME" || keepHome) }
         } catch {
             Issue.record("composeEnvironment threw \(error)")
             return []

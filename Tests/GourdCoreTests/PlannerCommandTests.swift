@@ -103,16 +103,16 @@ struct PlannerEnvScriptTests {
         return image
     }
 
-    @Test("the command is wrapped: source the scripts with the image's /bin/sh, then exec")
+    @Test("the command is wrapped: source the scripts with the image's bash, then exec")
     func wrapped() throws {
         let plan = try Fixture.plan(LaunchRequest(mode: .exec(["python3", "-c", "print(1)"])), image: apptainerImage())
-        #expect(plan.argv == ["/bin/sh", "-c", Self.prologue + #"exec "$@""#, "gourd", "python3", "-c", "print(1)"])
+        #expect(plan.argv == ["/bin/bash", "-c", Self.prologue + #"exec "$@""#, "gourd", "python3", "-c", "print(1)"])
     }
 
     @Test("run uses the Apptainer runscript inside the wrapper")
     func runscript() throws {
         let plan = try Fixture.plan(LaunchRequest(mode: .run(["a b"])), image: apptainerImage())
-        #expect(plan.argv == ["/bin/sh", "-c", Self.prologue + #"exec "$@""#, "gourd", "/.singularity.d/runscript", "a b"])
+        #expect(plan.argv == ["/bin/bash", "-c", Self.prologue + #"exec "$@""#, "gourd", "/.singularity.d/runscript", "a b"])
     }
 
     @Test("user overrides are re-exported after the scripts, shell-quoted, in order")
@@ -127,7 +127,7 @@ struct PlannerEnvScriptTests {
             + "export PATH='/my bin:$PATH'; "
             + "export EMPTY=''; "
             + #"exec "$@""#
-        #expect(plan.argv == ["/bin/sh", "-c", script, "gourd", "env"])
+        #expect(plan.argv == ["/bin/bash", "-c", script, "gourd", "env"])
         // The literal override is also the plan's PATH.
         #expect(plan.searchPath == "/my bin:$PATH")
     }
@@ -135,10 +135,30 @@ struct PlannerEnvScriptTests {
     @Test("shell mode is wrapped too")
     func shell() throws {
         let plan = try Fixture.plan(LaunchRequest(mode: .shell(nil)), image: apptainerImage())
-        #expect(plan.argv == ["/bin/sh", "-c", Self.prologue + #"exec "$@""#, "gourd", "/bin/bash"])
+        #expect(plan.argv == ["/bin/bash", "-c", Self.prologue + #"exec "$@""#, "gourd", "/bin/bash"])
     }
 
-    @Test("no wrapper without env scripts, or without /bin/sh in the image")
+    @Test("without bash (a dash-only image) the scripts are sourced by /bin/sh")
+    func shellWithoutBash() throws {
+        var image = apptainerImage()
+        image["/bin/bash"] = nil
+        let plan = try Fixture.plan(LaunchRequest(mode: .exec(["ls"])), image: image)
+        #expect(plan.argv == ["/bin/sh", "-c", Self.prologue + #"exec "$@""#, "gourd", "ls"])
+    }
+
+    @Test("PREPEND_PATH and APPEND_PATH are re-applied after the scripts, around their PATH")
+    func pathEditsReapplied() throws {
+        let context = Fixture.context(environment: env(["APPTAINERENV_PREPEND_PATH": "/pre", "SINGULARITYENV_APPEND_PATH": "/post"]))
+        let plan = try Fixture.plan(LaunchRequest(mode: .exec(["env"])), image: apptainerImage(), context: context)
+        let script = Self.prologue
+            + #"case "$PATH" in '/pre'|'/pre':*) ;; *) export PATH='/pre'"${PATH:+:$PATH}";; esac; "#
+            + #"case "$PATH" in '/post'|*:'/post') ;; *) export PATH="${PATH:+$PATH:}"'/post';; esac; "#
+            + #"exec "$@""#
+        #expect(plan.argv == ["/bin/bash", "-c", script, "gourd", "env"])
+        #expect(plan.searchPath == "/pre:" + EnvironmentRules.defaultPath + ":/post")
+    }
+
+    @Test("no wrapper without env scripts, or without a shell in the image")
     func notWrapped() throws {
         var image = apptainerImage()
         image["/.singularity.d/env/01-base.sh"] = nil
@@ -148,6 +168,7 @@ struct PlannerEnvScriptTests {
 
         image = apptainerImage()
         image["/bin/sh"] = nil
+        image["/bin/bash"] = nil
         #expect(try Fixture.plan(LaunchRequest(mode: .exec(["ls"])), image: image).argv == ["ls"])
     }
 }
@@ -166,6 +187,8 @@ struct PlannerEnvironmentTests {
         #expect(plan.environment == env([
             "HOME": "/home/alice", "USER": "alice", "SLURM_JOB_ID": "42", "LANG": "C.UTF-8",
             "PATH": EnvironmentRules.defaultPath, "GOURD_CONTAINER": "/images/app.sif",
+            "APPTAINER_CONTAINER": "/images/app.sif", "APPTAINER_NAME": "app.sif",
+            "SINGULARITY_CONTAINER": "/images/app.sif", "SINGULARITY_NAME": "app.sif",
         ]))
         #expect(plan.searchPath == EnvironmentRules.defaultPath)
         #expect(plan.environmentValue("PS1") == nil)
@@ -188,6 +211,8 @@ struct PlannerEnvironmentTests {
         #expect(plan.environment == env([
             "HOME": "/home/alice", "USER": "alice", "LANG": "C.UTF-8", "LC_ALL": "C",
             "PATH": EnvironmentRules.defaultPath, "GOURD_CONTAINER": "/images/app.sif",
+            "APPTAINER_CONTAINER": "/images/app.sif", "APPTAINER_NAME": "app.sif",
+            "SINGULARITY_CONTAINER": "/images/app.sif", "SINGULARITY_NAME": "app.sif",
         ]))
     }
 
@@ -283,6 +308,8 @@ struct PlannerWorkdirTests {
 
     @Test("otherwise home, when it is bound or in the image")
     func fallsBackToHome() throws {
+        var exec = exec
+        exec.noMount = ["cwd"]  // else the current directory is bound (PlannerCompatTests)
         #expect(try Fixture.plan(exec, context: Fixture.context(cwd: "/scratch/data")).workdir == "/home/alice")
         // Home not on the host, but the image has it.
         var host = Fixture.host()
@@ -295,6 +322,8 @@ struct PlannerWorkdirTests {
 
     @Test("otherwise /")
     func fallsBackToRoot() throws {
+        var exec = exec
+        exec.noMount = ["cwd"]
         var image = Fixture.image()
         image["/home/ubuntu"] = .directory  // /home not empty: no home mount
         let plan = try Fixture.plan(exec, image: image)

@@ -175,6 +175,8 @@ struct PlannerHomeTests {
 
     @Test("home missing and /home not empty: a note, no tmpfs that would hide the image's files, no bind")
     func nonEmptyHomeParent() throws {
+        var exec = exec
+        exec.noMount = ["cwd"]  // else the current directory is bound at its path
         var image = Fixture.image()
         image["/home/ubuntu"] = .directory
         let plan = try Fixture.plan(exec, image: image)
@@ -184,6 +186,8 @@ struct PlannerHomeTests {
 
     @Test("no /home at all in the image: a note; never a tmpfs on /")
     func noHomeParent() throws {
+        var exec = exec
+        exec.noMount = ["cwd"]  // else the current directory is bound at its path
         var image = Fixture.image()
         image["/home"] = nil
         let plan = try Fixture.plan(exec, image: image)
@@ -194,6 +198,8 @@ struct PlannerHomeTests {
 
     @Test("home is a file in the image: a note")
     func homeIsFile() throws {
+        var exec = exec
+        exec.noMount = ["cwd"]
         var image = Fixture.image()
         image["/home/alice"] = .file("")
         let plan = try Fixture.plan(exec, image: image)

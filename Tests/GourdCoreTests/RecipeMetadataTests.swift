@@ -95,4 +95,15 @@ import Testing
         #expect(base.help == "h")
         #expect(base.bases == [.init(source: "s", digest: "d")])
     }
+
+    @Test("a %runscript whose first line is #! keeps it (Apptainer's rule); -c still wins")
+    func runscriptShebang() throws {
+        let own = try recipe("Bootstrap: docker-archive\nFrom: app.tar\n%runscript\n    #!/bin/bash\n    [[ -n $1 ]] && echo \"$1\"\n")
+        let file = RecipeMetadata.files(recipe: own, base: BaseImage(), buildTime: 0, gourdVersion: "v").first { $0.path == "/.singularity.d/runscript" }
+        #expect(file?.text.hasPrefix("#!/bin/bash\n") == true)
+        #expect(file?.text.contains("[[ -n $1 ]]") == true)
+        let plain = try recipe("Bootstrap: docker-archive\nFrom: app.tar\n%runscript\n    echo hi\n")
+        #expect(RecipeMetadata.files(recipe: plain, base: BaseImage(), buildTime: 0, gourdVersion: "v").first { $0.path == "/.singularity.d/runscript" }?.text
+                .hasPrefix("#!/bin/sh\n") == true)
+    }
 }

@@ -80,6 +80,30 @@ for f in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6 /lib/x86_64
 done
 build "$gl" "$out/glibc.sqfs" -comp zstd
 
+# compat: an Apptainer image whose /bin/sh is not bash (busybox ash, as dash on Debian) but
+# that has the host's bash, with environment scripts in bash syntax (source, [[ ]], arrays),
+# and a /var/tmp: the Apptainer drop-in tests (issue 15).
+cm=$work/compat
+cp -a "$gl" "$cm"
+mkdir -p "$cm/var/tmp" "$cm/.singularity.d/env" "$cm/opt/env"
+chmod 1777 "$cm/var/tmp"
+cp -L /bin/bash "$cm/bin/bash"
+for lib in $(ldd /bin/bash | awk '/=> \//{print $3}'); do
+    mkdir -p "$cm$(dirname "$lib")"
+    cp -L "$lib" "$cm$lib"
+done
+printf 'export SOURCED_HELPER=yes\n' > "$cm/opt/env/helper.sh"
+cat > "$cm/.singularity.d/env/50-bashisms.sh" <<'SH'
+source /opt/env/helper.sh
+if [[ -n "$SOURCED_HELPER" && "$BASH_VERSION" == [0-9]* ]]; then export BASHISMS_OK=yes; fi
+list=(one two three)
+export ARRAY_SECOND="${list[1]}"
+SH
+printf 'export FROM_APPTAINER_ENV=yes\nexport OVERRIDE_ME=image\n' > "$cm/.singularity.d/env/90-environment.sh"
+printf '#!/bin/sh\necho "image test ran in $(pwd)"\nexit 3\n' > "$cm/.singularity.d/test"
+chmod 0755 "$cm/.singularity.d/test"
+build "$cm" "$out/compat.sqfs" -comp zstd
+
 # oldglibc: a libc.so.6 that defines GLIBC_2.28 at most (never run, only inspected).
 if [ -n "$fakegpu" ]; then
     old=$work/oldglibc

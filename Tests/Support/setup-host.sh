@@ -5,7 +5,7 @@
 # unprivileged user the tests run gourd as.
 set -eu
 user=${GOURD_TEST_USER:-gourdtest}
-packages="libsquashfuse-dev libfuse3-dev libtomlplusplus-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin gcc libc6-dev binutils python3 debootstrap zlib1g-dev libzstd-dev zstd wget libcurl4-openssl-dev libcurl4 curl openssl docker-registry skopeo apache2-utils"
+packages="libsquashfuse-dev libfuse3-dev libtomlplusplus-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin gcc libc6-dev binutils python3 python3-venv debootstrap zlib1g-dev libzstd-dev zstd wget libcurl4-openssl-dev libcurl4 curl openssl docker-registry skopeo apache2-utils clang-format"
 
 if [ "$(id -u)" != 0 ]; then
     missing=""

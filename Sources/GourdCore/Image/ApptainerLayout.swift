@@ -17,4 +17,11 @@ public enum ApptainerLayout {
     /// Sources every readable environment script, in glob (name) order; ends with "; ".
     public static let sourceEnvironmentScripts =
         "for f in \(environmentDirectory)/*.sh; do if [ -r \"$f\" ]; then . \"$f\"; fi; done; "
+
+    /// The interpreter for environment scripts and shebang-less runscripts: the image's bash
+    /// when present (Apptainer's own interpreter accepts bash syntax), else /bin/sh; nil when
+    /// the image has neither.
+    public static func scriptShell(_ image: any ImageView) -> String? {
+        ["/bin/bash", "/bin/sh"].first(where: { image.kind($0) == .file })
+    }
 }

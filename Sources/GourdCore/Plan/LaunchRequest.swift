@@ -25,6 +25,21 @@ public struct LaunchRequest: Sendable, Equatable {
     public var devices: DeviceMode?
     /// --share; .auto by default.
     public var share: ShareRequest
+    /// The name gourd was started under (argv[0]): decides which variable family wins.
+    public var personality: CommandPersonality = .gourd
+    /// --contain / --containall: no host home, /tmp, /var/tmp or current directory; a private
+    /// /tmp and /var/tmp (under --workdir when given).
+    public var contain = false
+    /// --home SRC[:DST]: the home directory to bind (and HOME inside) instead of the caller's.
+    public var homeSpec: String?
+    /// --no-mount: default mounts not to make ("home", "tmp", "cwd", "hostfs"... as Apptainer names them).
+    public var noMount: [String] = []
+    /// --scratch DIR: empty writable directories at these paths (under --workdir when given).
+    public var scratch: [String] = []
+    /// --workdir DIR: a host directory holding the contained /tmp, /var/tmp and --scratch.
+    public var workspace: String?
+    /// --env-file FILE: NAME=VALUE lines, applied before --env.
+    public var envFiles: [String] = []
 
     public init(mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,
                 workdir: String? = nil, mountHome: Bool = true, gpu: GPUChoice? = nil, devices: DeviceMode? = nil, share: ShareRequest = .auto) {

@@ -24,6 +24,14 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
     case badServingVariable(name: String, value: String, expected: String)
     /// The site policy does not allow this image.
     case imageNotAllowed(String, reason: String)
+    /// An Apptainer option (or its environment form) gourd cannot honour (`UnsupportedOption`).
+    case unsupportedOption(String, String)
+    /// A control variable (APPTAINER_CLEANENV...) whose value gourd cannot read.
+    case badControlVariable(String, String, reason: String)
+    /// An option value gourd cannot use (option, value, why).
+    case badOption(String, String, reason: String)
+    /// --env-file: a file that cannot be read, or a line that is not NAME=VALUE.
+    case badEnvironmentFile(String, reason: String)
 
     public var description: String {
         switch self {
@@ -65,6 +73,14 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
             return "\(name)='\(value)': expected \(expected)"
         case let .imageNotAllowed(path, reason):
             return "image \(path) is not allowed by the site policy: \(reason)"
+        case let .unsupportedOption(name, reason):
+            return UnsupportedOption.message(name, reason)
+        case let .badControlVariable(name, value, reason):
+            return "\(name)='\(value)': \(reason)"
+        case let .badOption(option, value, reason):
+            return "\(option) '\(value)': \(reason)"
+        case let .badEnvironmentFile(path, reason):
+            return "--env-file \(path): \(reason)"
         }
     }
 }

@@ -25,10 +25,15 @@ public struct BindSpec: Sendable, Equatable {
         guard !destination.isEmpty else { throw .badBind(text, origin: origin, reason: "empty destination") }
         var readOnly = false
         if fields.count == 3 {
-            switch fields[2] {
-            case "ro": readOnly = true
-            case "rw": readOnly = false
-            default: throw .badBind(text, origin: origin, reason: "mode '\(fields[2])' is not ro or rw")
+            // Apptainer's options, comma-separated: ro, rw, and image-src=/id= for images.
+            for option in fields[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+                switch option {
+                case "ro": readOnly = true
+                case "rw": readOnly = false
+                case _ where option.hasPrefix("image-src=") || option.hasPrefix("id="):
+                    throw .badBind(text, origin: origin, reason: "option '\(option)' binds from inside an image file, which gourd does not support: extract the files, or bind a directory")
+                default: throw .badBind(text, origin: origin, reason: "mode '\(option)' is not ro or rw")
+                }
             }
         }
         let absoluteSource = source.hasPrefix("/") ? source : cwd + "/" + source
@@ -41,13 +46,26 @@ public struct BindSpec: Sendable, Equatable {
                         readOnly: readOnly, origin: origin)
     }
 
-    /// Parses the comma-separated GOURD_BIND variable.
+    /// Parses a comma-separated list as Apptainer does (`-B a,b:/b:ro`, APPTAINER_BIND,
+    /// GOURD_BIND): an item that is only a bind option (`ro`, `rw`, `image-src=...`, `id=...`)
+    /// belongs to the bind before it (`-B img:/mnt:image-src=/x,ro`).
     public static func parseList(_ text: String, origin: String, cwd: String) throws(PlanError) -> [BindSpec] {
-        var result: [BindSpec] = []
-        for item in text.split(separator: ",") where !item.allSatisfy({ $0 == " " }) {
-            result.append(try parse(item.trimmingSpaces(), origin: origin, cwd: cwd))
+        var items: [String] = []
+        for raw in text.split(separator: ",") where !raw.allSatisfy({ $0 == " " }) {
+            let item = raw.trimmingSpaces()
+            if isOption(item), let last = items.last, last.split(separator: ":", omittingEmptySubsequences: false).count >= 2 {
+                items[items.count - 1] = last + (last.split(separator: ":", omittingEmptySubsequences: false).count == 2 ? ":" : ",") + item
+            } else {
+                items.append(item)
+            }
         }
+        var result: [BindSpec] = []
+        for item in items { result.append(try parse(item, origin: origin, cwd: cwd)) }
         return result
+    }
+
+    static func isOption(_ item: String) -> Bool {
+        item == "ro" || item == "rw" || item.hasPrefix("image-src=") || item.hasPrefix("id=")
     }
 }
 

@@ -9,7 +9,8 @@ public enum EnvironmentRules {
         "PATH", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "PS1", "PROMPT_COMMAND",
     ]
     /// gourd's own control variables are for the launcher, not the workload.
-    public static let blockedPrefixes = ["GOURD_", "GOURDENV_"]
+    /// Apptainer's families too: Apptainer does not forward APPTAINER_* and transposes *ENV_*.
+    public static let blockedPrefixes = ["GOURD_", "GOURDENV_"] + ControlVariables.blockedPrefixes
     /// What --cleanenv keeps from the host (plus LC_* locale variables).
     public static let cleanNames: Set<String> = ["HOME", "USER", "LOGNAME", "TERM", "LANG", "TZ", "COLUMNS", "LINES"]
     public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -39,17 +40,25 @@ public enum EnvironmentRules {
         return !blockedPrefixes.contains(where: { name.hasPrefix($0) })
     }
 
-    /// The user's overrides: GOURDENV_NAME from the host, then --env flags (in that order).
-    public static func userOverrides(host: [EnvironmentVariable], flags: [String]) throws(PlanError) -> [EnvironmentVariable] {
+    /// The user's overrides: the host's injection families (GOURDENV_NAME, APPTAINERENV_NAME,
+    /// SINGULARITYENV_NAME; the personality's first family wins), then --env flags (in that
+    /// order). PREPEND_PATH and APPEND_PATH are left to the planner.
+    public static func userOverrides(host: [EnvironmentVariable], flags: [String],
+                                     personality: CommandPersonality = .gourd) throws(PlanError) -> [EnvironmentVariable] {
+        let injected = try ControlVariables(environment: host, personality: personality).injected()
+        return injected.variables.map(\.variable) + (try flagOverrides(flags))
+    }
+
+    /// --env values: each an Apptainer list (`--env A=1,B=2` sets two; `--env 'A="1,2"'` one).
+    public static func flagOverrides(_ flags: [String], origin: String = "--env") throws(PlanError) -> [EnvironmentVariable] {
         var result: [EnvironmentVariable] = []
-        for variable in host where variable.name.hasPrefix("GOURDENV_") {
-            let name = String(variable.name.dropFirst("GOURDENV_".count))
-            guard isValidName(name) else { throw .badEnvironment(variable.assignment, origin: "host variable") }
-            result.append(EnvironmentVariable(name, variable.value))
-        }
         for flag in flags {
-            guard let variable = split(flag) else { throw .badEnvironment(flag, origin: "--env") }
-            result.append(variable)
+            let items = ApptainerList.split(flag)
+            guard !items.isEmpty else { throw .badEnvironment(flag, origin: origin) }
+            for item in items {
+                guard let variable = split(item) else { throw .badEnvironment(flag, origin: origin) }
+                result.append(variable)
+            }
         }
         return result
     }

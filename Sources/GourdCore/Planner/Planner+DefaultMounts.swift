@@ -1,7 +1,9 @@
 /// The mounts every container gets, and the user's --bind / GOURD_BIND mounts.
 extension Planner {
-    /// /proc, then `devices` (the /dev mounts), /sys, /tmp, home, /etc files, passwd/group.
-    func defaultMounts(devices: [Mount], notes: inout [String]) -> [Mount] {
+    /// /proc, then `devices` (the /dev mounts), /sys, /tmp and /var/tmp, home, /etc files,
+    /// passwd/group; --contain, --home and --no-mount change them (Planner+Containment).
+    func defaultMounts(devices: [Mount], notes: inout [String]) throws(PlanError) -> [Mount] {
+        let skip = try skippedDefaults()
         var mounts: [Mount] = []
         func system(_ kind: Mount.Kind, _ destination: String, readOnly: Bool = false, noDev: Bool = true,
                     noExec: Bool = false, reason: String) {
@@ -14,17 +16,13 @@ extension Planner {
         }
         system(.proc, "/proc", noExec: true, reason: "default: procfs of the container's PID namespace")
         mounts += devices
-        system(.bind(source: "/sys"), "/sys", readOnly: true, noExec: true, reason: "default: host /sys, read-only")
-        if let tmp = hostFS.realPath("/tmp") {
-            system(.bind(source: tmp), "/tmp", reason: "default: host /tmp")
+        if !skip.contains("sys") && !skip.contains("/sys") {
+            system(.bind(source: "/sys"), "/sys", readOnly: true, noExec: true, reason: "default: host /sys, read-only")
         }
-        if request.mountHome {
-            mounts += homeMounts(notes: &notes)
-        } else {
-            notes.append("home \(home) not mounted (--no-home)")
-        }
+        mounts += temporaryMounts(skip: skip, notes: &notes)
+        mounts += try homeChoice(skip: skip, notes: &notes)
         // Files can only be bound over files the image has (it is read-only).
-        for file in ["/etc/hosts", "/etc/resolv.conf", "/etc/localtime"] where image.kind(file) == .file {
+        for file in ["/etc/hosts", "/etc/resolv.conf", "/etc/localtime"] where image.kind(file) == .file && !skip.contains(file) {
             guard let source = hostFS.realPath(file), hostFS.kind(source) == .file else { continue }
             mounts.append(Mount(kind: .bind(source: source), destination: file, readOnly: true,
                                 recursive: false, optional: true, reason: "default: host \(file)"))
@@ -76,11 +74,11 @@ extension Planner {
     /// this way cannot be opened: only the plan's own device grants work.
     func userMounts(after defaults: [Mount]) throws(PlanError) -> [Mount] {
         var specs: [BindSpec] = []
-        if let list = host.variable("GOURD_BIND") {
-            specs += try BindSpec.parseList(list, origin: "GOURD_BIND", cwd: host.cwd)
+        for list in ControlVariables(environment: host.environment, personality: request.personality).bindLists() {
+            specs += try BindSpec.parseList(list.value, origin: list.name, cwd: host.cwd)
         }
         for text in request.binds {
-            specs.append(try BindSpec.parse(text, origin: "--bind", cwd: host.cwd))
+            specs += try BindSpec.parseList(text, origin: "--bind", cwd: host.cwd)
         }
         var mounts = defaults
         for spec in specs {

@@ -8,6 +8,8 @@ extension Planner {
         var overrides: [EnvironmentVariable]
         /// Path-list appends (LD_LIBRARY_PATH, PATH), also re-applied after those scripts.
         var appends: [EnvironmentVariable]
+        /// PREPEND_PATH, re-applied after those scripts too.
+        var prepends: [EnvironmentVariable] = []
     }
 
     /// The one composition of the workload's environment, in the README's order (later wins):
@@ -35,11 +37,22 @@ extension Planner {
         for variable in policy.environment.set { set(EnvironmentVariable(variable.name, variable.value), "policy \(variable.origin)") }
         set(EnvironmentVariable("HOME", identity.home), "the caller's home")
         set(EnvironmentVariable("GOURD_CONTAINER", location.path), "the image gourd runs")
+        for variable in ApptainerRuntimeVariables.inside(image: location.path) { set(variable, "the image gourd runs (Apptainer's name)") }
         if case .shell = request.mode { set(EnvironmentVariable("PS1", "gourd> "), "gourd shell prompt") }
         for (variable, reason) in gpu.environment { set(variable, reason) }
-        let overrides = try userOverrides()
+        let (overrides, pathEdits) = try userOverrides()
         for (variable, origin) in overrides { set(variable, origin) }
-        var appends: [EnvironmentVariable] = []
+        var appends: [EnvironmentVariable] = [], prepends: [EnvironmentVariable] = []
+        if let prepend = pathEdits.prepend {
+            let current = env.variables.last(where: { $0.name == "PATH" })?.value ?? ""
+            set(EnvironmentVariable("PATH", current.isEmpty ? prepend.0 : prepend.0 + ":" + current), "\(prepend.1) prepended")
+            prepends.append(EnvironmentVariable("PATH", prepend.0))
+        }
+        if let append = pathEdits.append {
+            let current = env.variables.last(where: { $0.name == "PATH" })?.value ?? ""
+            set(EnvironmentVariable("PATH", current.isEmpty ? append.0 : current + ":" + append.0), "\(append.1) appended")
+            appends.append(EnvironmentVariable("PATH", append.0))
+        }
         for (name, directory) in [("LD_LIBRARY_PATH", gpu.libraryDirectory), ("PATH", gpu.binaryDirectory)] {
             guard let directory else { continue }
             let current = env.variables.last(where: { $0.name == name })?.value ?? ""
@@ -48,22 +61,53 @@ extension Planner {
             appends.append(EnvironmentVariable(name, directory))
         }
         return EnvironmentResult(variables: env.variables, changes: changes(env.variables, reasons: reasons),
-                                 overrides: overrides.map(\.0), appends: appends)
+                                 overrides: overrides.map(\.0), appends: appends, prepends: prepends)
     }
 
-    /// GOURDENV_NAME from the host, then --env; a name the policy forbids is an error.
-    func userOverrides() throws(PlanError) -> [(EnvironmentVariable, String)] {
-        let variables = try EnvironmentRules.userOverrides(host: host.environment, flags: request.environment)
-        let fromHost = host.environment.filter { $0.name.hasPrefix("GOURDENV_") }.count
+    /// The user's path edits: (directories, origin) for PREPEND_PATH and APPEND_PATH.
+    struct PathEdits {
+        var prepend: (String, String)?
+        var append: (String, String)?
+    }
+
+    /// From the host, the injection families (GOURDENV_NAME, APPTAINERENV_NAME,
+    /// SINGULARITYENV_NAME, lowest precedence first), then --env-file lines, then --env, as
+    /// Apptainer orders them; a name the policy forbids is an error. PREPEND_PATH and
+    /// APPEND_PATH (from any of them) edit PATH instead.
+    func userOverrides() throws(PlanError) -> ([(EnvironmentVariable, String)], PathEdits) {
+        let injected = try ControlVariables(environment: host.environment, personality: request.personality).injected()
+        var candidates = injected.variables.map { ($0.variable, "host \($0.origin)") }
+        var edits = PathEdits(prepend: injected.prependPath.map { ($0.variable.value, "host \($0.origin)") },
+                              append: injected.appendPath.map { ($0.variable.value, "host \($0.origin)") })
+        for file in request.envFiles {
+            candidates += try environmentFile(file).map { ($0, "--env-file \(file)") }
+        }
+        candidates += try EnvironmentRules.flagOverrides(request.environment).map { ($0, "--env") }
         var result: [(EnvironmentVariable, String)] = []
-        for (index, variable) in variables.enumerated() {
-            let origin = index < fromHost ? "host GOURDENV_\(variable.name)" : "--env"
+        for (variable, origin) in candidates {
             if let rule = policy.environment.forbidding(variable.name) {
                 throw .environmentForbidden(variable.name, origin: origin, rule: rule.origin)
             }
-            result.append((variable, origin))
+            switch variable.name {
+            case "PREPEND_PATH" where !origin.hasPrefix("host"): edits.prepend = (variable.value, origin)
+            case "APPEND_PATH" where !origin.hasPrefix("host"): edits.append = (variable.value, origin)
+            default: result.append((variable, origin))
+            }
         }
-        return result
+        if edits.prepend != nil || edits.append != nil, let rule = policy.environment.forbidding("PATH") {
+            throw .environmentForbidden("PATH", origin: (edits.prepend ?? edits.append)!.1, rule: rule.origin)
+        }
+        return (result, edits)
+    }
+
+    /// --env-file: NAME=VALUE lines (`export ` allowed, `#` comments, one level of quotes
+    /// removed). Unlike Apptainer, values are not shell-evaluated.
+    func environmentFile(_ path: String) throws(PlanError) -> [EnvironmentVariable] {
+        let absolute = path.hasPrefix("/") ? path : host.cwd + "/" + path
+        guard hostFS.kind(absolute) == .file, let bytes = hostFS.readFile(absolute, limit: 1 << 20) else {
+            throw .badEnvironmentFile(path, reason: "cannot be read")
+        }
+        return try EnvironmentFile.parse(String(decoding: bytes, as: UTF8.self), path: path)
     }
 
     func changes(_ final: [EnvironmentVariable], reasons: [String: String]) -> [EnvironmentChange] {

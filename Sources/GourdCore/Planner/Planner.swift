@@ -23,11 +23,13 @@ public struct Planner {
         var notes: [String] = [], warnings: [String] = []
         let gpu = try gpuSelection(notes: &notes).map { gpuPlan($0, notes: &notes, warnings: &warnings) } ?? GPUPlan()
         let dev = deviceMounts(granted: gpu.devices, notes: &notes)
-        var mounts = defaultMounts(devices: dev.mounts, notes: &notes)
+        var mounts = try defaultMounts(devices: dev.mounts, notes: &notes)
         mounts += gpu.mounts
         mounts += schedulerMounts(after: mounts, notes: &notes)
         mounts += try policyMounts(after: mounts, notes: &notes)
         mounts += try userMounts(after: mounts)
+        mounts += try scratchMounts(after: mounts)
+        mounts += currentDirectoryMount(after: mounts, skip: try skippedDefaults(), notes: &notes)
         let identity = containerIdentity()
         let generated = [
             GeneratedFile(name: "passwd", contents: AccountFiles.passwd(image: image.readText("/etc/passwd"), identity: identity)),
@@ -35,7 +37,8 @@ public struct Planner {
         ]
         let environment = try composeEnvironment(identity: identity, location: location, metadata: metadata, gpu: gpu)
         let argv = wrapForEnvScripts(try command(metadata: metadata), metadata: metadata,
-                                     overrides: environment.overrides, appends: environment.appends)
+                                     overrides: environment.overrides, appends: environment.appends,
+                                     prepends: environment.prepends)
         var plan = LaunchPlan(
             image: location, identity: identity, mounts: mounts, generatedFiles: generated,
             environment: environment.variables, argv: argv,
@@ -53,7 +56,7 @@ public struct Planner {
     /// The identity inside: the caller's, with a login shell the image actually has.
     func containerIdentity() -> Identity {
         var identity = host.identity
-        identity.home = home
+        identity.home = homeInside
         if image.kind(identity.shell) != .file { identity.shell = "/bin/sh" }
         return identity
     }
@@ -75,20 +78,28 @@ public struct Planner {
     }
 
     /// Apptainer images set their environment with shell scripts in /.singularity.d/env: source
-    /// them with the image's /bin/sh, then re-apply the user's overrides (they win), then exec.
+    /// them with the image's bash when it has one (Apptainer evaluates them with a bash-like
+    /// interpreter, so `source`, `[[` and arrays work even where /bin/sh is dash), else its
+    /// /bin/sh; then re-apply the user's overrides and path edits (they win), then exec.
     func wrapForEnvScripts(_ argv: [String], metadata: ImageMetadata, overrides: [EnvironmentVariable],
-                           appends: [EnvironmentVariable] = []) -> [String] {
-        guard !metadata.apptainerEnvScripts.isEmpty, image.kind("/bin/sh") == .file else { return argv }
+                           appends: [EnvironmentVariable] = [], prepends: [EnvironmentVariable] = []) -> [String] {
+        guard !metadata.apptainerEnvScripts.isEmpty, let shell = ApptainerLayout.scriptShell(image) else { return argv }
         var script = ApptainerLayout.sourceEnvironmentScripts
         for variable in overrides {
             script += "export \(variable.name)=\(ShellQuote.quote(variable.value)); "
         }
+        // Path edits once: the environment gourd passes already has them, and a script that
+        // leaves PATH alone must not get them twice.
+        for variable in prepends {
+            let name = variable.name, value = ShellQuote.quote(variable.value)
+            script += "case \"$\(name)\" in \(value)|\(value):*) ;; *) export \(name)=\(value)\"${\(name):+:$\(name)}\";; esac; "
+        }
         for variable in appends {
-            let name = variable.name
-            script += "export \(name)=\"${\(name):+$\(name):}\"\(ShellQuote.quote(variable.value)); "
+            let name = variable.name, value = ShellQuote.quote(variable.value)
+            script += "case \"$\(name)\" in \(value)|*:\(value)) ;; *) export \(name)=\"${\(name):+$\(name):}\"\(value);; esac; "
         }
         script += "exec \"$@\""
-        return ["/bin/sh", "-c", script, "gourd"] + argv
+        return [shell, "-c", script, "gourd"] + argv
     }
 
     // MARK: working directory
@@ -110,7 +121,7 @@ public struct Planner {
         }
         if let inside = insidePath(ofHost: host.cwd, mounts: mounts) { return inside }
         if coveringMount(host.cwd, mounts: mounts) == nil && image.kind(host.cwd) == .directory { return host.cwd }
-        if kindInside(home, mounts: mounts) == .directory { return home }
+        if kindInside(homeInside, mounts: mounts) == .directory { return homeInside }
         return "/"
     }
 

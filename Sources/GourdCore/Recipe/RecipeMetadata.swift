@@ -69,9 +69,23 @@ public enum RecipeMetadata {
     }
 
     /// A section as an executable script: `#!INTERPRETER OPTIONS` (default /bin/sh), the text.
+    /// Without `-c`, a section whose first line is a `#!` line keeps it, as Apptainer does
+    /// (`%runscript` starting with `#!/bin/bash` runs under bash).
     public static func script(_ script: Recipe.Script) -> String {
+        if script.interpreter == nil, let own = ownShebang(script.text) { return own }
         let shebang = ([script.interpreter ?? "/bin/sh"] + script.options).joined(separator: " ")
         return "#!\(shebang)\n\n\(script.text)\n"
+    }
+
+    /// The section's text starting at its own `#!` line (indentation removed), or nil.
+    static func ownShebang(_ text: String) -> String? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        while let first = lines.first, first.allSatisfy({ $0 == " " || $0 == "\t" }) { lines.removeFirst() }
+        guard let first = lines.first else { return nil }
+        let trimmed = first.drop(while: { $0 == " " || $0 == "\t" })
+        guard trimmed.hasPrefix("#!") else { return nil }
+        lines[0] = trimmed
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Pretty, key-sorted JSON with a final newline: stable bytes for reproducible images.

@@ -21,4 +21,13 @@ public enum ImageInspector {
         inspection.readMetadata(from: opened.squash)
         return inspection
     }
+
+    /// The text of each /.singularity.d/env script, in name order (`inspect --environment`).
+    public static func environmentScripts(_ path: String) throws(LaunchError) -> [(String, String)] {
+        let opened = try ImageFile.openDescribed(path)
+        let metadata = (try? ImageMetadata.read(from: opened.squash)) ?? ImageMetadata()
+        return metadata.apptainerEnvScripts.compactMap { script in
+            opened.squash.readFile(script, limit: ImageInspection.textLimit).map { (script, String(decoding: $0, as: UTF8.self)) }
+        }
+    }
 }

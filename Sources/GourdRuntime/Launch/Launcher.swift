@@ -7,7 +7,7 @@ import GourdCore
 /// 2. the site policy (a file that exists but is invalid stops the launch);
 /// 3. the image, opened once: every later check and the FUSE server use that descriptor;
 /// 4. the policy's `[images]` rules, checked on the open file;
-/// 5. the host's facts (identity, cwd, environment) and the pure plan;
+/// 5. the host's facts (identity, cwd, environment), the flags' environment forms, and the pure plan;
 /// 6. the plan applied: a single container (`Executor`) or a rank of a shared one.
 public struct Launcher {
     /// What `prepare` resolved: the plan and the image it will serve.
@@ -34,6 +34,10 @@ public struct Launcher {
         let context = HostProbe.context()
         let variables = PolicyVariables(identity: context.identity, environment: context.environment)
         let checks = try ImageAdmission.check(image, rules: policy.images, variables: variables, hostFS: hostFS)
+        // The environment forms of flags (APPTAINER_CLEANENV...) fill what the command line left unset.
+        let request: LaunchRequest
+        do { request = try FlagEnvironment.apply(to: self.request, environment: context.environment) } catch { throw .plan(error) }
+        try WorkspaceDirectories.create(for: request)
         do {
             let plan = try Planner(request: request, host: context, hostFS: hostFS, image: image, policy: policy)
                 .plan(image: location, imageChecks: checks)
