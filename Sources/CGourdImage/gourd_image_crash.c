@@ -13,6 +13,11 @@ static char crash_stack[64 * 1024];
 
 /// Writes "gourd: image PATH: ..." and exits 125. Async-signal-safe (write, _exit only).
 static void on_crash(int sig) {
+    // Serving threads may fault on the same corrupt block at once: each gets here (the
+    // disposition stays: SA_RESETHAND would let the second one die silently), the first
+    // writes the line, and every one exits.
+    static int entered;
+    if (__atomic_fetch_add(&entered, 1, __ATOMIC_SEQ_CST)) _exit(125);
     static const char head[] = "gourd: image ";
     static const char tail[] = ": corrupt or hostile data crashed the squashfs reader (libsquashfuse); signal ";
     static const char end[] = "; the image cannot be used\n";
@@ -37,7 +42,7 @@ void gd_image_report_crashes(const char *path) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_crash;
-    sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+    sa.sa_flags = SA_ONSTACK;
     sigfillset(&sa.sa_mask);
     const int signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
     for (size_t i = 0; i < sizeof signals / sizeof *signals; i++) sigaction(signals[i], &sa, NULL);

@@ -466,6 +466,14 @@ static void srv_free_buf(void *buf) { free(((struct fuse_buf *)buf)->mem); }
 static void *srv_worker(void *arg) {
     gd_worker *w = arg;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    // Workers start with every signal blocked (the launcher reads its signals from a
+    // signalfd), but a fault they raise must reach gd_image_report_crashes' handler: a blocked
+    // synchronous SIGSEGV kills the process without a word (signal(7)).
+    sigset_t faults;
+    sigemptyset(&faults);
+    int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (size_t i = 0; i < sizeof fault_signals / sizeof *fault_signals; i++) sigaddset(&faults, fault_signals[i]);
+    pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
     tls_fs = w->handle;
     struct fuse_session *se = w->fuse->session;
     struct fuse_buf buf = {0};

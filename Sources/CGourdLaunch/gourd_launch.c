@@ -653,6 +653,10 @@ int gd_detach(void) {
 int gd_block_all_signalfd(sigset_t *old) {
     sigset_t all;
     sigfillset(&all);
+    // Faults stay deliverable: blocked, a synchronous SIGSEGV kills without a word (signal(7)),
+    // and a corrupt image's crash in libsquashfuse must reach gd_image_report_crashes.
+    const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (size_t i = 0; i < sizeof faults / sizeof *faults; i++) sigdelset(&all, faults[i]);
     if (sigprocmask(SIG_BLOCK, &all, old) != 0) return -errno;
     int fd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
     return fd >= 0 ? fd : -errno;
