@@ -1,17 +1,10 @@
 // libFuzzer harness: the JSON documents of OCI layouts and `docker save` archives (index,
 // manifest, config, manifest.json), then what ArchiveImage does with them: select an image
 // (with and without a reference), blob paths from digests, the base image from a config.
-// The parsers live in GourdFormats once that target exists, in GourdCore before.
-#if canImport(GourdFormats)
-import GourdFormats
-#endif
-#if canImport(GourdCore)
 import GourdCore
-#endif
+import GourdFormats
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+func fuzzOne(_ bytes: [UInt8]) {
     let ref: String? = bytes.first.map { $0 & 1 == 0 ? nil : "latest" } ?? nil
     if let index = try? OCIImage.decode(OCIImage.Index.self, bytes, what: "index.json") {
         if let chosen = try? OCIImage.select(index, ref: ref, what: "index.json") {
@@ -31,5 +24,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = try? OCIImage.select(images, ref: ref, what: "archive")
     }
     _ = OCIImage.splitReference(String(decoding: bytes.prefix(256), as: UTF8.self), exists: { $0.count % 3 == 0 })
-    return 0
 }

@@ -1,20 +1,13 @@
 // libFuzzer harness: the site policy file (TOML through toml++ and CGourdTOML, then
 // PolicyParser's checks).
-// The parsers live in GourdFormats once that target exists, in GourdCore before.
-#if canImport(GourdFormats)
-import GourdFormats
-#endif
-#if canImport(GourdCore)
 import GourdCore
-#endif
+import GourdFormats
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+func fuzzOne(_ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
     do {
         _ = try PolicyParser.parse(text, file: "/etc/gourd/policy.toml")
     } catch {
         _ = "\(error)"
     }
-    return 0
 }

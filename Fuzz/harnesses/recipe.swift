@@ -1,19 +1,11 @@
 // libFuzzer harness: build recipes (Apptainer-style definition files), RecipeParser.
-// The parsers live in GourdFormats once that target exists, in GourdCore before.
-#if canImport(GourdFormats)
-import GourdFormats
-#endif
-#if canImport(GourdCore)
 import GourdCore
-#endif
+import GourdFormats
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+func fuzzOne(_ bytes: [UInt8]) {
     do {
         _ = try RecipeParser.parse(bytes, file: "fuzz.def")
     } catch {
         _ = "\(error)"
     }
-    return 0
 }

@@ -1,16 +1,9 @@
 // libFuzzer harness: the SIF header and descriptor table (SIF.parse), then the primary
 // partition, as `gourd exec file.sif` does before serving the squashfs inside.
-// The parsers live in GourdFormats once that target exists, in GourdCore before.
-#if canImport(GourdFormats)
-import GourdFormats
-#endif
-#if canImport(GourdCore)
 import GourdCore
-#endif
+import GourdFormats
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+func fuzzOne(_ bytes: [UInt8]) {
     let read = ELFVersions.fileReader(bytes: bytes)
     _ = SIF.isSIF(Array(bytes.prefix(64)))
     do {
@@ -20,5 +13,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     } catch {
         _ = "\(error)"
     }
-    return 0
 }

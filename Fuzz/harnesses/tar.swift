@@ -1,16 +1,9 @@
 // libFuzzer harness: the tar reader (ustar, pax, GNU long names) over a layer or archive,
 // reading every entry's data, and what each entry's path does to a root (ArchivePath.action).
-// The parsers live in GourdFormats once that target exists, in GourdCore before.
-#if canImport(GourdFormats)
-import GourdFormats
-#endif
-#if canImport(GourdCore)
 import GourdCore
-#endif
+import GourdFormats
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+func fuzzOne(_ bytes: [UInt8]) {
     var reader = TarReader(BytesSource(bytes))
     var buffer = [UInt8](repeating: 0, count: 4096)
     do {
@@ -30,5 +23,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     } catch {
         _ = "\(error)"
     }
-    return 0
 }
