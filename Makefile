@@ -75,7 +75,7 @@ test: setup
 
 # Formatting: .swift-format (swift-format ships with the toolchain) and .clang-format for the C
 # targets. `make fmt` rewrites; `make lint` (run first by `make test`) fails on any finding.
-SWIFT_FORMAT_PATHS = Package.swift Sources Tests
+SWIFT_FORMAT_PATHS = Package.swift Sources Tests Fuzz
 C_SOURCES = $(shell find Sources Tests/CGourdTestSupport -name '*.c' -o -name '*.h' -o -name '*.cpp')
 CLANG_FORMAT ?= $(shell command -v clang-format 2>/dev/null)
 

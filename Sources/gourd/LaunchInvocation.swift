@@ -59,8 +59,10 @@ struct LaunchInvocation: Equatable {
             let prepared = try launcher.prepare()
             let plan = prepared.plan
             let verbose = verbose || GlobalOptions.current.debug
-            if verbose { plan.notes.forEach { FileHandle.standardError.write("gourd: note: \($0)\n") } }
-            if !GlobalOptions.current.quiet { plan.warnings.forEach { FileHandle.standardError.write("gourd: warning: \($0)\n") } }
+            if verbose { for note in plan.notes { FileHandle.standardError.write("gourd: note: \(note)\n") } }
+            if !GlobalOptions.current.quiet {
+                for warning in plan.warnings { FileHandle.standardError.write("gourd: warning: \(warning)\n") }
+            }
             if verbose, let scope = plan.share {
                 FileHandle.standardError.write("gourd: note: sharing one container: \(scope.reason) (\(scope.key))\n")
             }

@@ -14,7 +14,7 @@ final class DirectoryStore: BlobStore {
         self.name = name
     }
 
-    deinit { open.forEach { close($0) } }
+    deinit { for fd in open { close(fd) } }
 
     func region(_ member: String) throws(BuildError) -> FileRegionSource? {
         let file = path + "/" + TarIndex.normalize(member)

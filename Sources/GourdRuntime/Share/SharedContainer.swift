@@ -94,7 +94,7 @@ public struct SharedContainer {
             throw Server.error(for: gd_failure(step: reply.step, err: reply.err, index: reply.index), plan: plan)
         }
         guard count == 3 else { close(fd); return nil }
-        defer { fds.forEach { close($0) } }
+        defer { for fd in fds { close(fd) } }
         // `fd` stays open until we exit: it is this rank's attachment.
         return try JoinedRank(plan: plan, namespaces: fds).run()
     }

@@ -109,7 +109,7 @@ struct SharedServer {
                 if fds[3].revents != 0 { acceptRanks() }
                 if case .failed(let reply) = state {
                     server.refuseEveryone(reply)
-                    pending.forEach { close($0) }
+                    for fd in pending { close(fd) }
                     return
                 }
             }
@@ -165,7 +165,7 @@ struct SharedServer {
             state = .ready(namespaces)
             let waiting = pending
             pending = []
-            waiting.forEach { admit($0) }
+            for connection in waiting { admit(connection) }
         }
 
         mutating func acceptRanks() {

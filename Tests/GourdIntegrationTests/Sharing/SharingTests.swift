@@ -120,7 +120,7 @@ extension Integration {
             let servers = HostState.containerPIDs().filter { found in !started.contains { $0.pid == found.pid }
                 && found.cmdline.hasPrefix(Gourd.env.gourd) }
             #expect(!servers.isEmpty, "no server process found")
-            servers.forEach { kill($0.pid, SIGKILL) }
+            for server in servers { kill(server.pid, SIGKILL) }
             let outs = try started.map { try $0.wait(timeout: 10) }
             #expect(outs.allSatisfy { $0.status == 137 }, "\(outs)")
             expectNothingLeft()

@@ -165,7 +165,9 @@ enum Gourd {
                       err errFD: Int32, keep: Int32, ctty: Bool) -> pid_t {
         let cArgv = argv.map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup($0) } + [nil]
-        defer { cArgv.forEach { free($0) }; cEnv.forEach { free($0) } }
+        defer {
+            for pointer in cArgv + cEnv { free(pointer) }
+        }
         return gdt_spawn(cArgv, cEnv, cwd, inFD, outFD, errFD, keep, ctty ? 1 : 0)
     }
 }
