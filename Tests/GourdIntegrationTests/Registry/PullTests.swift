@@ -162,7 +162,7 @@ extension Integration {
         }
 
         /// A pull killed with SIGKILL mid-download leaves only a temporary, which the next pull
-        /// of that blob removes; the cache never holds a partial blob.
+        /// of that blob continues with a Range request; the cache never holds a partial blob.
         @Test func killedPullIsCleanedByTheNext() throws {
             let pull = PullDir("kill")
             let slow = try Gourd.start(
@@ -184,6 +184,9 @@ extension Integration {
             let blobsBefore = pull.entries("blobs/sha256")
             let again = try pull.pull(["--nohttps", "docker://\(registries.fake)/ok/large", "a.sqfs"])
             #expect(again.status == 0, "\(again)")
+            let log = (try? String(contentsOfFile: registries.state + "/fake.log", encoding: .utf8)) ?? ""
+            #expect(log.split(separator: "\n").contains { $0.hasPrefix("GET /v2/ok/large/blobs/") && !$0.hasSuffix(" -") },
+                    "the second pull did not resume with a Range request")
             #expect(pull.entries("blobs/sha256").count > blobsBefore.count)
             #expect(try pull.dir.sh("a.sqfs", "wc -c < /large.bin").stdout.trimmingCharacters(in: .whitespaces) == "\(24 << 20)\n")
             pull.expectClean()
@@ -204,6 +207,37 @@ extension Integration {
                 },
                 "no Range request: \(log.suffix(600))")
             pull.expectClean()
+        }
+
+        /// Proxies as libcurl reads them: http_proxy carries a plain-HTTP pull (to a host name
+        /// that exists nowhere, so only the proxy can answer), no_proxy bypasses a dead one.
+        @Test func proxies() throws {
+            let pull = PullDir("proxy")
+            let proxied = try pull.pull(["--nohttps", "docker://registry.invalid/ok/busybox", "a.sqfs"],
+                                        env: ["http_proxy": "http://\(registries.fake)"])
+            #expect(proxied.status == 0, "\(proxied)")
+            let log = (try? String(contentsOfFile: registries.state + "/fake.log", encoding: .utf8)) ?? ""
+            #expect(log.contains("PROXY registry.invalid GET /v2/ok/busybox/manifests/latest"))
+            let bypass = try pull.pull(["--nohttps", "docker://\(registries.fake)/ok/busybox", "b.sqfs"],
+                                       env: ["http_proxy": "http://127.0.0.1:1", "no_proxy": "127.0.0.1"])
+            #expect(bypass.status == 0, "\(bypass)")
+            let dead = try pull.pull(["--nohttps", "docker://\(registries.fake)/ok/busybox:nosuch", "c.sqfs"],
+                                     env: ["http_proxy": "http://127.0.0.1:1"])
+            #expect(dead.status == GourdExit.launchFailed && dead.stderr.contains("127.0.0.1"), "\(dead)")
+            pull.expectClean()
+        }
+
+        /// A launch of a local image never maps libcurl: gourd has no DT_NEEDED entry for it.
+        @Test func localLaunchDoesNotLinkLibcurl() throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/readelf")
+            process.arguments = ["-d", Gourd.env.gourd]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(text.contains("(NEEDED)") && !text.contains("libcurl") && !text.contains("libssl"), "\(text)")
         }
 
         static let badInputs: [(String, String)] = [
