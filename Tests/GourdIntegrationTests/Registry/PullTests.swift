@@ -189,8 +189,9 @@ extension Integration {
             let again = try pull.pull(["--nohttps", "docker://\(registries.fake)/ok/large", "a.sqfs"])
             #expect(again.status == 0, "\(again)")
             let log = (try? String(contentsOfFile: registries.state + "/fake.log", encoding: .utf8)) ?? ""
-            #expect(log.split(separator: "\n").contains { $0.hasPrefix("GET /v2/ok/large/blobs/") && !$0.hasSuffix(" -") },
-                    "the second pull did not resume with a Range request")
+            #expect(
+                log.split(separator: "\n").contains { $0.hasPrefix("GET /v2/ok/large/blobs/") && !$0.hasSuffix(" -") },
+                "the second pull did not resume with a Range request")
             #expect(pull.entries("blobs/sha256").count > blobsBefore.count)
             #expect(try pull.dir.sh("a.sqfs", "wc -c < /large.bin").stdout.trimmingCharacters(in: .whitespaces) == "\(24 << 20)\n")
             pull.expectClean()
@@ -217,16 +218,19 @@ extension Integration {
         /// that exists nowhere, so only the proxy can answer), no_proxy bypasses a dead one.
         @Test func proxies() throws {
             let pull = PullDir("proxy")
-            let proxied = try pull.pull(["--nohttps", "docker://registry.invalid/ok/busybox", "a.sqfs"],
-                                        env: ["http_proxy": "http://\(registries.fake)"])
+            let proxied = try pull.pull(
+                ["--nohttps", "docker://registry.invalid/ok/busybox", "a.sqfs"],
+                env: ["http_proxy": "http://\(registries.fake)"])
             #expect(proxied.status == 0, "\(proxied)")
             let log = (try? String(contentsOfFile: registries.state + "/fake.log", encoding: .utf8)) ?? ""
             #expect(log.contains("PROXY registry.invalid GET /v2/ok/busybox/manifests/latest"))
-            let bypass = try pull.pull(["--nohttps", "docker://\(registries.fake)/ok/busybox", "b.sqfs"],
-                                       env: ["http_proxy": "http://127.0.0.1:1", "no_proxy": "127.0.0.1"])
+            let bypass = try pull.pull(
+                ["--nohttps", "docker://\(registries.fake)/ok/busybox", "b.sqfs"],
+                env: ["http_proxy": "http://127.0.0.1:1", "no_proxy": "127.0.0.1"])
             #expect(bypass.status == 0, "\(bypass)")
-            let dead = try pull.pull(["--nohttps", "docker://\(registries.fake)/ok/busybox:nosuch", "c.sqfs"],
-                                     env: ["http_proxy": "http://127.0.0.1:1"])
+            let dead = try pull.pull(
+                ["--nohttps", "docker://\(registries.fake)/ok/busybox:nosuch", "c.sqfs"],
+                env: ["http_proxy": "http://127.0.0.1:1"])
             #expect(dead.status == GourdExit.launchFailed && dead.stderr.contains("127.0.0.1"), "\(dead)")
             pull.expectClean()
         }
@@ -271,6 +275,22 @@ extension Integration {
                 #expect(try sha256sum(pull.cache + "/blobs/sha256/" + blob) == blob)
             }
             pull.expectClean()
+        }
+
+        /// A full disk: the cache on a 512 KiB tmpfs (mounted by the root runner) cannot take
+        /// the 1 MiB layer: one line, exit 125, no temporary left, the tmpfs as empty as the
+        /// directories gourd made.
+        @Test func diskFull() throws {
+            try #require(getuid() == 0, "needs the root runner to mount a small tmpfs")
+            let pull = PullDir("full")
+            mkdir(pull.cache, 0o755)
+            #expect(mount("tmpfs", pull.cache, "tmpfs", 0, "size=512k,mode=0755,uid=\(Gourd.env.user.uid)") == 0)
+            defer { umount2(pull.cache, Int32(MNT_DETACH)) }
+            let out = try pull.pull(["docker://\(registries.anon)/test/busybox", "a.sqfs"])
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
+            #expect(out.stderr.contains("No space left on device") && out.stderr.split(separator: "\n").count == 1, "\(out)")
+            #expect(pull.entries("tmp").isEmpty && pull.entries("images").isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: pull.dir.file("a.sqfs")))
         }
 
         static let badReferences: [(String, String)] = [
