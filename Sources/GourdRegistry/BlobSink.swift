@@ -46,6 +46,22 @@ final class BlobSink: ResumableSink {
         return true
     }
 
+    /// Takes the bytes already in the file as received (hashing them), so that the download
+    /// goes on from its end; a file longer than the blob starts over.
+    func continueExisting() {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        _ = lseek(fd, 0, SEEK_SET)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            count += Int64(n)
+        }
+        if let expectedSize, count > expectedSize { reset() }
+        _ = lseek(fd, 0, SEEK_END)
+    }
+
     override func reset() {
         count = 0
         hasher = SHA256()

@@ -88,6 +88,41 @@ public struct ImageCache: Sendable {
         return (path, fd)
     }
 
+    /// What a killed pull of NAME left (caller holds NAME's lock, so none is in use): the
+    /// largest temporary, opened for appending under a fresh name, so that the download can
+    /// continue where it stopped; the others are removed. Nil when there is none.
+    func adoptStale(_ name: String) -> (String, Int32)? {
+        var best: (String, Int64)?
+        for entry in Syscall.listDirectory(tmpDirectory) ?? [] where entry.hasPrefix(name + ".") {
+            var st = stat()
+            let path = "\(tmpDirectory)/\(entry)"
+            guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
+            if let current = best, current.1 >= Int64(st.st_size) {
+                unlink(path)
+            } else {
+                if let current = best { unlink(current.0) }
+                best = (path, Int64(st.st_size))
+            }
+        }
+        guard let (stale, size) = best else { return nil }
+        guard size > 0, let (fresh, fd) = try? temporary(name) else {
+            unlink(stale)
+            return nil
+        }
+        close(fd)
+        guard rename(stale, fresh) == 0 else {
+            unlink(stale)
+            unlink(fresh)
+            return nil
+        }
+        let adopted = open(fresh, O_RDWR | O_CLOEXEC)
+        guard adopted >= 0 else {
+            unlink(fresh)
+            return nil
+        }
+        return (fresh, adopted)
+    }
+
     /// Removes the temporaries of NAME (caller holds NAME's lock, so none is in use).
     func removeStale(_ name: String) {
         for entry in Syscall.listDirectory(tmpDirectory) ?? [] where entry.hasPrefix(name + ".") {

@@ -110,8 +110,10 @@ public struct Puller {
         let lock = try CacheLock.acquire(cache.lockPath(name))
         defer { lock?.release() }
         if ImageCache.exists(path) { return }
-        if lock?.held == true { cache.removeStale(name) }
-        let (temp, fd) = try cache.temporary(name)
+        // A download a killed pull left is continued (Range) rather than started over.
+        let adopted = lock?.held == true ? cache.adoptStale(name) : nil
+        let (temp, fd): (String, Int32)
+        if let adopted { (temp, fd) = adopted } else { (temp, fd) = try cache.temporary(name) }
         var kept = false
         defer {
             close(fd)
@@ -119,6 +121,7 @@ public struct Puller {
         }
         let what = "\(reference): blob \(blob.digest)"
         let sink = BlobSink(fd: fd, digest: blob.digest, expectedSize: blob.size, progress: progress, label: label)
+        if adopted != nil { sink.continueExisting() }
         progress.begin()
         do {
             _ = try client.get("\(client.base)/blobs/\(blob.digest)", accept: [], sink: sink)

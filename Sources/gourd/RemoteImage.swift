@@ -10,12 +10,16 @@ import GourdRegistry
 enum RemoteImage {
     struct Failure: Error { let message: String }
 
-    static func resolve(_ text: String, quiet: Bool) -> Result<String, Failure> {
+    /// `pull`: false only looks in the cache (`gourd plan` runs nothing).
+    static func resolve(_ text: String, quiet: Bool, pull: Bool = true) -> Result<String, Failure> {
         let reference: ImageReference
         do { reference = try ImageReference.parse(text) } catch { return .failure(Failure(message: error.description)) }
         let cache = ImageCache.fromEnvironment()
         let key = ImageCache.refKey(reference, platform: PlatformChoice())
         if let path = cached(cache, key: key) { return .success(path) }
+        guard pull else {
+            return .failure(Failure(message: "\(reference): not in the cache (\(cache.root)): `gourd pull \(text)` first"))
+        }
         var argv = ["gourd", "pull", "--cache-only"] + (quiet ? ["-q"] : []) + [text]
         let status = spawn("/proc/self/exe", &argv)
         guard status == 0 else { return .failure(Failure(message: "")) }

@@ -19,6 +19,9 @@ Writes the port it listens on to PORTFILE. Each request is appended to LOG as
   token     every /v2/ request needs "Authorization: Bearer good-token", got from
             /token with basic auth gourd:secret (Bearer challenge with realm, service, scope)
   missing   404 for everything
+
+It is also an HTTP proxy for plain-HTTP requests (absolute URIs): they are served the same
+and logged as "PROXY HOST METHOD PATH RANGE".
 """
 import base64
 import hashlib
@@ -41,7 +44,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def record(self):
         with LOCK, open(self.server.log, "a") as f:
-            f.write("%s %s %s\n" % (self.command, self.path, self.headers.get("Range", "-")))
+            f.write("%s%s %s %s\n" % (self.proxied, self.command, self.path, self.headers.get("Range", "-")))
 
     def send(self, status, body=b"", headers=None):
         self.send_response(status)
@@ -60,6 +63,11 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self):
+        # As an HTTP proxy (http_proxy=http://THIS): an absolute URI, served as if for us.
+        self.proxied = ""
+        if self.path.startswith("http://"):
+            self.proxied = "PROXY " + self.path.split("/")[2] + " "
+            self.path = "/" + self.path.split("/", 3)[3]
         self.record()
         path = self.path.split("?")[0]
         if path == "/token":

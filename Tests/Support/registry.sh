@@ -86,7 +86,7 @@ start)
     docker-registry serve "$state/anon.yml" > "$state/anon.log" 2>&1 & echo $! > "$state/anon.pid"
     docker-registry serve "$state/auth.yml" > "$state/auth.log" 2>&1 & echo $! > "$state/auth.pid"
     # Images: layouts to push and for the fake registry to serve.
-    python3 "$here/make-registry-images.py" "$state/layouts" "$(command -v busybox)" 24
+    python3 "$here/make-registry-images.py" "$state/layouts" "$(command -v busybox)" "${GOURD_TEST_LARGE_MIB:-24}"
     python3 "$here/build-test-archives.py" "$state/archives" "$(command -v busybox)" /nonexistent-gourd-target
     cp -r "$state/archives/oci" "$state/layouts/whiteouts"
     python3 "$here/fake-registry.py" "$state/fake.port" "$state/fake.log" "$state/layouts" > "$state/fake.out" 2>&1 &

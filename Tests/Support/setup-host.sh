@@ -19,8 +19,19 @@ missing=""
 for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
     echo "setup-host: installing$missing"
+    # docker-registry's postinst would start a system registry on :5000: keep postinst scripts
+    # from starting daemons (as slurm-cluster.sh does); never replace an existing policy.
+    policy=/usr/sbin/policy-rc.d made_policy=""
+    if [ ! -e "$policy" ]; then
+        made_policy=1
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod 0755 "$policy"
+        trap 'rm -f "$policy"' EXIT
+        trap 'exit 130' INT TERM HUP
+    fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    if [ -n "$made_policy" ]; then rm -f "$policy"; trap - EXIT INT TERM HUP; fi
 fi
 [ -e /dev/fuse ] || mknod -m 0666 /dev/fuse c 10 229
 chmod 0666 /dev/fuse

@@ -16,7 +16,15 @@ extension Gourd {
 
         func run() throws {
             let mode: LaunchInvocation.Mode = command.isEmpty ? .run([]) : .exec(command)
-            let invocation = options.invocation(image: image, mode: mode)
+            var invocation = options.invocation(image: image, mode: mode)
+            if ImageReference.isRemote(image) {
+                switch RemoteImage.resolve(image, quiet: true, pull: false) {
+                case .success(let path): invocation.image = path
+                case .failure(let failure):
+                    FileHandle.standardError.write("gourd: \(failure.message)\n")
+                    throw ExitCode(GourdExit.launchFailed)
+                }
+            }
             do throws(LaunchError) {
                 let plan = try invocation.launcher.prepare().plan
                 print(json ? PlanReport.json(plan) : PlanReport.text(plan), terminator: json ? "\n" : "")

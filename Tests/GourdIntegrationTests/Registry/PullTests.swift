@@ -56,6 +56,10 @@ extension Integration {
             let run = try pull.gourd(["run", ref])
             #expect(run.stdout == "hello from the registry\n", "\(run)")
             #expect(registries.gets("/v2/test/busybox/") == before, "the cached launch asked the registry")
+            let plan = try pull.gourd(["plan", ref, "true"])
+            #expect(plan.status == 0 && plan.stdout.contains(pull.cache + "/images/"), "\(plan)")
+            let uncached = try pull.gourd(["plan", "docker://\(registries.anon)/test/multi", "true"])
+            #expect(uncached.status == GourdExit.launchFailed && uncached.stderr.contains("not in the cache"), "\(uncached)")
             let list = try pull.gourd(["cache", "list"])
             #expect(list.stdout.contains("\(registries.anon)/test/busybox:other-tag") && list.stdout.contains("1 image"), "\(list)")
             let clean = try pull.gourd(["cache", "clean", "--days", "1"])
@@ -162,7 +166,7 @@ extension Integration {
         }
 
         /// A pull killed with SIGKILL mid-download leaves only a temporary, which the next pull
-        /// of that blob removes; the cache never holds a partial blob.
+        /// of that blob continues with a Range request; the cache never holds a partial blob.
         @Test func killedPullIsCleanedByTheNext() throws {
             let pull = PullDir("kill")
             let slow = try Gourd.start(
@@ -184,6 +188,10 @@ extension Integration {
             let blobsBefore = pull.entries("blobs/sha256")
             let again = try pull.pull(["--nohttps", "docker://\(registries.fake)/ok/large", "a.sqfs"])
             #expect(again.status == 0, "\(again)")
+            let log = (try? String(contentsOfFile: registries.state + "/fake.log", encoding: .utf8)) ?? ""
+            #expect(
+                log.split(separator: "\n").contains { $0.hasPrefix("GET /v2/ok/large/blobs/") && !$0.hasSuffix(" -") },
+                "the second pull did not resume with a Range request")
             #expect(pull.entries("blobs/sha256").count > blobsBefore.count)
             #expect(try pull.dir.sh("a.sqfs", "wc -c < /large.bin").stdout.trimmingCharacters(in: .whitespaces) == "\(24 << 20)\n")
             pull.expectClean()
@@ -204,6 +212,40 @@ extension Integration {
                 },
                 "no Range request: \(log.suffix(600))")
             pull.expectClean()
+        }
+
+        /// Proxies as libcurl reads them: http_proxy carries a plain-HTTP pull (to a host name
+        /// that exists nowhere, so only the proxy can answer), no_proxy bypasses a dead one.
+        @Test func proxies() throws {
+            let pull = PullDir("proxy")
+            let proxied = try pull.pull(
+                ["--nohttps", "docker://registry.invalid/ok/busybox", "a.sqfs"],
+                env: ["http_proxy": "http://\(registries.fake)"])
+            #expect(proxied.status == 0, "\(proxied)")
+            let log = (try? String(contentsOfFile: registries.state + "/fake.log", encoding: .utf8)) ?? ""
+            #expect(log.contains("PROXY registry.invalid GET /v2/ok/busybox/manifests/latest"))
+            let bypass = try pull.pull(
+                ["--nohttps", "docker://\(registries.fake)/ok/busybox", "b.sqfs"],
+                env: ["http_proxy": "http://127.0.0.1:1", "no_proxy": "127.0.0.1"])
+            #expect(bypass.status == 0, "\(bypass)")
+            let dead = try pull.pull(
+                ["--nohttps", "docker://\(registries.fake)/ok/busybox:nosuch", "c.sqfs"],
+                env: ["http_proxy": "http://127.0.0.1:1"])
+            #expect(dead.status == GourdExit.launchFailed && dead.stderr.contains("127.0.0.1"), "\(dead)")
+            pull.expectClean()
+        }
+
+        /// A launch of a local image never maps libcurl: gourd has no DT_NEEDED entry for it.
+        @Test func localLaunchDoesNotLinkLibcurl() throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/readelf")
+            process.arguments = ["-d", Gourd.env.gourd]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(text.contains("(NEEDED)") && !text.contains("libcurl") && !text.contains("libssl"), "\(text)")
         }
 
         static let badInputs: [(String, String)] = [
@@ -233,6 +275,22 @@ extension Integration {
                 #expect(try sha256sum(pull.cache + "/blobs/sha256/" + blob) == blob)
             }
             pull.expectClean()
+        }
+
+        /// A full disk: the cache on a 512 KiB tmpfs (mounted by the root runner) cannot take
+        /// the 1 MiB layer: one line, exit 125, no temporary left, the tmpfs as empty as the
+        /// directories gourd made.
+        @Test func diskFull() throws {
+            try #require(getuid() == 0, "needs the root runner to mount a small tmpfs")
+            let pull = PullDir("full")
+            mkdir(pull.cache, 0o755)
+            #expect(mount("tmpfs", pull.cache, "tmpfs", 0, "size=512k,mode=0755,uid=\(Gourd.env.user.uid)") == 0)
+            defer { umount2(pull.cache, Int32(MNT_DETACH)) }
+            let out = try pull.pull(["docker://\(registries.anon)/test/busybox", "a.sqfs"])
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
+            #expect(out.stderr.contains("No space left on device") && out.stderr.split(separator: "\n").count == 1, "\(out)")
+            #expect(pull.entries("tmp").isEmpty && pull.entries("images").isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: pull.dir.file("a.sqfs")))
         }
 
         static let badReferences: [(String, String)] = [
