@@ -13,7 +13,7 @@ SLURM ?= auto
 FILTER ?=
 CLUSTER = $$( [ "$$(id -u)" = 0 ] && [ "$(SLURM)" != no ] && echo yes )
 
-.PHONY: all build release images demo test unit-test setup clean fmt lint
+.PHONY: all build release images demo test unit-test setup clean fmt lint bench-smoke
 
 all: build
 
@@ -58,12 +58,19 @@ test: setup
 	chmod -R a+rX $(STAGE)
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh start $(SLURM_STATE) && \
 		Tests/Support/make-mpi-image.sh $(STAGE)/images && chmod -R a+rX $(STAGE)/images; fi
+	if [ -z "$(FILTER)" ]; then $(MAKE) --no-print-directory bench-smoke GOURD_BIN=$(STAGE)/bin/gourd; fi
 	status=0; GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
 		GOURD_TEST_SCRATCH=$(STAGE)/scratch GOURD_TEST_FAKE_GPU=$(STAGE)/fake-gpu \
 		GOURD_TEST_SLURM_CONF=$$( [ -n "$(CLUSTER)" ] && echo $(SLURM_STATE)/etc/slurm.conf ) \
 		$(SWIFT) test $(SWIFTFLAGS) --skip-build $(if $(FILTER),--filter '$(FILTER)') || status=$$?; \
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi; \
 	exit $$status
+
+# Benchmarks/fs once with tiny sizes (busybox image, 200 files, 1 MB large files, 4 ranks):
+# keeps the script working; it times nothing worth reading. GOURD_BIN: the gourd to run.
+GOURD_BIN ?= .build/debug/gourd
+bench-smoke:
+	Benchmarks/fs --tiny --runs 1 --ranks 4 --random-reads 10 --gourd $(GOURD_BIN) $$( [ "$$(id -u)" = 0 ] && echo --user $(TEST_USER) ) >/dev/null
 
 # Formatting: .swift-format (swift-format ships with the toolchain) and .clang-format for the C
 # targets. `make fmt` rewrites; `make lint` (run first by `make test`) fails on any finding.
