@@ -75,6 +75,26 @@ struct gd_fuse {
     gd_fuse_stats stats;    // cache sizes chosen, for callers to report
 };
 
+/// Levers that GOURD_FUSE_OFF (a comma-separated list, for Benchmarks/fs only) turns off, to
+/// measure what each is worth: negative, readdirplus, keep_cache, symlinks. One server per
+/// process, set before the session exists, read-only afterwards.
+static struct {
+    bool negative, readdirplus, keep_cache, symlinks, no_open;
+} srv_off;
+
+/// Set at FUSE_INIT when the kernel can do without open/opendir requests.
+static atomic_bool srv_no_open, srv_no_opendir;
+
+static void srv_read_off(void) {
+    const char *off = getenv("GOURD_FUSE_OFF");
+    if (!off) return;
+    srv_off.negative = strstr(off, "negative") != NULL;
+    srv_off.readdirplus = strstr(off, "readdirplus") != NULL;
+    srv_off.keep_cache = strstr(off, "keep_cache") != NULL;
+    srv_off.symlinks = strstr(off, "symlinks") != NULL;
+    srv_off.no_open = strstr(off, "no_open") != NULL;
+}
+
 /// The handle of the calling thread: a worker's own, else (the caller's thread, before the
 /// workers start) the image's.
 static __thread sqfs *tls_fs;
@@ -140,7 +160,15 @@ static void op_init(void *userdata, struct fuse_conn_info *conn) {
     // Several reads in flight per file (readahead overlaps the workload's own reads).
     if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
     // A symlink's target is cached in the page cache: ld.so and Python resolve many.
-    if (conn->capable & FUSE_CAP_CACHE_SYMLINKS) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+    if ((conn->capable & FUSE_CAP_CACHE_SYMLINKS) && !srv_off.symlinks) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+    // No open/opendir requests at all: the kernel then treats every file as keep_cache and
+    // every directory as cache_readdir (fs/fuse/file.c, fuse_file_open: "Default for
+    // no-open"), and a Python import or ld.so saves a round trip per file it opens.
+    // Enabled by answering the first open/opendir with ENOSYS (libfuse's fuse_common.h).
+    bool no_open = !srv_off.no_open && !srv_off.keep_cache;
+    atomic_store(&srv_no_open, no_open && (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT));
+    atomic_store(&srv_no_opendir, no_open && (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT));
+    if (srv_off.readdirplus) conn->want &= ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
     // Lookups in one directory need not wait for each other (the ops are stateless).
     if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
     // The data never changes: no invalidation on an mtime the kernel sees change.
@@ -181,6 +209,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
     fuse_reply_entry(req, &e);
     return;
 negative:
+    if (srv_off.negative) { fuse_reply_err(req, ENOENT); return; }
     // A negative entry: node id 0 with a timeout makes the kernel remember that the name does
     // not exist (fuse_lowlevel.h, fuse_reply_entry), so the next probe of it (Python's
     // import path, ld.so's search path, a shell's PATH) never reaches us.
@@ -208,14 +237,15 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+    if (atomic_load(&srv_no_opendir)) { fuse_reply_err(req, ENOSYS); return; }   // see op_init
     if (!gd_is_added(ino)) {
         sqfs_inode inode;
         if (srv_inode(fs_of(req), image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
         if (!S_ISDIR(inode.base.mode)) { fuse_reply_err(req, ENOTDIR); return; }
     }
     fi->fh = 0;
-    fi->keep_cache = 1;      // listings stay valid across opens...
-    fi->cache_readdir = 1;   // ...and are kept in the page cache at all
+    fi->keep_cache = !srv_off.keep_cache;      // listings stay valid across opens...
+    fi->cache_readdir = !srv_off.keep_cache;   // ...and are kept in the page cache at all
     fuse_reply_open(req, fi);
 }
 
@@ -279,6 +309,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     if ((fi->flags & O_ACCMODE) != O_RDONLY) { fuse_reply_err(req, EROFS); return; }
+    if (atomic_load(&srv_no_open)) { fuse_reply_err(req, ENOSYS); return; }   // see op_init
     if (gd_is_added(ino)) {
         const gd_added *a = gd_added_node(image_of(req), ino);
         if (!a || a->is_dir) { fuse_reply_err(req, a ? EISDIR : ENOENT); return; }
@@ -288,7 +319,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         if (S_ISDIR(inode.base.mode)) { fuse_reply_err(req, EISDIR); return; }
     }
     fi->fh = 0;
-    fi->keep_cache = 1;   // the file cannot change: keep its pages across opens
+    fi->keep_cache = !srv_off.keep_cache;   // the file cannot change: keep its pages across opens
     fuse_reply_open(req, fi);
 }
 
@@ -423,6 +454,7 @@ int gd_fuse_mount_with(gd_image *img, const char *mountpoint, const char *fsname
     f->threads = threads ? (threads > GD_FUSE_MAX_THREADS ? GD_FUSE_MAX_THREADS : threads) : gd_fuse_default_threads();
     f->cache_bytes = cache_bytes ? cache_bytes : GD_FUSE_DEFAULT_CACHE_BYTES;
     f->stats.threads = f->threads;
+    srv_read_off();
     int rc = srv_size_caches(f, &img->ll.fs);
     if (rc != 0) { snprintf(errbuf, errlen, "cache of %llu bytes", (unsigned long long)f->cache_bytes); free(f); return rc; }
     f->session = fuse_session_new(&args, &serve_ops, sizeof serve_ops, img);
@@ -511,7 +543,7 @@ int gd_fuse_start(gd_fuse *f) {
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_attr_setstacksize(&attr, 1024 * 1024);   // virtual; decoders use the heap
     int rc = 0;
     for (unsigned i = 0; i < f->threads; i++) {
         gd_worker *w = &f->workers[i];

@@ -113,6 +113,23 @@ if [ -n "$fakegpu" ]; then
     build "$old" "$out/oldglibc.sqfs" -comp zstd
 fi
 
+# serving.sqfs (the FUSE server's tests): a directory of 2,000 entries (many readdir chunks),
+# 1,500 small files in subdirectories, files around block boundaries, symlinks, a hard link,
+# and 24 MB of incompressible data (full 128 KiB blocks: the cache budget test).
+srv=$work/serving
+cp -a "$base" "$srv"
+mkdir -p "$srv/many/big-dir" "$srv/big"
+i=0; while [ $i -lt 2000 ]; do printf 'entry %d\n' $i > "$srv/many/big-dir/entry-$i"; i=$((i+1)); done
+i=0; while [ $i -lt 1500 ]; do
+    d=$srv/many/tree/d$((i / 100)); [ -d "$d" ] || mkdir -p "$d"
+    head -c $(( (i * 37) % 9000 )) "$base/data/text" > "$d/f$i"; i=$((i+1))
+done
+for n in 0 1 4095 4096 131071 131072 131073 1000000; do head -c $n /dev/urandom > "$srv/many/size-$n"; done
+ln -s size-4096 "$srv/many/link-rel"; ln -s /many/size-1 "$srv/many/link-abs"; ln -s nowhere "$srv/many/link-dangling"
+ln "$srv/many/size-4095" "$srv/many/hardlink-4095"
+for n in 1 2 3; do head -c 8M /dev/urandom > "$srv/big/random-$n"; done
+build "$srv" "$out/serving.sqfs" -comp zstd
+
 # Bad images.
 # corrupt.sqfs: /zz/corrupt is the last file's data before the inode table (-no-fragments,
 # sorted last), so zeroing the bytes just before the table breaks only its compressed blocks.

@@ -23,6 +23,8 @@ public enum PlanReport {
         out.append("argv       \(plan.argv.map(ShellQuote.quote).joined(separator: " "))")
         out.append("workdir    \(plan.workdir)")
         out.append("container  " + (plan.share.map { "shared with the other ranks of \($0.key) [\($0.reason)]" } ?? "its own (no other ranks to share with)"))
+        let threads = plan.serving.threads == 0 ? "one per CPU" : "\(plan.serving.threads)"
+        out.append("serving    FUSE with \(threads) threads, \(plan.serving.cacheMiB) MiB block cache [\(plan.serving.reason)]")
         out.append("")
         out.append("mounts, in order (image root: read-only, nosuid, nodev)")
         if !plan.addedMountPoints.isEmpty {
