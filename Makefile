@@ -51,6 +51,7 @@ dist: release
 # Debian 11's glibc 2.31 (root cached by setup-host.sh) plus gourd inside gourd, two levels.
 # `make test` runs it (DIST_TEST=no skips it there).
 BULLSEYE ?= /var/cache/gourd-test/debian-11-minbase
+DEBIAN_BASE ?= /var/cache/gourd-test/debian-12-minbase.sqfs
 DIST_TEST ?= yes
 dist-test: dist
 	Tests/Support/check-dist-binary.sh $(DIST)/gourd 2.28
@@ -61,6 +62,7 @@ dist-test: dist
 	mkdir -p $(STAGE)/bin && chmod 0755 $(STAGE) $(STAGE)/bin && cp $(DIST)/gourd $(STAGE)/bin/gourd-dist
 	Tests/Support/make-test-images.sh $(STAGE)/images >/dev/null && chmod -R a+rX $(STAGE)
 	Tests/Support/dist-smoke.sh $(STAGE)/bin/gourd-dist $(BULLSEYE) $(STAGE)/images $(TEST_USER) $(STAGE)/dist-smoke
+	Tests/Support/dist-nested.sh $(STAGE)/bin/gourd-dist $(DEBIAN_BASE) $(STAGE)/images $(TEST_USER)
 
 # Installs packages, /dev/fuse mode and the test user (root); checks them otherwise.
 setup:
