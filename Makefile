@@ -15,7 +15,7 @@ FILTER ?=
 TOOLS ?= $(STAGE).tools
 CLUSTER = $$( [ "$$(id -u)" = 0 ] && [ "$(SLURM)" != no ] && echo yes )
 
-.PHONY: all build release images demo test unit-test setup clean fmt lint fuzz-smoke bench-smoke
+.PHONY: all build release dist dist-test images demo test unit-test setup clean fmt lint fuzz-smoke bench-smoke
 
 all: build
 
@@ -29,11 +29,42 @@ build:
 # relocations that every start applies, copying the pages they touch (1-2 ms per launch, paid
 # by every MPI rank). ASLR of gourd's own code protects nothing here: gourd runs with exactly
 # its caller's rights, and shared libraries keep their randomized addresses.
+RELEASE_FLAGS = $(SWIFTFLAGS) -c release --static-swift-stdlib -Xlinker -L$(CURDIR)/.build/static-cxx -Xlinker -no-pie
 release:
 	mkdir -p .build/static-cxx
 	a=$$($(CXX) -print-file-name=libstdc++.a); \
 	if [ -f "$$a" ]; then echo "INPUT($$a)" > .build/static-cxx/libstdc++.so; else rm -f .build/static-cxx/libstdc++.so; fi
-	$(SWIFT) build $(SWIFTFLAGS) -c release --static-swift-stdlib -Xlinker -L$(CURDIR)/.build/static-cxx -Xlinker -no-pie
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+# One file for every cluster: DIST/gourd-VERSION-linux-x86_64.tar.gz. The release build's
+# objects relinked (Packaging/link-dist.py) with libsquashfuse, libfuse3 and the compression
+# libraries static and glibc 2.28's symbol versions (RHEL 8 and newer); the man page
+# (swift-argument-parser's generate-manual, built with the same flags so the release link
+# command stays the one link-dist replays), completions, README, examples, AppArmor profile and
+# JobScripts packed reproducibly (Packaging/make-dist.sh; SOURCE_DATE_EPOCH: last commit).
+DIST ?= dist
+dist: release
+	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
+	Packaging/link-dist.py .build $(DIST)/gourd
+	Packaging/make-dist.sh $(DIST)/gourd .build/release/generate-manual $(DIST)
+
+# The dist binary's checks: only glibc's shared libraries and nothing newer than GLIBC_2.28;
+# the same tarball from a second pack and link; and, as $(TEST_USER), every subcommand under
+# Debian 11's glibc 2.31 (root cached by setup-host.sh) plus gourd inside gourd, two levels.
+# `make test` runs it (DIST_TEST=no skips it there).
+BULLSEYE ?= /var/cache/gourd-test/debian-11-minbase
+DEBIAN_BASE ?= /var/cache/gourd-test/debian-12-minbase.sqfs
+DIST_TEST ?= yes
+dist-test: dist
+	Tests/Support/check-dist-binary.sh $(DIST)/gourd 2.28
+	rm -rf $(DIST)/again && Packaging/link-dist.py .build $(DIST)/again/gourd >/dev/null && \
+	Packaging/make-dist.sh $(DIST)/again/gourd .build/release/generate-manual $(DIST)/again >/dev/null && \
+	for t in $(DIST)/*.tar.gz; do cmp "$$t" $(DIST)/again/$$(basename "$$t") || { echo "dist-test: $$t is not reproducible" >&2; exit 1; }; done
+	rm -rf $(DIST)/again
+	mkdir -p $(STAGE)/bin && chmod 0755 $(STAGE) $(STAGE)/bin && cp $(DIST)/gourd $(STAGE)/bin/gourd-dist
+	Tests/Support/make-test-images.sh $(STAGE)/images >/dev/null && chmod -R a+rX $(STAGE)
+	Tests/Support/dist-smoke.sh $(STAGE)/bin/gourd-dist $(BULLSEYE) $(STAGE)/images $(TEST_USER) $(STAGE)/dist-smoke
+	Tests/Support/dist-nested.sh $(STAGE)/bin/gourd-dist $(DEBIAN_BASE) $(STAGE)/images $(TEST_USER)
 
 # Installs packages, /dev/fuse mode and the test user (root); checks them otherwise.
 setup:
@@ -61,6 +92,7 @@ test: setup
 	Tests/Support/setup-snakemake.sh $(TOOLS)/snakemake
 	chmod -R a+rX $(STAGE)
 	if [ -z "$(FILTER)" ]; then $(MAKE) --no-print-directory fuzz-smoke GOURD=$(STAGE)/bin/gourd IMAGES=$(STAGE)/images; fi
+	if [ "$(DIST_TEST)" != no ]; then $(MAKE) dist-test STAGE=$(STAGE) TEST_USER=$(TEST_USER); fi
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh start $(SLURM_STATE) && \
 		Tests/Support/make-mpi-image.sh $(STAGE)/images && chmod -R a+rX $(STAGE)/images; fi
 	if [ -z "$(FILTER)" ]; then $(MAKE) --no-print-directory bench-smoke GOURD_BIN=$(STAGE)/bin/gourd; fi
@@ -108,4 +140,4 @@ unit-test:
 	$(SWIFT) test $(SWIFTFLAGS) --filter 'GourdFormatsTests|GourdCoreTests|GourdRuntimeTests|GourdBuildTests|GourdCLITests'
 
 clean:
-	rm -rf .build .testdata $(STAGE)
+	rm -rf .build .testdata $(STAGE) $(DIST)

@@ -34,6 +34,18 @@ static int write_file(const char *path, const char *text) {
     return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
+int gd_missing_syscalls(void) {
+    int missing = 0;
+    int saved = errno;
+    // Arguments each call rejects before doing anything: fd -1 or a NULL path.
+    if (syscall(SYS_openat2, -1, NULL, NULL, 0) < 0 && errno == ENOSYS) missing |= GD_SYSCALL_OPENAT2;
+    if (syscall(SYS_open_tree, -1, NULL, 0) < 0 && errno == ENOSYS) missing |= GD_SYSCALL_OPEN_TREE;
+    if (syscall(SYS_move_mount, -1, NULL, -1, NULL, 0) < 0 && errno == ENOSYS) missing |= GD_SYSCALL_MOVE_MOUNT;
+    if (syscall(SYS_mount_setattr, -1, NULL, 0, NULL, 0) < 0 && errno == ENOSYS) missing |= GD_SYSCALL_MOUNT_SETATTR;
+    errno = saved;
+    return missing;
+}
+
 static void probe_child(int fd) {
     struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
     if (syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how) < 0) report(fd, GD_PROBE_OPENAT2, errno);

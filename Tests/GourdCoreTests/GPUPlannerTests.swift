@@ -133,7 +133,7 @@ import Testing
 @Suite struct MinimalDevTests {
     @Test func minimalDevHoldsTheStandardNodesAndLinks() throws {
         var host = Fixture.host()
-        for name in ["zero", "full", "random", "urandom", "tty", "ptmx"] { host["/dev/" + name] = .other }
+        for name in ["zero", "full", "random", "urandom", "tty", "ptmx", "fuse"] { host["/dev/" + name] = .other }
         host["/dev/pts"] = .directory
         host["/dev/shm"] = .directory
         host["/dev/infiniband/uverbs0"] = .other
@@ -145,6 +145,9 @@ import Testing
         #expect(entries.contains(.directory("infiniband")) && entries.contains(.file("infiniband/uverbs0")))
         #expect(dev.readOnly && dev.noSuid)
         #expect(plan.mount(at: "/dev/null")?.kind == .bind(source: "/dev/null"))
+        // A nested gourd serves its image over FUSE from inside.
+        #expect(plan.mount(at: "/dev/fuse")?.kind == .bind(source: "/dev/fuse"))
+        #expect(plan.mount(at: "/dev/fuse")?.noDev == false)
         #expect(plan.mount(at: "/dev/pts")?.noDev == false)
         #expect(plan.mount(at: "/dev/shm")?.noDev == true)
         #expect(plan.mount(at: "/dev/sda") == nil)

@@ -5,7 +5,7 @@
 # unprivileged user the tests run gourd as.
 set -eu
 user=${GOURD_TEST_USER:-gourdtest}
-packages="libsquashfuse-dev libfuse3-dev libtomlplusplus-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin gcc libc6-dev binutils python3 python3-venv debootstrap zlib1g-dev libzstd-dev zstd wget libcurl4-openssl-dev libcurl4 curl openssl docker-registry skopeo apache2-utils clang-format"
+packages="libsquashfuse-dev libfuse3-dev libtomlplusplus-dev squashfs-tools fuse3 busybox-static squashfuse util-linux libcap2-bin gcc libc6-dev binutils python3 python3-venv python3-pip debootstrap zlib1g-dev libzstd-dev zstd wget libcurl4-openssl-dev libcurl4 curl openssl docker-registry skopeo apache2-utils clang-format liblz4-dev liblzma-dev liblzo2-dev"
 
 if [ "$(id -u)" != 0 ]; then
     missing=""
@@ -66,6 +66,30 @@ if [ ! -e "$debian_base" ]; then
         mv "$debian_base.tmp" "$debian_base"
     else
         echo "setup-host: warning: debootstrap failed (see below); build tests that need a Debian base will be skipped" >&2
+        tail -5 "$tmp/log" >&2
+    fi
+    rm -rf "$tmp"
+fi
+# make dist: Zig's C toolchain (PyPI ziglang) supplies glibc 2.28's version stubs for the
+# dist binary's link (Packaging/link-dist.py); pinned, since the stubs come from its release.
+if ! python3 -c 'import ziglang' 2>/dev/null; then
+    echo "setup-host: pip install ziglang==0.17.1 (make dist)"
+    python3 -m pip install -q ziglang==0.17.1 2>/dev/null ||
+        python3 -m pip install -q --break-system-packages ziglang==0.17.1
+fi
+# A Debian 11 (bullseye, glibc 2.31) root for the dist binary's older-glibc smoke test
+# (Tests/Support/dist-smoke.sh runs gourd under its dynamic loader), made once and cached.
+bullseye=${GOURD_TEST_BULLSEYE:-/var/cache/gourd-test/debian-11-minbase}
+if [ ! -x "$bullseye/lib/x86_64-linux-gnu/libc.so.6" ]; then
+    mirror=${GOURD_TEST_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/gourd-bullseye.XXXXXX")
+    echo "setup-host: debootstrap --variant=minbase bullseye from $mirror (once, about a minute)"
+    if debootstrap --variant=minbase bullseye "$tmp/root" "$mirror" >"$tmp/log" 2>&1; then
+        rm -rf "$tmp"/root/var/cache/apt/archives/*.deb "$tmp"/root/var/lib/apt/lists/*_*
+        mkdir -p "$(dirname "$bullseye")" && chmod 0755 "$(dirname "$bullseye")"
+        rm -rf "$bullseye" && mv "$tmp/root" "$bullseye" && chmod 0755 "$bullseye"
+    else
+        echo "setup-host: warning: bullseye debootstrap failed; make dist-test will fail" >&2
         tail -5 "$tmp/log" >&2
     fi
     rm -rf "$tmp"

@@ -215,6 +215,19 @@ typedef enum {
     GD_PROBE_PIDNS,          ///< new PID namespace and its procfs
 } gd_probe_step;
 
+/// The new mount API system calls a launch uses, as bits of gd_missing_syscalls' result.
+typedef enum {
+    GD_SYSCALL_OPENAT2 = 1 << 0,        ///< openat2(2), Linux 5.6: RESOLVE_IN_ROOT bind targets
+    GD_SYSCALL_OPEN_TREE = 1 << 1,      ///< open_tree(2), Linux 5.2: detached bind mounts
+    GD_SYSCALL_MOVE_MOUNT = 1 << 2,     ///< move_mount(2), Linux 5.2: attach them by fd
+    GD_SYSCALL_MOUNT_SETATTR = 1 << 3,  ///< mount_setattr(2), Linux 5.12: read-only, nosuid...
+} gd_syscall_bit;
+
+/// Which of those system calls fail with ENOSYS here (kernel too old, or a seccomp filter).
+/// Each is called with arguments it rejects (bad fd or NULL), so none has an effect.
+/// Async-signal-safe (syscall only).
+int gd_missing_syscalls(void);
+
 /// Tries, in a forked child, everything a launch needs from the kernel, stopping at the first
 /// failure. Returns 0 when all worked, else the failing gd_probe_step with *err its errno.
 /// The child's namespaces vanish with it. Call single-threaded.

@@ -1,8 +1,11 @@
 /// /dev inside: the host's (--dev=host), or a minimal tmpfs holding the standard nodes, the
 /// site's extra nodes (interconnects) and exactly the devices the plan grants (GPUs).
 extension Planner {
-    /// Character devices every program expects; bound from the host one by one.
-    static let standardDevices = ["null", "zero", "full", "random", "urandom", "tty", "ptmx"]
+    /// Character devices every program expects; bound from the host one by one. `fuse` lets a
+    /// nested gourd (or squashfuse) serve an image inside the container: opening it grants
+    /// nothing a FUSE mount outside could not, since a mount made inside stays in the
+    /// container's user namespace (fuse(4); Apptainer and Charliecloud bind it too).
+    static let standardDevices = ["null", "zero", "full", "random", "urandom", "tty", "ptmx", "fuse"]
     static let standardLinks: [(String, String)] = [
         ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
         ("stderr", "/proc/self/fd/2"),

@@ -13,8 +13,10 @@ public enum HostCheck {
     }
 
     public static func run() -> [Result] {
-        var results = [privileges(), kernel(), userNamespaceSettings(), devFuse()]
-        results.append(probe())
+        let launch = probe()
+        var results = [privileges(), kernel(), kernelFeatures(), userNamespaceSettings(launchWorks: launch.passed),
+                       devFuse()]
+        results.append(launch)
         results.append(sitePolicy())
         return results
     }
@@ -51,34 +53,47 @@ public enum HostCheck {
                       fix: "run on a newer kernel (RHEL/Rocky 9, Debian 12, Ubuntu 22.04 or later)")
     }
 
-    static func userNamespaceSettings() -> Result {
-        if let max = readNumber("/proc/sys/user/max_user_namespaces"), max == 0 {
-            return Result(name: "user namespaces", passed: false, detail: "user.max_user_namespaces is 0",
-                          fix: "as root: sysctl -w user.max_user_namespaces=15000 (and persist it in /etc/sysctl.d)")
-        }
-        if let allowed = readNumber("/proc/sys/kernel/unprivileged_userns_clone"), allowed == 0 {
-            return Result(name: "user namespaces", passed: false, detail: "kernel.unprivileged_userns_clone is 0",
-                          fix: "as root: sysctl -w kernel.unprivileged_userns_clone=1")
-        }
-        if let restricted = readNumber("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"), restricted == 1 {
-            return Result(name: "user namespaces", passed: false, detail: "AppArmor restricts unprivileged user namespaces",
-                          fix: "as root: add an AppArmor profile allowing 'userns' for gourd, or sysctl -w kernel.apparmor_restrict_unprivileged_userns=0")
-        }
-        return Result(name: "user namespaces", passed: true, detail: "enabled for unprivileged users")
+    /// Each mount API system call, tried with arguments it rejects: ENOSYS means missing.
+    static func kernelFeatures() -> Result {
+        let bits = gd_missing_syscalls()
+        let flags: [(String, gd_syscall_bit)] = [
+            ("openat2", GD_SYSCALL_OPENAT2), ("open_tree", GD_SYSCALL_OPEN_TREE),
+            ("move_mount", GD_SYSCALL_MOVE_MOUNT), ("mount_setattr", GD_SYSCALL_MOUNT_SETATTR),
+        ]
+        let missing = Set(flags.filter { bits & Int32($0.1.rawValue) != 0 }.map(\.0))
+        let finding = HostBlockers.kernelFeatures(missing: missing)
+        return Result(name: "kernel features", passed: finding.passed, detail: finding.detail, fix: finding.fix)
+    }
+
+    /// The distribution blockers (HostBlockers says what each means and its fix); the launch
+    /// probe's result tells whether an AppArmor restriction is lifted for gourd by a profile.
+    static func userNamespaceSettings(launchWorks: Bool) -> Result {
+        let settings = HostBlockers.UserNamespaceSettings(
+            maxUserNamespaces: readNumber("/proc/sys/user/max_user_namespaces"),
+            unprivilegedClone: readNumber("/proc/sys/kernel/unprivileged_userns_clone"),
+            apparmorRestrict: readNumber("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"))
+        let binary = HostFiles().realPath("/proc/self/exe") ?? "/path/to/gourd"
+        // The dist tarball's layout: bin/gourd beside share/gourd/apparmor/gourd.
+        let profile = Paths.parent(of: Paths.parent(of: binary)) + "/share/gourd/apparmor/gourd"
+        let finding = HostBlockers.userNamespaces(settings, launchWorks: launchWorks, gourdPath: binary,
+                                                  profile: access(profile, R_OK) == 0 ? profile : nil)
+        return Result(name: "user namespaces", passed: finding.passed, detail: finding.detail, fix: finding.fix)
     }
 
     static func devFuse() -> Result {
         var st = stat()
-        guard stat("/dev/fuse", &st) == 0 else {
-            return Result(name: "/dev/fuse", passed: false, detail: "missing",
-                          fix: "as root: modprobe fuse (and install fuse3)")
+        let device: HostBlockers.FuseDevice
+        if stat("/dev/fuse", &st) != 0 {
+            device = .missing
+        } else if access("/dev/fuse", R_OK | W_OK) != 0 {
+            device = .notUsable(mode: st.st_mode, uid: getuid())
+        } else if st.st_mode & S_IFMT != S_IFCHR {
+            device = .notCharacterDevice
+        } else {
+            device = .usable
         }
-        guard access("/dev/fuse", R_OK | W_OK) == 0 else {
-            return Result(name: "/dev/fuse", passed: false,
-                          detail: "not readable and writable by uid \(getuid()) (mode \(String(st.st_mode & 0o777, radix: 8)))",
-                          fix: "as root: chmod 0666 /dev/fuse (the default on most distributions)")
-        }
-        return Result(name: "/dev/fuse", passed: true, detail: "usable")
+        let finding = HostBlockers.devFuse(device)
+        return Result(name: "/dev/fuse", passed: finding.passed, detail: finding.detail, fix: finding.fix)
     }
 
     static func probe() -> Result {

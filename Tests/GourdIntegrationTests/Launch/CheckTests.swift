@@ -7,7 +7,7 @@ extension Integration {
         @Test func checkPassesOnThisHost() throws {
             let out = try Gourd.run(["check"])
             #expect(out.status == 0, "\(out)")
-            for item in ["privileges", "kernel", "user namespaces", "/dev/fuse", "launch", "site policy"] {
+            for item in ["privileges", "kernel", "kernel features", "user namespaces", "/dev/fuse", "launch", "site policy"] {
                 #expect(out.stdout.contains("ok    \(item):"), "\(item): \(out)")
             }
             expectNothingLeft()
@@ -20,6 +20,26 @@ extension Integration {
             #expect(out.stdout.contains("FAIL  site policy: policy \(policy.file):2: devices.default: 'everything' is not minimal or host"), "\(out)")
             let good = try Gourd.run(["check"], env: SitePolicy("[gpu]\ndefault = \"auto\"\n").env)
             #expect(good.status == 0 && good.stdout.contains("policy.toml is valid"), "\(good)")
+        }
+
+        /// Under a seccomp filter that makes mount_setattr and openat2 fail with ENOSYS (what Linux
+        /// 4.18 answers), check names both with the release that added them, and a launch fails
+        /// with one line naming the step (no fallback yet), leaving nothing behind.
+        @Test func checkNamesEachMissingMountSyscall() throws {
+            let env = TestEnvironment.shared
+            let enosys = ["/usr/bin/python3", env.packageRoot + "/Tests/Support/enosys.py", "mount_setattr,openat2", "--"]
+            let out = try Gourd.start(enosys + env.userPrefix + [env.gourd, "check"], raw: true, asRunner: true).wait()
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
+            #expect(out.stdout.contains("FAIL  kernel features: openat2: missing (Linux < 5.6; "), "\(out)")
+            #expect(out.stdout.contains("mount_setattr: missing (Linux < 5.12; "), "\(out)")
+            #expect(!out.stdout.contains("open_tree: missing"), "\(out)")
+            let launch = try Gourd.start(
+                enosys + env.userPrefix + [env.gourd, "exec", env.image("busybox-zstd.sqfs"), "true"], raw: true,
+                asRunner: true
+            ).wait()
+            #expect(launch.status == GourdExit.launchFailed, "\(launch)")
+            #expect(launch.stderr.hasPrefix("gourd: ") && launch.stderr.contains("Function not implemented"), "\(launch)")
+            expectNothingLeft()
         }
 
         /// With /dev/fuse unusable (a root-only file bound over it in a private mount namespace),
