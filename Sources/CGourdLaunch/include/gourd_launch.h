@@ -28,6 +28,8 @@ typedef enum {
     GD_STEP_EXEC,            ///< execve of the workload
     GD_STEP_CAPABILITIES,    ///< dropping every capability before exec
     GD_STEP_SETNS,           ///< joining a shared container's namespaces (index: 0 user, 1 mount, 2 pid)
+    GD_STEP_HOSTNAME,        ///< sethostname in the container's UTS namespace (--hostname)
+    GD_STEP_LOOPBACK,        ///< bringing up lo in the container's network namespace (--network none)
 } gd_step;
 
 /// One failure record, written once by the container side.
@@ -87,6 +89,8 @@ typedef struct {
     const int *forward_signals;   ///< signals the container init passes on to the workload
     size_t nforward;
     int hold;                     ///< no workload: the init holds the namespaces for ranks that join
+    int namespaces;               ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
+    const char *hostname;         ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1
@@ -152,6 +156,8 @@ int gd_permitted_capabilities(uint64_t *caps);
 int gd_unshare(int flags);
 /// The CLONE_* flags for a user + mount namespace.
 int gd_clone_newuser_newns(void);
+/// The extra namespace flags of gd_container_spec.namespaces (Swift's Glibc lacks CLONE_*).
+int gd_clone_extra_flags(int uts, int ipc, int net);
 /// prctl(PR_SET_NO_NEW_PRIVS, 1): no setuid/file-capability gain on exec. 0 or -errno.
 int gd_set_no_new_privs(void);
 /// mount(2) wrappers with errno: make the tree private; mount a staging tmpfs.

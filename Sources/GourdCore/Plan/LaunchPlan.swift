@@ -34,6 +34,8 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var imageChecks: [String]
     /// Set when this launch is one of several ranks that share one container on this node.
     public var share: ShareScope?
+    /// Namespaces beyond user, mount and PID (--network none, --hostname, --ipc).
+    public var namespaces = ContainerNamespaces()
 
     public init(image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],
                 environment: [EnvironmentVariable], argv: [String], searchPath: String, workdir: String,

@@ -22,6 +22,7 @@ public enum PlanReport {
         out.append("identity   uid \(id.uid) (\(id.userName)) and gid \(id.gid) (\(id.groupName)) mapped to themselves; setgroups denied; no capabilities; no-new-privs")
         out.append("argv       \(plan.argv.map(ShellQuote.quote).joined(separator: " "))")
         out.append("workdir    \(plan.workdir)")
+        if !plan.namespaces.isEmpty { out.append("namespaces also \(plan.namespaces.summary)") }
         out.append("container  " + (plan.share.map { "shared with the other ranks of \($0.key) [\($0.reason)]" } ?? "its own (no other ranks to share with)"))
         out.append("")
         out.append("mounts, in order (image root: read-only, nosuid, nodev)")

@@ -39,13 +39,21 @@ public struct Planner {
         let argv = wrapForEnvScripts(try command(metadata: metadata), metadata: metadata,
                                      overrides: environment.overrides, appends: environment.appends,
                                      prepends: environment.prepends)
-        return LaunchPlan(
+        let namespaces = try containerNamespaces()
+        var share = ShareScope.decide(request.share, host: host)
+        if share != nil && !namespaces.isEmpty {
+            notes.append("not sharing a container with other ranks: \(namespaces.summary) asked for this launch's own namespaces")
+            share = nil
+        }
+        var plan = LaunchPlan(
             image: location, identity: identity, mounts: mounts, generatedFiles: generated,
             environment: environment.variables, argv: argv,
             searchPath: environment.variables.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
             workdir: try workdir(mounts: mounts, metadata: metadata), notes: notes, warnings: warnings, devices: dev.devices,
             environmentChanges: environment.changes, addedMountPoints: addedMountPoints(for: mounts),
-            policyFile: policy.file, imageChecks: imageChecks, share: ShareScope.decide(request.share, host: host))
+            policyFile: policy.file, imageChecks: imageChecks, share: share)
+        plan.namespaces = namespaces
+        return plan
     }
 
     /// The caller's home as an absolute path without "." or "..": the same inside and outside.

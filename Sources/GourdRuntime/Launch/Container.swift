@@ -45,14 +45,20 @@ struct Container {
                         workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
                         lifeline_read: lifeline[0], lifeline_write: lifeline[1],
                         report_write: report[1], report_read: report[0], workload_mask: mask,
-                        forward_signals: signalBuffer.baseAddress, nforward: signalBuffer.count, hold: hold ? 1 : 0)
-                    return root.withCString { rootPointer in
-                        plan.searchPath.withCString { pathPointer in
-                            plan.workdir.withCString { workdirPointer in
-                                spec.root = rootPointer
-                                spec.search_path = pathPointer
-                                spec.workdir = workdirPointer
-                                return gd_spawn_container(&spec)
+                        forward_signals: signalBuffer.baseAddress, nforward: signalBuffer.count, hold: hold ? 1 : 0,
+                        namespaces: gd_clone_extra_flags(plan.namespaces.uts ? 1 : 0, plan.namespaces.ipc ? 1 : 0,
+                                                         plan.namespaces.network ? 1 : 0),
+                        hostname: nil)
+                    return withOptionalCString(plan.namespaces.hostname) { hostnamePointer in
+                        root.withCString { rootPointer in
+                            plan.searchPath.withCString { pathPointer in
+                                plan.workdir.withCString { workdirPointer in
+                                    spec.hostname = hostnamePointer
+                                    spec.root = rootPointer
+                                    spec.search_path = pathPointer
+                                    spec.workdir = workdirPointer
+                                    return gd_spawn_container(&spec)
+                                }
                             }
                         }
                     }
@@ -84,7 +90,7 @@ extension Container {
             var spec = gd_container_spec(
                 root: nil, mounts: nil, nmounts: 0, workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
                 lifeline_read: lifeline[0], lifeline_write: lifeline[1], report_write: report[1], report_read: report[0],
-                workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0)
+                workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0, namespaces: 0, hostname: nil)
             return plan.searchPath.withCString { pathPointer in
                 plan.workdir.withCString { workdirPointer in
                     spec.search_path = pathPointer
@@ -112,4 +118,10 @@ extension Mount.Kind {
         case .tmpfs: return Int32(GD_MOUNT_TMPFS.rawValue)
         }
     }
+}
+
+/// `body` with a C string for `text`, or with nil.
+func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
 }

@@ -153,7 +153,7 @@ extension Integration {
             expectNothingLeft()
         }
 
-        @Test(arguments: [["--fakeroot"], ["--writable-tmpfs"], ["--overlay", "o.img"], ["--memory=4G"], ["--net"], ["--hostname", "h"]])
+        @Test(arguments: [["--fakeroot"], ["--writable-tmpfs"], ["--overlay", "o.img"], ["--memory=4G"], ["--add-caps", "x"], ["--security", "s"]])
         func optionsGourdCannotHonourAreRefusedByName(option: [String]) throws {
             let out = try Gourd.run(["exec"] + option + [Gourd.env.image("busybox-zstd.sqfs"), "echo", "ran"])
             #expect(out.status == GourdExit.launchFailed && !out.stdout.contains("ran"), "\(out)")
@@ -180,6 +180,24 @@ extension Integration {
             #expect(tested.status == 3 && tested.lines.first?.hasPrefix("image test ran in ") == true, "\(tested)")
             let none = try Gourd.run(["test", Gourd.env.image("busybox-zstd.sqfs")])
             #expect(none.status == 0 && none.stderr.contains("no test script in the image"), "\(none)")
+            expectNothingLeft()
+        }
+    
+        /// --network none: only lo, and up; --hostname: the name inside only; --ipc: its own
+        /// IPC namespace. The host's stay as they were.
+        @Test func networkHostnameAndIPCNamespaces() throws {
+            let host = ["ipc", "net", "uts"].map { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/\($0)")) ?? "" }
+            let hostName = ProcessInfo.processInfo.hostName
+            let out = try Gourd.run(["exec", "--net", "--network", "none", "--hostname", "gourd-node", "--ipc", Self.compat, "sh", "-c",
+                                     "hostname; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; ip link show lo | grep -c UP; "
+                                     + "for n in ipc net uts; do readlink /proc/self/ns/$n; done"])
+            #expect(out.status == 0, "\(out)")
+            #expect(Array(out.lines.prefix(3)) == ["gourd-node", "lo", "1"], "\(out)")
+            let inside = Array(out.lines.dropFirst(3))
+            #expect(inside.count == 3 && zip(inside, host).allSatisfy { $0 != $1 }, "\(out) host \(host)")
+            #expect(ProcessInfo.processInfo.hostName == hostName)
+            let plain = try Gourd.sh("readlink /proc/self/ns/net; hostname")
+            #expect(plain.lines == [host[1], hostName], "\(plain)")
             expectNothingLeft()
         }
     }
