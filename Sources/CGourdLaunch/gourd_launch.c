@@ -288,6 +288,21 @@ static void setup_namespaces(const gd_container_spec *spec) {
     }
 }
 
+/// --writable-tmpfs: overlayfs over the image root, its upper layer on a tmpfs of 64 MiB
+/// (Apptainer's default "sessiondir max size"), so the workload may write anywhere while
+/// nothing reaches the image or the host. Unprivileged overlayfs needs Linux 5.11 and
+/// `userxattr` (overlayfs(5)). Async-signal-safe: plain system calls on prepared strings.
+static void setup_overlay(const gd_container_spec *spec) {
+    if (mount("tmpfs", spec->overlay_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") != 0)
+        fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    int dfd = open(spec->overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || mkdirat(dfd, "upper", 0755) != 0 || mkdirat(dfd, "work", 0755) != 0)
+        fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    close(dfd);
+    if (mount("overlay", spec->root, "overlay", MS_NOSUID | MS_NODEV, spec->overlay_data) != 0)
+        fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+}
+
 static void container_init(const gd_container_spec *spec) {
     close(spec->lifeline_write);
     close(spec->report_read);
@@ -297,6 +312,7 @@ static void container_init(const gd_container_spec *spec) {
     struct pollfd p = {.fd = spec->lifeline_read, .events = POLLIN};
     if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, GOURD_EXIT_LAUNCH_FAILED);
     setup_namespaces(spec);
+    if (spec->overlay_dir) setup_overlay(spec);
 
     int rootfd = open(spec->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) fail(spec, GD_STEP_OPEN_ROOT, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
@@ -433,6 +449,7 @@ const char *gd_step_name(int32_t step) {
     case GD_STEP_SETNS: return "join the shared container (setns)";
     case GD_STEP_HOSTNAME: return "sethostname (--hostname)";
     case GD_STEP_LOOPBACK: return "bring up the loopback interface (--network none)";
+    case GD_STEP_OVERLAY: return "mount overlayfs (--writable-tmpfs)";
     default: return "launch";
     }
 }

@@ -74,6 +74,11 @@ enum FastLaunchParser {
             case "--net" where attached == nil, "-n" where attached == nil: invocation.net = true
             case "--ipc" where attached == nil, "-i" where attached == nil: invocation.ipc = true
             case "--uts" where attached == nil: invocation.uts = true
+            case "--writable-tmpfs" where attached == nil: invocation.writableTmpfs = true
+            case "--compat" where attached == nil:
+                invocation.contain = true
+                invocation.cleanEnvironment = true
+                invocation.writableTmpfs = true
             case "--pid" where attached == nil, "-p" where attached == nil, "--userns" where attached == nil,
                  "-u" where attached == nil, "--no-privs" where attached == nil, "--no-init" where attached == nil,
                  "--no-eval" where attached == nil:

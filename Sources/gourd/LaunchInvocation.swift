@@ -27,6 +27,7 @@ struct LaunchInvocation: Equatable {
     var hostname: String?
     var uts = false
     var ipc = false
+    var writableTmpfs = false
 
     var request: LaunchRequest {
         var request = LaunchRequest(mode: mode, binds: binds, environment: environment, cleanEnvironment: cleanEnvironment,
@@ -43,6 +44,7 @@ struct LaunchInvocation: Equatable {
         request.hostname = hostname
         request.uts = uts
         request.ipc = ipc
+        request.writableTmpfs = writableTmpfs
         return request
     }
 

@@ -38,6 +38,12 @@ struct LaunchOptions: ParsableArguments {
     @Option(name: [.customShort("S"), .customLong("scratch")], help: ArgumentHelp("An empty writable directory at this path inside (comma list; repeatable).", valueName: "path"))
     var scratch: [String] = []
 
+    @Flag(name: .customLong("writable-tmpfs"), help: "Let the workload write anywhere: an overlay whose writes go to a 64 MiB tmpfs, discarded at exit.")
+    var writableTmpfs = false
+
+    @Flag(name: .customLong("compat"), help: "Apptainer's OCI-like mode: --containall --writable-tmpfs.")
+    var compat = false
+
     @Flag(name: [.customShort("n"), .customLong("net")], help: "A network namespace (with --network none: loopback only).")
     var net = false
 
@@ -118,12 +124,13 @@ struct LaunchOptions: ParsableArguments {
 
     func invocation(image: String, mode: LaunchInvocation.Mode) -> LaunchInvocation {
         LaunchInvocation(image: image, mode: mode, binds: bind, environment: env,
-                         cleanEnvironment: cleanEnvironment || containAll, workdir: workdir, mountHome: !noHome, verbose: verbose,
+                         cleanEnvironment: cleanEnvironment || containAll || compat, workdir: workdir, mountHome: !noHome, verbose: verbose,
                          gpu: try? gpuChoice(), devices: dev.flatMap(DeviceMode.init(rawValue:)),
                          share: share.flatMap(LaunchOptions.shareRequest) ?? .auto,
-                         contain: contain || containAll, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
+                         contain: contain || containAll || compat, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
                          scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles,
-                         net: net, network: network, hostname: hostname, uts: uts, ipc: ipc)
+                         net: net, network: network, hostname: hostname, uts: uts, ipc: ipc,
+                         writableTmpfs: writableTmpfs || compat)
     }
 
     /// "none" or a key (nil when malformed).

@@ -47,6 +47,7 @@ import Testing
         ["shell", "--containall", "--no-mount", "home", img],
         ["exec", "--net", "--network", "none", "--hostname", "n1", "--ipc", img, "x"],
         ["exec", "-n", "--network=none", "-i", "--uts", "--hostname=n2", img, "x"],
+        ["exec", "--writable-tmpfs", img, "x"], ["run", "--compat", img],
     ]
 
     /// Command lines the fast parser declines, leaving them to swift-argument-parser.

@@ -150,4 +150,13 @@ struct PlannerCompatTests {
                     == .badOption("--hostname", name, reason: "expected 1 to 64 letters, digits, '-' or '.'"), "\(name)")
         }
     }
+
+    @Test("--writable-tmpfs is in the plan, and a launch with it does not share a container")
+    func writableTmpfs() throws {
+        let plan = try Fixture.plan(request { $0.writableTmpfs = true; $0.share = .key("job") })
+        #expect(plan.writableTmpfs && plan.share == nil)
+        #expect(try !Fixture.plan(exec).writableTmpfs)
+        let compat = try FlagEnvironment.apply(to: exec, environment: env(["APPTAINER_COMPAT": "1"]))
+        #expect(compat.writableTmpfs && compat.contain && compat.cleanEnvironment)
+    }
 }

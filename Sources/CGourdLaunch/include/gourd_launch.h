@@ -30,6 +30,7 @@ typedef enum {
     GD_STEP_SETNS,           ///< joining a shared container's namespaces (index: 0 user, 1 mount, 2 pid)
     GD_STEP_HOSTNAME,        ///< sethostname in the container's UTS namespace (--hostname)
     GD_STEP_LOOPBACK,        ///< bringing up lo in the container's network namespace (--network none)
+    GD_STEP_OVERLAY,         ///< the writable overlay over the image root (--writable-tmpfs)
 } gd_step;
 
 /// One failure record, written once by the container side.
@@ -91,6 +92,8 @@ typedef struct {
     int hold;                     ///< no workload: the init holds the namespaces for ranks that join
     int namespaces;               ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
     const char *hostname;         ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
+    const char *overlay_dir;      ///< --writable-tmpfs: an empty directory for the upper layer's tmpfs, or NULL
+    const char *overlay_data;     ///< the overlayfs mount options (lowerdir=root,upperdir=...,workdir=...,userxattr)
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1

@@ -47,6 +47,8 @@ public struct LaunchRequest: Sendable, Equatable {
     public var hostname: String?
     public var uts = false
     public var ipc = false
+    /// --writable-tmpfs (also part of --compat).
+    public var writableTmpfs = false
 
     public init(mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,
                 workdir: String? = nil, mountHome: Bool = true, gpu: GPUChoice? = nil, devices: DeviceMode? = nil, share: ShareRequest = .auto) {

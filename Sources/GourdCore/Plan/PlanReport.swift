@@ -23,6 +23,7 @@ public enum PlanReport {
         out.append("argv       \(plan.argv.map(ShellQuote.quote).joined(separator: " "))")
         out.append("workdir    \(plan.workdir)")
         if !plan.namespaces.isEmpty { out.append("namespaces also \(plan.namespaces.summary)") }
+        if plan.writableTmpfs { out.append("root       writable: overlayfs over the image, writes in a 64 MiB tmpfs (--writable-tmpfs)") }
         out.append("container  " + (plan.share.map { "shared with the other ranks of \($0.key) [\($0.reason)]" } ?? "its own (no other ranks to share with)"))
         out.append("")
         out.append("mounts, in order (image root: read-only, nosuid, nodev)")

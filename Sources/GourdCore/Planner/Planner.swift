@@ -41,8 +41,9 @@ public struct Planner {
                                      prepends: environment.prepends)
         let namespaces = try containerNamespaces()
         var share = ShareScope.decide(request.share, host: host)
-        if share != nil && !namespaces.isEmpty {
-            notes.append("not sharing a container with other ranks: \(namespaces.summary) asked for this launch's own namespaces")
+        if share != nil && (!namespaces.isEmpty || request.writableTmpfs) {
+            let why = request.writableTmpfs ? "--writable-tmpfs" : namespaces.summary
+            notes.append("not sharing a container with other ranks: \(why) asked for this launch's own container")
             share = nil
         }
         var plan = LaunchPlan(
@@ -53,6 +54,7 @@ public struct Planner {
             environmentChanges: environment.changes, addedMountPoints: addedMountPoints(for: mounts),
             policyFile: policy.file, imageChecks: imageChecks, share: share)
         plan.namespaces = namespaces
+        plan.writableTmpfs = request.writableTmpfs
         return plan
     }
 

@@ -48,9 +48,16 @@ struct Container {
                         forward_signals: signalBuffer.baseAddress, nforward: signalBuffer.count, hold: hold ? 1 : 0,
                         namespaces: gd_clone_extra_flags(plan.namespaces.uts ? 1 : 0, plan.namespaces.ipc ? 1 : 0,
                                                          plan.namespaces.network ? 1 : 0),
-                        hostname: nil)
+                        hostname: nil, overlay_dir: nil, overlay_data: nil)
+                    // The upper layer's directory, made in the staging tmpfs (Executor.stage).
+                    let overlay = plan.writableTmpfs ? "/overlay" : nil
+                    let overlayData = overlay.map { "lowerdir=\(root),upperdir=\($0)/upper,workdir=\($0)/work,userxattr" }
                     return withOptionalCString(plan.namespaces.hostname) { hostnamePointer in
-                        root.withCString { rootPointer in
+                    withOptionalCString(overlay) { overlayPointer in
+                    withOptionalCString(overlayData) { overlayDataPointer in
+                        spec.overlay_dir = overlayPointer
+                        spec.overlay_data = overlayDataPointer
+                        return root.withCString { rootPointer in
                             plan.searchPath.withCString { pathPointer in
                                 plan.workdir.withCString { workdirPointer in
                                     spec.hostname = hostnamePointer
@@ -61,6 +68,8 @@ struct Container {
                                 }
                             }
                         }
+                    }
+                    }
                     }
                 }
             }
@@ -90,7 +99,8 @@ extension Container {
             var spec = gd_container_spec(
                 root: nil, mounts: nil, nmounts: 0, workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
                 lifeline_read: lifeline[0], lifeline_write: lifeline[1], report_write: report[1], report_read: report[0],
-                workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0, namespaces: 0, hostname: nil)
+                workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0, namespaces: 0, hostname: nil, overlay_dir: nil,
+                overlay_data: nil)
             return plan.searchPath.withCString { pathPointer in
                 plan.workdir.withCString { workdirPointer in
                     spec.search_path = pathPointer
