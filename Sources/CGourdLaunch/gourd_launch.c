@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
@@ -318,6 +320,40 @@ static void hold(const gd_container_spec *spec) {
     }
 }
 
+/// The container's own UTS and network namespaces, when asked for: its host name, and the
+/// loopback interface up (a new network namespace has only `lo`, down; see
+/// network_namespaces(7)). Async-signal-safe: plain system calls.
+static void setup_namespaces(const gd_container_spec *spec) {
+    if ((spec->namespaces & CLONE_NEWUTS) && spec->hostname &&
+        sethostname(spec->hostname, strlen(spec->hostname)) != 0)
+        fail(spec, GD_STEP_HOSTNAME, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    if (spec->namespaces & CLONE_NEWNET) {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        memcpy(ifr.ifr_name, "lo", 3);
+        if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) fail(spec, GD_STEP_LOOPBACK, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) fail(spec, GD_STEP_LOOPBACK, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+        close(fd);
+    }
+}
+
+/// --writable-tmpfs: overlayfs over the image root, its upper layer on a tmpfs of 64 MiB
+/// (Apptainer's default "sessiondir max size"), so the workload may write anywhere while
+/// nothing reaches the image or the host. Unprivileged overlayfs needs Linux 5.11 and
+/// `userxattr` (overlayfs(5)). Async-signal-safe: plain system calls on prepared strings.
+static void setup_overlay(const gd_container_spec *spec) {
+    if (mount("tmpfs", spec->overlay_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") != 0)
+        fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    int dfd = open(spec->overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || mkdirat(dfd, "upper", 0755) != 0 || mkdirat(dfd, "work", 0755) != 0)
+        fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    close(dfd);
+    if (mount("overlay", spec->root, "overlay", MS_NOSUID | MS_NODEV, spec->overlay_data) != 0)
+        fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+}
+
 static void container_init(const gd_container_spec *spec) {
     // Only the server may hold the image's FUSE connection (inherited at clone): a process
     // that holds it and waits on a FUSE request of that connection when the server dies keeps
@@ -332,6 +368,8 @@ static void container_init(const gd_container_spec *spec) {
     // and polls as hung up. (getppid() is 0 in a new PID namespace, so it cannot tell.)
     struct pollfd p = {.fd = spec->lifeline_read, .events = POLLIN};
     if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, GOURD_EXIT_LAUNCH_FAILED);
+    setup_namespaces(spec);
+    if (spec->overlay_dir) setup_overlay(spec);
 
     int rootfd = open(spec->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) fail(spec, GD_STEP_OPEN_ROOT, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
@@ -363,7 +401,8 @@ static void container_init(const gd_container_spec *spec) {
 }
 
 pid_t gd_spawn_container(const gd_container_spec *spec) {
-    pid_t pid = gc_raw_clone(CLONE_NEWNS | CLONE_NEWPID);
+    pid_t pid = gc_raw_clone(CLONE_NEWNS | CLONE_NEWPID |
+                             (spec->namespaces & (CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)));
     if (pid < 0) return -errno;
     if (pid == 0) container_init(spec);   // never returns
     return pid;
@@ -382,6 +421,9 @@ int gd_permitted_capabilities(uint64_t *caps) {
 
 int gd_unshare(int flags) { return unshare(flags) == 0 ? 0 : -errno; }
 int gd_clone_newuser_newns(void) { return CLONE_NEWUSER | CLONE_NEWNS; }
+int gd_clone_extra_flags(int uts, int ipc, int net) {
+    return (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0) | (net ? CLONE_NEWNET : 0);
+}
 int gd_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : -errno; }
 
 int gd_make_rprivate(void) {
@@ -474,6 +516,9 @@ const char *gd_step_name(int32_t step) {
     case GD_STEP_EXEC: return "exec";
     case GD_STEP_SETNS: return "join the shared container (setns)";
     case GD_STEP_SECCOMP: return "install the seccomp filter";
+    case GD_STEP_HOSTNAME: return "sethostname (--hostname)";
+    case GD_STEP_LOOPBACK: return "bring up the loopback interface (--network none)";
+    case GD_STEP_OVERLAY: return "mount overlayfs (--writable-tmpfs)";
     default: return "launch";
     }
 }

@@ -61,10 +61,15 @@ public enum BuildRunner {
     static func build(recipe: Recipe, directory: String, workspace: BuildWorkspace, signals: BuildSignals,
                       log: BuildLog, time: Int64, version: String, registry: PullOptions = PullOptions()) throws(BuildError) {
         let writer = RootWriter(rootFD: workspace.rootFD)
-        let base = try Bootstrapper(recipe: recipe, recipeDirectory: directory, workspace: workspace, log: log,
+        var base = try Bootstrapper(recipe: recipe, recipeDirectory: directory, workspace: workspace, log: log,
                                     signals: signals, registry: registry).run()
         try signals.check()
         try skeleton(writer)
+        // Before %post, which hpccm-style recipes start with `. /.singularity.d/env/10-docker2singularity.sh`.
+        if ["docker-archive", "oci-archive", "oci"].contains(recipe.bootstrap.agent), !base.environment.isEmpty {
+            try writer.file(ArchivePath.imageComponents(ApptainerLayout.dockerEnvironment), mode: 0o755,
+                            contents: Array(ApptainerLayout.dockerEnvironmentScript(base.environment).utf8))
+        }
         if !recipe.files.isEmpty {
             log.step("%files: \(recipe.files.count) entr\(recipe.files.count == 1 ? "y" : "ies")")
             var st = stat()
@@ -74,7 +79,9 @@ public enum BuildRunner {
         let scripts = ScriptRunner(workspace: workspace, signals: signals)
         if let post = recipe.post {
             log.step("%post (\(recipe.file):\(post.line))")
-            try runPost(post, recipe: recipe, base: base, writer: writer, workspace: workspace, scripts: scripts)
+            let labels = try runPost(post, recipe: recipe, base: base, writer: writer, workspace: workspace, scripts: scripts)
+            // Labels %post added come after the base's; the recipe's %labels win over both.
+            base.labels.merge(labels) { _, new in new }
         }
         for file in RecipeMetadata.files(recipe: recipe, base: base, buildTime: time, gourdVersion: version) {
             try writer.file(ArchivePath.imageComponents(file.path), mode: file.mode, contents: file.contents)
@@ -94,8 +101,9 @@ public enum BuildRunner {
         guard chmod(workspace.root, 0o755) == 0 else { throw .system("chmod", path: workspace.root, errno: errno) }
     }
 
+    /// Runs %post; returns the labels it appended to $APPTAINER_LABELS.
     static func runPost(_ post: Recipe.Script, recipe: Recipe, base: BaseImage, writer: RootWriter,
-                        workspace: BuildWorkspace, scripts: ScriptRunner) throws(BuildError) {
+                        workspace: BuildWorkspace, scripts: ScriptRunner) throws(BuildError) -> [String: String] {
         // The script is read by the shell from the workspace's /tmp, which is not packed.
         let scriptName = ".gourd-post.sh"
         let scriptPath = workspace.tmp + "/" + scriptName
@@ -113,18 +121,28 @@ public enum BuildRunner {
         // Like Apptainer: `export` lines appended to $APPTAINER_ENVIRONMENT become runtime environment.
         let postEnvironment = ArchivePath.imageComponents(ApptainerLayout.postEnvironment)
         try writer.file(postEnvironment, mode: 0o644, contents: [])
+        // And `KEY VALUE` lines appended to $APPTAINER_LABELS become labels.
+        let buildLabels = ArchivePath.imageComponents(ApptainerLayout.buildLabels)
+        try writer.file(buildLabels, mode: 0o644, contents: [])
         let interpreter = post.interpreter ?? "/bin/sh"
         let shell = ["sh", "bash", "dash", "ash", "ksh", "zsh"].contains(interpreter.split(separator: "/").last.map(String.init) ?? "")
         let argv = [interpreter] + (shell ? ["-e"] : []) + post.options + ["/tmp/" + scriptName]
         let environment = ScriptRunner.environment(base: base, extra: [
             "APPTAINER_ENVIRONMENT=\(ApptainerLayout.postEnvironment)",
             "SINGULARITY_ENVIRONMENT=\(ApptainerLayout.postEnvironment)",
+            "APPTAINER_LABELS=\(ApptainerLayout.buildLabels)", "SINGULARITY_LABELS=\(ApptainerLayout.buildLabels)",
         ] + (base.environment.contains { $0.hasPrefix("APT_CONFIG=") } ? [] : ["APT_CONFIG=/tmp/\(aptConfig)"]))
         let code = try scripts.run(argv, environment: environment, readOnly: false, tmp: workspace.tmp, what: "%post")
         guard code == 0 else { throw .at(recipe, line: post.line, "%post failed: \(describe(code))") }
         if let st = writer.lstatInside(postEnvironment), st.st_mode & S_IFMT == S_IFREG, st.st_size == 0 {
             try writer.remove(postEnvironment)
         }
+        var labels: [String: String] = [:]
+        if let st = writer.lstatInside(buildLabels), st.st_mode & S_IFMT == S_IFREG {
+            labels = ApptainerLayout.buildLabels(String(decoding: writer.read(buildLabels, limit: 1 << 20) ?? [], as: UTF8.self))
+        }
+        if writer.lstatInside(buildLabels) != nil { try writer.remove(buildLabels) }
+        return labels
     }
 
     static func writeHostFile(_ path: String, _ text: String) throws(BuildError) {

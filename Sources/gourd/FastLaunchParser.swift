@@ -18,7 +18,7 @@ enum FastLaunchParser {
             let (name, attached) = split(token)
             switch name {
             case "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--env-file", "--home", "--no-mount", "--workdir", "-S",
-                 "--scratch":
+                 "--scratch", "--network", "--hostname":
                 if name.count == 2 && attached != nil { return nil }
                 guard let value = attached ?? rest.first, attached != nil || !value.hasPrefix("-") else { return nil }
                 if attached == nil { rest = rest.dropFirst() }
@@ -34,6 +34,12 @@ enum FastLaunchParser {
                 case "--workdir":
                     guard invocation.workspace == nil else { return nil }
                     invocation.workspace = value
+                case "--network":
+                    guard invocation.network == nil else { return nil }
+                    invocation.network = value
+                case "--hostname":
+                    guard invocation.hostname == nil else { return nil }
+                    invocation.hostname = value
                 case "--no-mount": invocation.noMount += ApptainerList.split(value)
                 case "-S", "--scratch": invocation.scratch += ApptainerList.split(value)
                 case "--shell":
@@ -65,6 +71,14 @@ enum FastLaunchParser {
             case "--containall" where attached == nil, "-C" where attached == nil:
                 invocation.contain = true
                 invocation.cleanEnvironment = true
+            case "--net" where attached == nil, "-n" where attached == nil: invocation.net = true
+            case "--ipc" where attached == nil, "-i" where attached == nil: invocation.ipc = true
+            case "--uts" where attached == nil: invocation.uts = true
+            case "--writable-tmpfs" where attached == nil: invocation.writableTmpfs = true
+            case "--compat" where attached == nil:
+                invocation.contain = true
+                invocation.cleanEnvironment = true
+                invocation.writableTmpfs = true
             case "--pid" where attached == nil, "-p" where attached == nil, "--userns" where attached == nil,
                  "-u" where attached == nil, "--no-privs" where attached == nil, "--no-init" where attached == nil,
                  "--no-eval" where attached == nil:

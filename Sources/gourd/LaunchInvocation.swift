@@ -22,6 +22,12 @@ struct LaunchInvocation: Equatable {
     var scratch: [String] = []
     var workspace: String?
     var envFiles: [String] = []
+    var net = false
+    var network: String?
+    var hostname: String?
+    var uts = false
+    var ipc = false
+    var writableTmpfs = false
 
     var request: LaunchRequest {
         var request = LaunchRequest(mode: mode, binds: binds, environment: environment, cleanEnvironment: cleanEnvironment,
@@ -33,6 +39,12 @@ struct LaunchInvocation: Equatable {
         request.scratch = scratch
         request.workspace = workspace
         request.envFiles = envFiles
+        request.net = net
+        request.network = network
+        request.hostname = hostname
+        request.uts = uts
+        request.ipc = ipc
+        request.writableTmpfs = writableTmpfs
         return request
     }
 

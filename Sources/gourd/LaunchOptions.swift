@@ -38,6 +38,27 @@ struct LaunchOptions: ParsableArguments {
     @Option(name: [.customShort("S"), .customLong("scratch")], help: ArgumentHelp("An empty writable directory at this path inside (comma list; repeatable).", valueName: "path"))
     var scratch: [String] = []
 
+    @Flag(name: .customLong("writable-tmpfs"), help: "Let the workload write anywhere: an overlay whose writes go to a 64 MiB tmpfs, discarded at exit.")
+    var writableTmpfs = false
+
+    @Flag(name: .customLong("compat"), help: "Apptainer's OCI-like mode: --containall --writable-tmpfs.")
+    var compat = false
+
+    @Flag(name: [.customShort("n"), .customLong("net")], help: "A network namespace (with --network none: loopback only).")
+    var net = false
+
+    @Option(name: .customLong("network"), help: ArgumentHelp("Network type: only none (an empty network namespace, loopback up).", valueName: "none"))
+    var network: String?
+
+    @Option(name: .customLong("hostname"), help: ArgumentHelp("The host name inside (a UTS namespace).", valueName: "name"))
+    var hostname: String?
+
+    @Flag(name: .customLong("uts"), help: "A UTS namespace (the host name can change inside without touching the host's).")
+    var uts = false
+
+    @Flag(name: [.customShort("i"), .customLong("ipc")], help: "An IPC namespace (SysV IPC, POSIX message queues).")
+    var ipc = false
+
     @Flag(name: [.customShort("p"), .customLong("pid")], help: "Accepted: gourd always gives the container its own PID namespace.")
     var pid = false
 
@@ -103,11 +124,13 @@ struct LaunchOptions: ParsableArguments {
 
     func invocation(image: String, mode: LaunchInvocation.Mode) -> LaunchInvocation {
         LaunchInvocation(image: image, mode: mode, binds: bind, environment: env,
-                         cleanEnvironment: cleanEnvironment || containAll, workdir: workdir, mountHome: !noHome, verbose: verbose,
+                         cleanEnvironment: cleanEnvironment || containAll || compat, workdir: workdir, mountHome: !noHome, verbose: verbose,
                          gpu: try? gpuChoice(), devices: dev.flatMap(DeviceMode.init(rawValue:)),
                          share: share.flatMap(LaunchOptions.shareRequest) ?? .auto,
-                         contain: contain || containAll, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
-                         scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles)
+                         contain: contain || containAll || compat, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
+                         scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles,
+                         net: net, network: network, hostname: hostname, uts: uts, ipc: ipc,
+                         writableTmpfs: writableTmpfs || compat)
     }
 
     /// "none" or a key (nil when malformed).
@@ -124,7 +147,7 @@ struct LaunchOptions: ParsableArguments {
 enum BareGPUFlag {
     static let valueOptions: Set<String> = [
         "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--dev", "--gpu", "--share", "--env-file", "--home",
-        "--no-mount", "--workdir", "-S", "--scratch",
+        "--no-mount", "--workdir", "-S", "--scratch", "--network", "--hostname",
     ]
 
     static func normalize(_ arguments: [String]) -> [String] {

@@ -45,6 +45,9 @@ import Testing
         ["exec", "--pid", "-p", "--userns", "-u", "--no-privs", "--no-init", "--no-eval", img, "x"],
         ["run", "--home=/h", "--cwd=/opt", "--workdir=/w", img],
         ["shell", "--containall", "--no-mount", "home", img],
+        ["exec", "--net", "--network", "none", "--hostname", "n1", "--ipc", img, "x"],
+        ["exec", "-n", "--network=none", "-i", "--uts", "--hostname=n2", img, "x"],
+        ["exec", "--writable-tmpfs", img, "x"], ["run", "--compat", img],
     ]
 
     /// Command lines the fast parser declines, leaving them to swift-argument-parser.
@@ -62,6 +65,7 @@ import Testing
         ["exec", "-S/x", img, "x"], ["exec", "--contain=1", img, "x"], ["exec", "-e=1", img, "x"],
         ["exec", "--home", "/a", "--home", "/b", img, "x"], ["exec", "--workdir", "/a", "--workdir", "/b", img, "x"],
         ["exec", "--pwd", "/a", "--cwd", "/b", img, "x"], ["exec", "--fakeroot", img, "x"], ["exec", "-ec", img, "x"],
+        ["exec", "--hostname", "a", "--hostname", "b", img, "x"], ["exec", "--ipc=1", img, "x"],
     ]
 
     static func viaArgumentParser(_ arguments: [String]) -> LaunchInvocation? {

@@ -158,6 +158,8 @@ struct FlagEnvironmentTests {
         #expect(request.scratch == ["/s1", "/s2"])
         #expect(request.noMount == ["tmp", "cwd"])
         #expect(request.envFiles == ["e.env"])
+        let namespaces = try apply(["APPTAINER_NETWORK": "none", "APPTAINER_HOSTNAME": "h", "SINGULARITY_IPC": "1", "APPTAINER_UTS": "1"])
+        #expect(namespaces.network == "none" && namespaces.hostname == "h" && namespaces.ipc && namespaces.uts)
         var flagged = exec
         flagged.workdir = "/flag"
         flagged.gpu = GPUChoice.none

@@ -125,4 +125,38 @@ struct PlannerCompatTests {
         #expect(planError { () throws(PlanError) in try Fixture.plan(request { $0.scratch = ["rel"] }) }
                 == .badOption("--scratch", "rel", reason: "not an absolute path"))
     }
+
+    @Test("--network none, --hostname, --uts, --ipc: the container's own namespaces, and no sharing")
+    func namespaces() throws {
+        let plan = try Fixture.plan(request { $0.network = "none"; $0.hostname = "node-1"; $0.ipc = true; $0.share = .key("job") })
+        #expect(plan.namespaces == ContainerNamespaces(network: true, uts: true, ipc: true, hostname: "node-1"))
+        #expect(plan.share == nil)
+        #expect(plan.notes.contains { $0.hasPrefix("not sharing a container with other ranks: ") })
+        #expect(try Fixture.plan(exec).namespaces.isEmpty)
+        #expect(try Fixture.plan(request { $0.uts = true }).namespaces == ContainerNamespaces(uts: true))
+        #expect(try Fixture.plan(request { $0.net = true; $0.network = "none" }).namespaces.network)
+    }
+
+    @Test("--net alone, other network types and bad host names are refused")
+    func badNamespaces() {
+        #expect(planError { () throws(PlanError) in try Fixture.plan(request { $0.net = true }) }
+                == .unsupportedOption("--net without --network none", "gourd can only give an empty network namespace (loopback only): add --network none"))
+        guard case .unsupportedOption("--network bridge", _)? = planError({ () throws(PlanError) in try Fixture.plan(request { $0.network = "bridge" }) }) else {
+            Issue.record("--network bridge accepted")
+            return
+        }
+        for name in ["", "bad name", String(repeating: "a", count: 65), "a/b"] {
+            #expect(planError { () throws(PlanError) in try Fixture.plan(request { $0.hostname = name }) }
+                    == .badOption("--hostname", name, reason: "expected 1 to 64 letters, digits, '-' or '.'"), "\(name)")
+        }
+    }
+
+    @Test("--writable-tmpfs is in the plan, and a launch with it does not share a container")
+    func writableTmpfs() throws {
+        let plan = try Fixture.plan(request { $0.writableTmpfs = true; $0.share = .key("job") })
+        #expect(plan.writableTmpfs && plan.share == nil)
+        #expect(try !Fixture.plan(exec).writableTmpfs)
+        let compat = try FlagEnvironment.apply(to: exec, environment: env(["APPTAINER_COMPAT": "1"]))
+        #expect(compat.writableTmpfs && compat.contain && compat.cleanEnvironment)
+    }
 }

@@ -107,3 +107,18 @@ import Testing
                 .hasPrefix("#!/bin/sh\n") == true)
     }
 }
+
+@Suite struct ApptainerBuildLayoutTests {
+    @Test func dockerEnvironmentScript() {
+        let script = ApptainerLayout.dockerEnvironmentScript(["PATH=/app/bin:/usr/bin", "LANG=C.UTF-8", #"TRICKY=a "b" $c `d` \e"#, "1BAD=x", "=x"])
+        #expect(script.hasPrefix("#!/bin/sh\n"))
+        #expect(script.contains("export PATH=\"/app/bin:/usr/bin\"\n"))
+        #expect(script.contains("export LANG=\"${LANG:-C.UTF-8}\"\n"))
+        #expect(script.contains(#"export TRICKY="${TRICKY:-a \"b\" \$c \`d\` \\e}""#))
+        #expect(!script.contains("1BAD") && !script.contains("export =x"))
+    }
+
+    @Test func buildLabels() {
+        #expect(ApptainerLayout.buildLabels("a 1\n\n  b   two words \nc\n") == ["a": "1", "b": "two words", "c": ""])
+    }
+}

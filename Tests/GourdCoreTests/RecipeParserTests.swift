@@ -222,4 +222,15 @@ import Testing
             }
         }
     }
+
+    @Test func everyRefusedFeatureIsReportedInOnePassWithItsLine() throws {
+        let text = "Bootstrap: localimage\nFrom: base.sqfs\nFingerprints: ABC\n%setup\n  touch x\n%post\n  true\n%appinstall foo\n  make\n%startscript\n  run\n"
+        let found = try #require(error(text))
+        let lines = ([found] + found.more).map { "\($0.line)" }
+        #expect(lines == ["3", "4", "8", "10"], "\(found)")
+        #expect(found.description.split(separator: "\n").count == 4)
+        #expect(found.description.split(separator: "\n").allSatisfy { $0.hasPrefix("app.def:") })
+        // A single problem stays a single line.
+        #expect(error("Bootstrap: scratch\n%setup\n  x\n")?.more.isEmpty == true)
+    }
 }

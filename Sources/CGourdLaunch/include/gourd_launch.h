@@ -29,6 +29,9 @@ typedef enum {
     GD_STEP_CAPABILITIES,    ///< dropping every capability before exec
     GD_STEP_SETNS,           ///< joining a shared container's namespaces (index: 0 user, 1 mount, 2 pid)
     GD_STEP_SECCOMP,         ///< no-new-privs and the workload's seccomp filter
+    GD_STEP_HOSTNAME,        ///< sethostname in the container's UTS namespace (--hostname)
+    GD_STEP_LOOPBACK,        ///< bringing up lo in the container's network namespace (--network none)
+    GD_STEP_OVERLAY,         ///< the writable overlay over the image root (--writable-tmpfs)
 } gd_step;
 
 /// One failure record, written once by the container side.
@@ -90,6 +93,10 @@ typedef struct {
     int hold;                     ///< no workload: the init holds the namespaces for ranks that join
     int stop_timeout_ms;          ///< after the workload: SIGTERM to what it left, this long, then SIGKILL
     int fuse_fd;                  ///< the image's /dev/fuse connection, which the init closes first (-1: none)
+    int namespaces;               ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
+    const char *hostname;         ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
+    const char *overlay_dir;      ///< --writable-tmpfs: an empty directory for the upper layer's tmpfs, or NULL
+    const char *overlay_data;     ///< the overlayfs mount options (lowerdir=root,upperdir=...,workdir=...,userxattr)
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1
@@ -157,6 +164,8 @@ int gd_permitted_capabilities(uint64_t *caps);
 int gd_unshare(int flags);
 /// The CLONE_* flags for a user + mount namespace.
 int gd_clone_newuser_newns(void);
+/// The extra namespace flags of gd_container_spec.namespaces (Swift's Glibc lacks CLONE_*).
+int gd_clone_extra_flags(int uts, int ipc, int net);
 /// prctl(PR_SET_NO_NEW_PRIVS, 1): no setuid/file-capability gain on exec. 0 or -errno.
 int gd_set_no_new_privs(void);
 /// mount(2) wrappers with errno: make the tree private; mount a staging tmpfs.

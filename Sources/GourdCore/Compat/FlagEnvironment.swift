@@ -41,6 +41,17 @@ public enum FlagEnvironment {
         }
         if result.noMount.isEmpty, let found = variables.lookup("NO_MOUNT") { result.noMount = ApptainerList.split(found.value) }
         if result.envFiles.isEmpty, let found = variables.lookup("ENV_FILE") { result.envFiles = [found.value] }
+        if try flag("WRITABLE_TMPFS") { result.writableTmpfs = true }
+        if try flag("COMPAT") {
+            result.contain = true
+            result.cleanEnvironment = true
+            result.writableTmpfs = true
+        }
+        if try flag("NET") { result.net = true }
+        if try flag("IPC") { result.ipc = true }
+        if try flag("UTS") { result.uts = true }
+        if result.network == nil, let found = variables.lookup("NETWORK") { result.network = found.value }
+        if result.hostname == nil, let found = variables.lookup("HOSTNAME") { result.hostname = found.value }
         for option in UnsupportedOption.all {
             for key in option.environmentKeys {
                 guard let found = variables.lookup(key) else { continue }

@@ -36,6 +36,10 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var share: ShareScope?
     /// The FUSE server's threads and cache budget.
     public var serving: ServingPlan = ServingPlan()
+    /// Namespaces beyond user, mount and PID (--network none, --hostname, --ipc).
+    public var namespaces = ContainerNamespaces()
+    /// --writable-tmpfs: an overlay over the image whose writes go to a 64 MiB tmpfs.
+    public var writableTmpfs = false
 
     public init(image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],
                 environment: [EnvironmentVariable], argv: [String], searchPath: String, workdir: String,

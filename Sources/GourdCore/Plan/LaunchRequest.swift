@@ -40,6 +40,15 @@ public struct LaunchRequest: Sendable, Equatable {
     public var workspace: String?
     /// --env-file FILE: NAME=VALUE lines, applied before --env.
     public var envFiles: [String] = []
+    /// --net (Apptainer: a network namespace) and --network TYPE (only "none" works unprivileged).
+    public var net = false
+    public var network: String?
+    /// --hostname NAME (a UTS namespace), --uts, --ipc.
+    public var hostname: String?
+    public var uts = false
+    public var ipc = false
+    /// --writable-tmpfs (also part of --compat).
+    public var writableTmpfs = false
 
     public init(mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,
                 workdir: String? = nil, mountHome: Bool = true, gpu: GPUChoice? = nil, devices: DeviceMode? = nil, share: ShareRequest = .auto) {

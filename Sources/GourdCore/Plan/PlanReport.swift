@@ -22,6 +22,8 @@ public enum PlanReport {
         out.append("identity   uid \(id.uid) (\(id.userName)) and gid \(id.gid) (\(id.groupName)) mapped to themselves; setgroups denied; no capabilities; no-new-privs")
         out.append("argv       \(plan.argv.map(ShellQuote.quote).joined(separator: " "))")
         out.append("workdir    \(plan.workdir)")
+        if !plan.namespaces.isEmpty { out.append("namespaces also \(plan.namespaces.summary)") }
+        if plan.writableTmpfs { out.append("root       writable: overlayfs over the image, writes in a 64 MiB tmpfs (--writable-tmpfs)") }
         out.append("container  " + (plan.share.map { "shared with the other ranks of \($0.key) [\($0.reason)]" } ?? "its own (no other ranks to share with)"))
         let threads = plan.serving.threads == 0 ? "one per CPU" : "\(plan.serving.threads)"
         out.append("serving    FUSE with \(threads) threads, \(plan.serving.cacheMiB) MiB block cache [\(plan.serving.reason)]")

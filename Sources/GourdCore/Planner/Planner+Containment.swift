@@ -144,3 +144,29 @@ extension Planner {
         }
     }
 }
+
+extension Planner {
+    /// --net/--network, --hostname/--uts and --ipc. Unprivileged, only an empty network
+    /// namespace is possible (Apptainer's other networks are CNI set-ups that need root).
+    func containerNamespaces() throws(PlanError) -> ContainerNamespaces {
+        var namespaces = ContainerNamespaces(uts: request.uts, ipc: request.ipc)
+        if let network = request.network {
+            let types = ApptainerList.split(network)
+            guard !types.isEmpty, types.allSatisfy({ $0 == "none" }) else {
+                throw .unsupportedOption("--network \(network)",
+                                         "only 'none' (a network namespace with loopback only): other networks need root (Apptainer's CNI set-up)")
+            }
+            namespaces.network = true
+        } else if request.net {
+            throw .unsupportedOption("--net without --network none", "gourd can only give an empty network namespace (loopback only): add --network none")
+        }
+        if let name = request.hostname {
+            guard (1...64).contains(name.utf8.count),
+                  name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == ".") })
+            else { throw .badOption("--hostname", name, reason: "expected 1 to 64 letters, digits, '-' or '.'") }
+            namespaces.uts = true
+            namespaces.hostname = name
+        }
+        return namespaces
+    }
+}

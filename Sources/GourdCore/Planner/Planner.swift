@@ -39,14 +39,23 @@ public struct Planner {
         let argv = wrapForEnvScripts(try command(metadata: metadata), metadata: metadata,
                                      overrides: environment.overrides, appends: environment.appends,
                                      prepends: environment.prepends)
+        let namespaces = try containerNamespaces()
+        var share = ShareScope.decide(request.share, host: host)
+        if share != nil && (!namespaces.isEmpty || request.writableTmpfs) {
+            let why = request.writableTmpfs ? "--writable-tmpfs" : namespaces.summary
+            notes.append("not sharing a container with other ranks: \(why) asked for this launch's own container")
+            share = nil
+        }
         var plan = LaunchPlan(
             image: location, identity: identity, mounts: mounts, generatedFiles: generated,
             environment: environment.variables, argv: argv,
             searchPath: environment.variables.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
             workdir: try workdir(mounts: mounts, metadata: metadata), notes: notes, warnings: warnings, devices: dev.devices,
             environmentChanges: environment.changes, addedMountPoints: addedMountPoints(for: mounts),
-            policyFile: policy.file, imageChecks: imageChecks, share: ShareScope.decide(request.share, host: host))
+            policyFile: policy.file, imageChecks: imageChecks, share: share)
         plan.serving = try servingPlan()
+        plan.namespaces = namespaces
+        plan.writableTmpfs = request.writableTmpfs
         return plan
     }
 

@@ -3,6 +3,8 @@ public struct RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var message: String
+    /// Further problems of the same recipe, found in the same pass (a user fixes them all at once).
+    public var more: [RecipeError] = []
 
     public init(file: String, line: Int, _ message: String) {
         self.file = file
@@ -10,5 +12,16 @@ public struct RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(file):\(line): \(message)" }
+    /// One error for several, in line order: the first, with the rest in `more`.
+    static func combined(_ errors: [RecipeError]) -> RecipeError? {
+        let sorted = errors.flatMap { [$0.withoutMore] + $0.more }.sorted { $0.line < $1.line }
+        guard var first = sorted.first else { return nil }
+        first.more = Array(sorted.dropFirst())
+        return first
+    }
+
+    var withoutMore: RecipeError { RecipeError(file: file, line: line, message) }
+
+    /// `file:line: message`, one line per problem.
+    public var description: String { ([withoutMore] + more).map { "\($0.file):\($0.line): \($0.message)" }.joined(separator: "\n") }
 }

@@ -68,9 +68,17 @@ public enum RecipeParser {
             headerLines.append(lines[index])
             index += 1
         }
-        let header = try parseHeader(headerLines, file: file)
-        var recipe = try makeRecipe(header: header, file: file, text: String(decoding: bytes, as: UTF8.self),
-                                    lastLine: max(lines.count, 1))
+        // Every problem is reported in one pass, each at its line: the header's, then each
+        // section's (a section with a problem is skipped, the next one is still checked).
+        var errors: [RecipeError] = []
+        let text = String(decoding: bytes, as: UTF8.self)
+        var recipe = Recipe(file: file, text: text, bootstrap: Recipe.Bootstrap(agent: "scratch", values: [:]), bootstrapLine: 1)
+        do {
+            let header = try parseHeader(headerLines, file: file)
+            recipe = try makeRecipe(header: header, file: file, text: text, lastLine: max(lines.count, 1))
+        } catch {
+            errors.append(error)
+        }
         // Sections.
         while index < lines.count {
             let start = lines[index]
@@ -78,14 +86,15 @@ public enum RecipeParser {
             var body: [Line] = []
             while index < lines.count, sectionWord(lines[index].text) == nil {
                 if startsStage(lines[index].text) {
-                    throw RecipeError(file: file, line: lines[index].number,
-                                      "multi-stage recipes are not supported (a second Bootstrap: header)")
+                    errors.append(RecipeError(file: file, line: lines[index].number,
+                                              "multi-stage recipes are not supported (a second Bootstrap: header)"))
                 }
                 body.append(lines[index])
                 index += 1
             }
-            try addSection(start, body: body, to: &recipe)
+            do { try addSection(start, body: body, to: &recipe) } catch { errors.append(error) }
         }
+        if let error = RecipeError.combined(errors) { throw error }
         return recipe
     }
 
@@ -203,16 +212,18 @@ public enum RecipeParser {
         }
         var ignored: [Recipe.HeaderKey] = []
         var values: [String: String] = [:]
+        var errors: [RecipeError] = []
         for (key, entry) in header.sorted(by: { $0.value.line < $1.value.line }) where key != "bootstrap" {
             switch key {
             case "stage":
-                throw RecipeError(file: file, line: entry.line, "multi-stage recipes (Stage:) are not supported")
+                errors.append(RecipeError(file: file, line: entry.line, "multi-stage recipes (Stage:) are not supported"))
             case "fingerprints":
-                throw RecipeError(file: file, line: entry.line,
-                                  "Fingerprints: gourd does not verify SIF signatures, so it refuses to pretend it checked them")
+                errors.append(RecipeError(file: file, line: entry.line,
+                                          "Fingerprints: gourd does not verify SIF signatures, so it refuses to pretend it checked them"))
             default:
                 guard agent.keys.contains(key) else {
-                    throw RecipeError(file: file, line: entry.line, "header key '\(key)' is not used by Bootstrap: \(name)")
+                    errors.append(RecipeError(file: file, line: entry.line, "header key '\(key)' is not used by Bootstrap: \(name)"))
+                    continue
                 }
                 if agent.ignored.contains(key) {
                     ignored.append(Recipe.HeaderKey(key: displayName(key), line: entry.line))
@@ -222,9 +233,10 @@ public enum RecipeParser {
             }
         }
         for requirement in agent.required where (values[requirement.key] ?? "").isEmpty {
-            throw RecipeError(file: file, line: header[requirement.key]?.line ?? bootstrap.line,
-                              "Bootstrap: \(name) needs '\(requirement.hint)'")
+            errors.append(RecipeError(file: file, line: header[requirement.key]?.line ?? bootstrap.line,
+                                      "Bootstrap: \(name) needs '\(requirement.hint)'"))
         }
+        if let error = RecipeError.combined(errors) { throw error }
         let base = Recipe.Bootstrap(agent: name, values: values)
         var recipe = Recipe(file: file, text: text, bootstrap: base, bootstrapLine: bootstrap.line)
         recipe.ignoredKeys = ignored

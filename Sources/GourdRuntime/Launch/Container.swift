@@ -48,16 +48,31 @@ struct Container {
                         lifeline_read: lifeline[0], lifeline_write: lifeline[1],
                         report_write: report[1], report_read: report[0], workload_mask: mask,
                         forward_signals: signalBuffer.baseAddress, nforward: signalBuffer.count, hold: hold ? 1 : 0,
-                        stop_timeout_ms: stopTimeout, fuse_fd: fuseFD)
-                    return root.withCString { rootPointer in
-                        plan.searchPath.withCString { pathPointer in
-                            plan.workdir.withCString { workdirPointer in
-                                spec.root = rootPointer
-                                spec.search_path = pathPointer
-                                spec.workdir = workdirPointer
-                                return gd_spawn_container(&spec)
+                        stop_timeout_ms: stopTimeout, fuse_fd: fuseFD,
+                        namespaces: gd_clone_extra_flags(plan.namespaces.uts ? 1 : 0, plan.namespaces.ipc ? 1 : 0,
+                                                         plan.namespaces.network ? 1 : 0),
+                        hostname: nil, overlay_dir: nil, overlay_data: nil)
+                    // The upper layer's directory, made in the staging tmpfs (Executor.stage).
+                    let overlay = plan.writableTmpfs ? "/overlay" : nil
+                    let overlayData = overlay.map { "lowerdir=\(root),upperdir=\($0)/upper,workdir=\($0)/work,userxattr" }
+                    return withOptionalCString(plan.namespaces.hostname) { hostnamePointer in
+                    withOptionalCString(overlay) { overlayPointer in
+                    withOptionalCString(overlayData) { overlayDataPointer in
+                        spec.overlay_dir = overlayPointer
+                        spec.overlay_data = overlayDataPointer
+                        return root.withCString { rootPointer in
+                            plan.searchPath.withCString { pathPointer in
+                                plan.workdir.withCString { workdirPointer in
+                                    spec.hostname = hostnamePointer
+                                    spec.root = rootPointer
+                                    spec.search_path = pathPointer
+                                    spec.workdir = workdirPointer
+                                    return gd_spawn_container(&spec)
+                                }
                             }
                         }
+                    }
+                    }
                     }
                 }
             }
@@ -87,7 +102,8 @@ extension Container {
             var spec = gd_container_spec(
                 root: nil, mounts: nil, nmounts: 0, workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
                 lifeline_read: lifeline[0], lifeline_write: lifeline[1], report_write: report[1], report_read: report[0],
-                workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0, stop_timeout_ms: 0, fuse_fd: -1)
+                workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0, stop_timeout_ms: 0, fuse_fd: -1,
+                namespaces: 0, hostname: nil, overlay_dir: nil, overlay_data: nil)
             return plan.searchPath.withCString { pathPointer in
                 plan.workdir.withCString { workdirPointer in
                     spec.search_path = pathPointer
@@ -115,4 +131,10 @@ extension Mount.Kind {
         case .tmpfs: return Int32(GD_MOUNT_TMPFS.rawValue)
         }
     }
+}
+
+/// `body` with a C string for `text`, or with nil.
+func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
 }

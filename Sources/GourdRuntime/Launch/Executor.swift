@@ -66,7 +66,7 @@ public struct Executor {
         try check("open_tree", path: "/proc", procTree)
         defer { close(procTree) }
         try check("mount tmpfs", path: Self.staging, gd_mount_tmpfs(Self.staging, "mode=0700,size=16m"))
-        for directory in [Self.root, Self.staging + "/proc"] {
+        for directory in [Self.root, Self.staging + "/proc"] + (plan.writableTmpfs ? [Self.staging + "/overlay"] : []) {
             try check("mkdir", path: directory, mkdir(directory, 0o700) == 0 ? 0 : -errno)
         }
         try descriptors.stage(plan.generatedFiles, in: Self.staging)

@@ -91,6 +91,9 @@ struct Server {
             detail = "\(mount.destination) (\(mount.reason))"
         }
         if failure.step == Int32(GD_STEP_CHDIR.rawValue) { detail = plan.workdir }
+        if failure.step == Int32(GD_STEP_OVERLAY.rawValue) {
+            detail = "unprivileged overlayfs over the image needs Linux 5.11 or newer ('gourd check'); bind a writable host directory instead"
+        }
         return .container(step: String(cString: gd_step_name(failure.step)), errno: errno, detail: detail)
     }
 }

@@ -77,9 +77,9 @@ extension Integration {
             #expect(clean.lines == ["unset"], "\(clean)")
             let contained = try Gourd.sh("grep ' /tmp ' /proc/self/mountinfo | grep -c tmpfs", env: ["SINGULARITY_CONTAIN": "true"])
             #expect(contained.lines == ["1"], "\(contained)")
-            let refused = try Gourd.sh("echo ran", env: ["APPTAINER_WRITABLE_TMPFS": "1"])
+            let refused = try Gourd.sh("echo ran", env: ["APPTAINER_FAKEROOT": "1"])
             #expect(refused.status == GourdExit.launchFailed && !refused.stdout.contains("ran"), "\(refused)")
-            #expect(refused.stderr.contains("APPTAINER_WRITABLE_TMPFS is not supported by gourd"), "\(refused)")
+            #expect(refused.stderr.contains("APPTAINER_FAKEROOT is not supported by gourd"), "\(refused)")
             let bad = try Gourd.sh("true", env: ["APPTAINER_NV": "maybe"])
             #expect(bad.status == GourdExit.launchFailed && bad.stderr.contains("APPTAINER_NV='maybe'"), "\(bad)")
             expectNothingLeft()
@@ -153,7 +153,7 @@ extension Integration {
             expectNothingLeft()
         }
 
-        @Test(arguments: [["--fakeroot"], ["--writable-tmpfs"], ["--overlay", "o.img"], ["--memory=4G"], ["--net"], ["--hostname", "h"]])
+        @Test(arguments: [["--fakeroot"], ["--writable"], ["--overlay", "o.img"], ["--memory=4G"], ["--add-caps", "x"], ["--security", "s"]])
         func optionsGourdCannotHonourAreRefusedByName(option: [String]) throws {
             let out = try Gourd.run(["exec"] + option + [Gourd.env.image("busybox-zstd.sqfs"), "echo", "ran"])
             #expect(out.status == GourdExit.launchFailed && !out.stdout.contains("ran"), "\(out)")
@@ -180,6 +180,45 @@ extension Integration {
             #expect(tested.status == 3 && tested.lines.first?.hasPrefix("image test ran in ") == true, "\(tested)")
             let none = try Gourd.run(["test", Gourd.env.image("busybox-zstd.sqfs")])
             #expect(none.status == 0 && none.stderr.contains("no test script in the image"), "\(none)")
+            expectNothingLeft()
+        }
+    
+        /// --network none: only lo, and up; --hostname: the name inside only; --ipc: its own
+        /// IPC namespace. The host's stay as they were.
+        @Test func networkHostnameAndIPCNamespaces() throws {
+            let host = ["ipc", "net", "uts"].map { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/\($0)")) ?? "" }
+            let hostName = ProcessInfo.processInfo.hostName
+            let out = try Gourd.run(["exec", "--net", "--network", "none", "--hostname", "gourd-node", "--ipc", Self.compat, "sh", "-c",
+                                     "hostname; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; ip link show lo | grep -c UP; "
+                                     + "for n in ipc net uts; do readlink /proc/self/ns/$n; done"])
+            #expect(out.status == 0, "\(out)")
+            #expect(Array(out.lines.prefix(3)) == ["gourd-node", "lo", "1"], "\(out)")
+            let inside = Array(out.lines.dropFirst(3))
+            #expect(inside.count == 3 && zip(inside, host).allSatisfy { $0 != $1 }, "\(out) host \(host)")
+            #expect(ProcessInfo.processInfo.hostName == hostName)
+            let plain = try Gourd.sh("readlink /proc/self/ns/net; hostname")
+            #expect(plain.lines == [host[1], hostName], "\(plain)")
+            expectNothingLeft()
+        }
+    
+        /// --writable-tmpfs: writes land in a 64 MiB tmpfs over the image and vanish at exit.
+        /// Only where the caller's uid may write, as in Apptainer without --fakeroot: the
+        /// overlay's root and what the workload creates there. An image directory owned by root
+        /// (even /tmp, mode 1777) cannot be copied up by an unprivileged overlay: EACCES.
+        @Test func writableTmpfsOverlay() throws {
+            let options = ["--no-mount", "tmp,cwd"]
+            let readOnly = try Gourd.run(["exec"] + options + [Self.compat, "sh", "-c", "mkdir /work"])
+            #expect(readOnly.status != 0 && readOnly.stderr.contains("Read-only file system"), "\(readOnly)")
+            let out = try Gourd.run(["exec", "--writable-tmpfs"] + options + [Self.compat, "sh", "-c",
+                                     "mkdir /work && echo written > /work/f && cat /work/f; "
+                                     + "dd if=/dev/zero of=/work/big bs=1M count=100 2>&1 | grep -c 'No space left'; "
+                                     + "grep -c ' / / .* overlay ' /proc/self/mountinfo; touch /opt/x 2>&1 | grep -c 'Permission denied'"])
+            #expect(out.lines == ["written", "1", "1", "1"], "\(out)")
+            let again = try Gourd.run(["exec"] + options + [Self.compat, "ls", "/work"])
+            #expect(again.status != 0 && again.lines.isEmpty, "\(again)")
+            let compat = try Gourd.run(["exec", "--compat", Self.compat, "sh", "-c", "touch /var/tmp/f /new && echo ${HOST_ONLY:-unset}"],
+                                       env: ["HOST_ONLY": "x"])
+            #expect(compat.lines == ["unset"], "\(compat)")
             expectNothingLeft()
         }
     }
