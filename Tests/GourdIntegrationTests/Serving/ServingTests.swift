@@ -1,4 +1,5 @@
 import Foundation
+import GourdCore
 import Testing
 
 /// The FUSE server under load: several serving threads, each with its own squashfs handle,
@@ -112,7 +113,7 @@ extension Integration {
 
         @Test func badServingVariableIsAClearError() throws {
             let out = try Gourd.sh("true", env: ["GOURD_FUSE_CACHE_MB": "lots"])
-            #expect(out.status == 125, "\(out)")
+            #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr.contains("GOURD_FUSE_CACHE_MB='lots': expected MiB from 1 to"), "\(out)")
             expectNothingLeft()
         }
