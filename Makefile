@@ -43,6 +43,9 @@ release:
 # command stays the one link-dist replays), completions, README, examples, AppArmor profile and
 # JobScripts packed reproducibly (Packaging/make-dist.sh; SOURCE_DATE_EPOCH: last commit).
 DIST ?= dist
+# Fixed once per make run, so the two packs of dist-test agree even across a commit.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
 dist: release
 	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
 	Packaging/link-dist.py .build $(DIST)/gourd
