@@ -54,6 +54,7 @@ public struct UnsupportedOption: Sendable, Equatable {
         UnsupportedOption(["--blkio-weight"], value: true, env: ["BLKIO_WEIGHT"], cgroupReason),
         UnsupportedOption(["--blkio-weight-device"], value: true, env: ["BLKIO_WEIGHT_DEVICE"], cgroupReason),
         UnsupportedOption(["--app"], value: true, env: ["APP"], "SCIF apps are not supported: run the app's command with exec"),
+        UnsupportedOption(["--mount"], value: true, env: ["MOUNT"], "use -B SRC[:DST[:ro]] for binds"),
     ]
 
     /// The entry for a command-line token ("--memory=4G" finds --memory), if any.
