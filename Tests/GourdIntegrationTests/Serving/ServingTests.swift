@@ -40,10 +40,11 @@ extension Integration {
         }
 
         /// A lookup of a missing name is cached (a negative entry) and must not hide anything:
-        /// after probing missing names, `ls -l` of a 2,000-entry directory (readdirplus,
-        /// several chunks) and of a directory with symlinks, a hard link and block-boundary
+        /// after probing missing names, `ls -l` of a 2,000-entry directory (several readdir
+        /// chunks; plain readdir, and readdirplus when turned on) and of a directory with symlinks, a hard link and block-boundary
         /// sizes equals the unpacked copy's.
-        @Test func negativeLookupsAndReaddirplusMatchTheUnpackedTree() throws {
+        @Test(arguments: ["", "readdirplus"])
+        func negativeLookupsAndListingsMatchTheUnpackedTree(on: String) throws {
             let tree = try ServingTree.shared.root()
             // Links, owners and dates aside (the copy is the runner's, unpacked now); "total" and
             // a directory's size count the host file system's blocks, not the image's.
@@ -61,7 +62,8 @@ extension Integration {
                 [ -e many/link-dangling ] || echo dangling
                 stat -c '%h %i' many/size-4095 many/hardlink-4095 | sort -u | wc -l
                 """
-            let out = try Gourd.run(["exec", Gourd.env.image(Self.image), "sh", "-c", script], timeout: 60)
+            let out = try Gourd.run(["exec", Gourd.env.image(Self.image), "sh", "-c", script],
+                                    env: ["GOURD_FUSE_ON": on], timeout: 60)
             #expect(out.status == 0, "\(out.stderr)")
             var lines = out.lines
             #expect(!lines.contains { $0.hasPrefix("unexpected") }, "\(out)")
