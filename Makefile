@@ -84,7 +84,7 @@ demo: setup release
 # Every test. As root, gourd runs as the unprivileged $(TEST_USER) from a world-readable
 # stage directory (the checkout itself may not be readable by that user), and a two-node
 # Slurm cluster with fake GPUs runs for the scheduler tests (stopped again, pass or fail).
-test: setup
+test: setup lint
 	$(SWIFT) build $(SWIFTFLAGS) --build-tests
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi
 	if [ -d $(STAGE)/registry ]; then Tests/Support/registry.sh stop $(STAGE)/registry; fi

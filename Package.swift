@@ -42,8 +42,10 @@ let package = Package(
         // NDEBUG: toml++'s assertions abort on some malformed input (docs/PLATFORM-NOTES.md, "toml++").
         .target(
             name: "CGourdTOML", exclude: readme,
-            cxxSettings: [.define("NDEBUG"), .define("TOML_EXCEPTIONS", to: "0"),
-                          .define("TOML_HEADER_ONLY", to: "1"), .define("TOML_ENABLE_FORMATTERS", to: "0")]),
+            cxxSettings: [
+                .define("NDEBUG"), .define("TOML_EXCEPTIONS", to: "0"),
+                .define("TOML_HEADER_ONLY", to: "1"), .define("TOML_ENABLE_FORMATTERS", to: "0"),
+            ]),
         // Pure readers of foreign bytes (hostile input): tar, OCI, SIF, ELF, ld.so.cache, TOML.
         .target(name: "GourdFormats", dependencies: ["CGourdTOML"], exclude: readme),
         // Pure planning: flags + host + image metadata -> LaunchPlan. No syscalls with effects.

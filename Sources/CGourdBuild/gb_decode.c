@@ -10,8 +10,8 @@
 
 struct gb_decoder {
     int kind;
-    int complete;          ///< the input so far ends at a member/frame boundary
-    int started;           ///< some input was seen
+    int complete; ///< the input so far ends at a member/frame boundary
+    int started;  ///< some input was seen
     const char *error;
     z_stream z;
     ZSTD_DStream *zstd;
@@ -24,10 +24,17 @@ gb_decoder *gb_decoder_new(int kind) {
     d->complete = 1;
     if (kind == GB_DECODE_GZIP) {
         // 16 + MAX_WBITS: a gzip wrapper, not raw deflate or zlib.
-        if (inflateInit2(&d->z, 16 + MAX_WBITS) != Z_OK) { free(d); return NULL; }
+        if (inflateInit2(&d->z, 16 + MAX_WBITS) != Z_OK) {
+            free(d);
+            return NULL;
+        }
     } else if (kind == GB_DECODE_ZSTD) {
         d->zstd = ZSTD_createDStream();
-        if (!d->zstd || ZSTD_isError(ZSTD_initDStream(d->zstd))) { ZSTD_freeDStream(d->zstd); free(d); return NULL; }
+        if (!d->zstd || ZSTD_isError(ZSTD_initDStream(d->zstd))) {
+            ZSTD_freeDStream(d->zstd);
+            free(d);
+            return NULL;
+        }
     } else {
         free(d);
         return NULL;
@@ -37,8 +44,10 @@ gb_decoder *gb_decoder_new(int kind) {
 
 void gb_decoder_free(gb_decoder *d) {
     if (!d) return;
-    if (d->kind == GB_DECODE_GZIP) inflateEnd(&d->z);
-    else ZSTD_freeDStream(d->zstd);
+    if (d->kind == GB_DECODE_GZIP)
+        inflateEnd(&d->z);
+    else
+        ZSTD_freeDStream(d->zstd);
     free(d);
 }
 
@@ -63,8 +72,13 @@ static long run_gzip(gb_decoder *d, const uint8_t *in, size_t inlen, size_t *con
     long produced = (long)(before_out - d->z.avail_out);
     d->started = 1;
     switch (rc) {
-    case Z_STREAM_END: d->complete = 1; return produced;
-    case Z_OK: case Z_BUF_ERROR: d->complete = 0; return produced;
+    case Z_STREAM_END:
+        d->complete = 1;
+        return produced;
+    case Z_OK:
+    case Z_BUF_ERROR:
+        d->complete = 0;
+        return produced;
     default:
         d->error = d->z.msg ? d->z.msg : "corrupt gzip data";
         return -1;

@@ -57,13 +57,9 @@ int gb_dir_open(int rootfd, const char *rel, int create) {
     return parent;
 }
 
-int gb_dir_open_read(int rootfd, const char *rel) {
-    return open_in_root(rootfd, rel, O_RDONLY | O_DIRECTORY);
-}
+int gb_dir_open_read(int rootfd, const char *rel) { return open_in_root(rootfd, rel, O_RDONLY | O_DIRECTORY); }
 
-int gb_open_read(int rootfd, const char *rel) {
-    return open_in_root(rootfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-}
+int gb_open_read(int rootfd, const char *rel) { return open_in_root(rootfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK); }
 
 int gb_lstat(int rootfd, const char *rel, struct stat *st) {
     int fd = open_in_root(rootfd, rel, O_PATH | O_NOFOLLOW);
@@ -108,7 +104,10 @@ static int remove_contents(int fd, int depth) {
             }
             if (S_ISDIR(st.st_mode)) {
                 int child = openat(dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (child < 0) { rc = -errno; break; }
+                if (child < 0) {
+                    rc = -errno;
+                    break;
+                }
                 rc = remove_contents(child, depth + 1);
                 if (rc == 0 && unlinkat(dirfd(dir), name, AT_REMOVEDIR) != 0) rc = -errno;
             } else if (unlinkat(dirfd(dir), name, 0) != 0 && errno != ENOENT) {
@@ -141,9 +140,7 @@ int gb_prepare(int dirfd, const char *name, int want_dir) {
     return rc == -ENOENT ? 0 : rc;
 }
 
-int gb_mkdir(int dirfd, const char *name, mode_t mode) {
-    return mkdirat(dirfd, name, mode) == 0 ? 0 : -errno;
-}
+int gb_mkdir(int dirfd, const char *name, mode_t mode) { return mkdirat(dirfd, name, mode) == 0 ? 0 : -errno; }
 
 int gb_create(int dirfd, const char *name, mode_t mode) {
     int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -154,9 +151,7 @@ int gb_symlink(int dirfd, const char *name, const char *target) {
     return symlinkat(target, dirfd, name) == 0 ? 0 : -errno;
 }
 
-int gb_mkfifo(int dirfd, const char *name, mode_t mode) {
-    return mkfifoat(dirfd, name, mode) == 0 ? 0 : -errno;
-}
+int gb_mkfifo(int dirfd, const char *name, mode_t mode) { return mkfifoat(dirfd, name, mode) == 0 ? 0 : -errno; }
 
 int gb_hardlink(int rootfd, const char *existing, int dirfd, const char *name) {
     int fd = open_in_root(rootfd, existing, O_PATH | O_NOFOLLOW);

@@ -28,24 +28,23 @@
 /// Filter instructions for one architecture.
 typedef struct {
     uint32_t audit_arch;
-    const uint32_t *fake;      ///< syscall numbers answered with success
+    const uint32_t *fake; ///< syscall numbers answered with success
     size_t nfake;
-    int32_t mknod, mknodat;    ///< -1 when the architecture lacks the call
-    uint32_t nr_mask;          ///< applied to the number first (x32 bit off on x86_64)
+    int32_t mknod, mknodat; ///< -1 when the architecture lacks the call
+    uint32_t nr_mask;       ///< applied to the number first (x32 bit off on x86_64)
 } arch_rules;
 
 #if defined(__x86_64__)
 static const uint32_t native_fake[] = {
-    __NR_chown, __NR_fchown, __NR_lchown, __NR_fchownat,
-    __NR_setuid, __NR_setgid, __NR_setreuid, __NR_setregid, __NR_setresuid, __NR_setresgid,
-    __NR_setgroups, __NR_setfsuid, __NR_setfsgid,
+    __NR_chown,    __NR_fchown,    __NR_lchown,    __NR_fchownat,  __NR_setuid,   __NR_setgid,   __NR_setreuid,
+    __NR_setregid, __NR_setresuid, __NR_setresgid, __NR_setgroups, __NR_setfsuid, __NR_setfsgid,
 };
 // 32-bit x86 programs on a 64-bit kernel (arch/x86/entry/syscalls/syscall_32.tbl).
 static const uint32_t i386_fake[] = {
-    182, 95, 16, 212, 207, 198, 298,   // chown fchown lchown chown32 fchown32 lchown32 fchownat
-    23, 213, 46, 214, 70, 203, 71, 204, // setuid(32) setgid(32) setreuid(32) setregid(32)
-    164, 208, 170, 210, 81, 206,        // setresuid(32) setresgid(32) setgroups(32)
-    138, 215, 139, 216,                 // setfsuid(32) setfsgid(32)
+    182, 95,  16,  212, 207, 198, 298,      // chown fchown lchown chown32 fchown32 lchown32 fchownat
+    23,  213, 46,  214, 70,  203, 71,  204, // setuid(32) setgid(32) setreuid(32) setregid(32)
+    164, 208, 170, 210, 81,  206,           // setresuid(32) setresgid(32) setgroups(32)
+    138, 215, 139, 216,                     // setfsuid(32) setfsgid(32)
 };
 static const arch_rules rules[] = {
     // x32 programs use the same numbers with __X32_SYSCALL_BIT set.
@@ -54,9 +53,8 @@ static const arch_rules rules[] = {
 };
 #elif defined(__aarch64__)
 static const uint32_t native_fake[] = {
-    __NR_fchown, __NR_fchownat,
-    __NR_setuid, __NR_setgid, __NR_setreuid, __NR_setregid, __NR_setresuid, __NR_setresgid,
-    __NR_setgroups, __NR_setfsuid, __NR_setfsgid,
+    __NR_fchown,    __NR_fchownat,  __NR_setuid,    __NR_setgid,   __NR_setreuid, __NR_setregid,
+    __NR_setresuid, __NR_setresgid, __NR_setgroups, __NR_setfsuid, __NR_setfsgid,
 };
 static const arch_rules rules[] = {
     {AUDIT_ARCH_AARCH64, native_fake, sizeof native_fake / sizeof *native_fake, -1, __NR_mknodat, ~0u},
@@ -65,7 +63,7 @@ static const arch_rules rules[] = {
 #error "gourd build: add this architecture's syscall numbers to gb_seccomp.c"
 #endif
 
-#define FAKE (SECCOMP_RET_ERRNO | 0)   // errno 0: the call "succeeds"; the kernel skips it
+#define FAKE (SECCOMP_RET_ERRNO | 0) // errno 0: the call "succeeds"; the kernel skips it
 #define STMT(code, k) ((struct sock_filter)BPF_STMT(code, k))
 #define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP(code, k, jt, jf))
 
@@ -74,7 +72,7 @@ static const arch_rules rules[] = {
 static size_t mknod_rule(struct sock_filter *f, size_t n, uint32_t nr, int arg) {
     // 6 instructions follow the test when it matches.
     f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 6);
-    f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)offsetof(struct seccomp_data, args[arg]));   // low word (LE)
+    f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)offsetof(struct seccomp_data, args[arg])); // low word (LE)
     f[n++] = STMT(BPF_ALU | BPF_AND | BPF_K, S_IFMT);
     f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, S_IFCHR, 2, 0);
     f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, S_IFBLK, 1, 0);

@@ -28,7 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int gb_install_fake_root_filter(void);   // gb_seccomp.c
+int gb_install_fake_root_filter(void); // gb_seccomp.c
 
 // ---- the user namespace ----
 
@@ -93,7 +93,7 @@ int gb_wait(pid_t pid, int sigfd, int *code) {
         int signo = gb_signal_pending(sigfd);
         if (signo) return signo;
         struct pollfd p = {.fd = sigfd, .events = POLLIN};
-        poll(&p, 1, 1000);   // SIGCHLD or a termination signal wakes us; the timeout is a backstop
+        poll(&p, 1, 1000); // SIGCHLD or a termination signal wakes us; the timeout is a backstop
     }
 }
 
@@ -107,22 +107,38 @@ int gb_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno; }
 
 const char *gb_step_name(int32_t step) {
     switch (step) {
-    case GB_STEP_PDEATHSIG: return "prctl(PR_SET_PDEATHSIG)";
-    case GB_STEP_PARENT_GONE: return "gourd ended before the child started";
-    case GB_STEP_PRIVATE: return "make / private";
-    case GB_STEP_BIND_ROOT: return "bind the build root";
-    case GB_STEP_PROC: return "mount /proc";
-    case GB_STEP_DEV: return "set up /dev";
-    case GB_STEP_TMP: return "bind /tmp";
-    case GB_STEP_HOST_FILES: return "bind /etc/resolv.conf and /etc/hosts";
-    case GB_STEP_READONLY: return "make the root read-only";
-    case GB_STEP_PIVOT: return "pivot_root into the build root";
-    case GB_STEP_FORK: return "fork";
-    case GB_STEP_SECCOMP: return "install the seccomp filter";
-    case GB_STEP_CHDIR: return "chdir";
-    case GB_STEP_STDIO: return "set up stdin";
-    case GB_STEP_EXEC: return "exec";
-    default: return "build step";
+    case GB_STEP_PDEATHSIG:
+        return "prctl(PR_SET_PDEATHSIG)";
+    case GB_STEP_PARENT_GONE:
+        return "gourd ended before the child started";
+    case GB_STEP_PRIVATE:
+        return "make / private";
+    case GB_STEP_BIND_ROOT:
+        return "bind the build root";
+    case GB_STEP_PROC:
+        return "mount /proc";
+    case GB_STEP_DEV:
+        return "set up /dev";
+    case GB_STEP_TMP:
+        return "bind /tmp";
+    case GB_STEP_HOST_FILES:
+        return "bind /etc/resolv.conf and /etc/hosts";
+    case GB_STEP_READONLY:
+        return "make the root read-only";
+    case GB_STEP_PIVOT:
+        return "pivot_root into the build root";
+    case GB_STEP_FORK:
+        return "fork";
+    case GB_STEP_SECCOMP:
+        return "install the seccomp filter";
+    case GB_STEP_CHDIR:
+        return "chdir";
+    case GB_STEP_STDIO:
+        return "set up stdin";
+    case GB_STEP_EXEC:
+        return "exec";
+    default:
+        return "build step";
     }
 }
 
@@ -137,8 +153,8 @@ __attribute__((noreturn)) static void fail(int report, gb_step step, int err) {
 }
 
 /// mount(2) onto the entry `rel` inside the root, through its descriptor. Async-signal-safe.
-static int mount_on(int rootfd, const char *rel, const char *source, const char *type,
-                    unsigned long flags, const char *data) {
+static int mount_on(int rootfd, const char *rel, const char *source, const char *type, unsigned long flags,
+                    const char *data) {
     int fd = gc_open_in_root(rootfd, rel, O_PATH);
     if (fd < 0) return -1;
     char target[32];
@@ -154,7 +170,7 @@ static int mount_on(int rootfd, const char *rel, const char *source, const char 
 static void setup_dev(const gb_script_spec *spec, int rootfd) {
     static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty", "console"};
     static const char *const links[][2] = {
-        {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+        {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
         {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
     };
     if (mount_on(rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=1m") != 0)
@@ -179,8 +195,7 @@ static void setup_dev(const gb_script_spec *spec, int rootfd) {
     // A host program filling the root makes these itself (and would follow them on the host).
     for (size_t i = 0; spec->enter_root && i < sizeof links / sizeof *links; i++)
         if (symlinkat(links[i][1], dev, links[i][0]) != 0) fail(spec->report_write, GB_STEP_DEV, errno);
-    if (mkdirat(dev, "pts", 0755) != 0 || mkdirat(dev, "shm", 01777) != 0)
-        fail(spec->report_write, GB_STEP_DEV, errno);
+    if (mkdirat(dev, "pts", 0755) != 0 || mkdirat(dev, "shm", 01777) != 0) fail(spec->report_write, GB_STEP_DEV, errno);
     close(dev);
     // A private devpts instance (ptys for programs that want one) and shared memory; a
     // kernel that refuses either still builds most images, so neither is fatal.
@@ -192,7 +207,7 @@ static void setup_dev(const gb_script_spec *spec, int rootfd) {
 /// file there (the skeleton makes one); anything else there is left alone. Async-signal-safe.
 static void bind_host_file(const gb_script_spec *spec, int rootfd, const char *path) {
     struct stat st;
-    if (stat(path, &st) != 0) return;   // the host lacks it
+    if (stat(path, &st) != 0) return; // the host lacks it
     int fd = gc_open_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
     if (fd < 0) return;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -275,7 +290,8 @@ static void script_init(const gb_script_spec *spec) {
     }
     setup_dev(spec, rootfd);
     if (mount_on(rootfd, "sys", "/sys", NULL, MS_BIND | MS_REC, NULL) == 0)
-        gc_restrict_mount(rootfd, "sys", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 1);
+        gc_restrict_mount(rootfd, "sys", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                          1);
     if (spec->tmp_source && mount_on(rootfd, "tmp", spec->tmp_source, NULL, MS_BIND, NULL) != 0)
         fail(report, GB_STEP_TMP, errno);
     bind_host_file(spec, rootfd, "/etc/resolv.conf");
@@ -289,7 +305,8 @@ static void script_init(const gb_script_spec *spec) {
     }
     // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the
     // build root (pivot_root(2), NOTES).
-    if (fchdir(rootfd) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
+    if (fchdir(rootfd) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 ||
+        chdir("/") != 0)
         fail(report, GB_STEP_PIVOT, errno);
     close(rootfd);
     supervise(spec, report);
@@ -299,18 +316,19 @@ pid_t gb_spawn_script(const gb_script_spec *spec) {
     // Raw clone: no atfork handlers; the caller is single-threaded, so no lock is held.
     pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid < 0) return -errno;
-    if (pid == 0) script_init(spec);   // never returns
+    if (pid == 0) script_init(spec); // never returns
     return pid;
 }
 
-pid_t gb_spawn_program(char *const argv[], char *const envp[], int in_fd, int out_fd, int err_fd,
-                       const sigset_t *mask, int report_write) {
+pid_t gb_spawn_program(char *const argv[], char *const envp[], int in_fd, int out_fd, int err_fd, const sigset_t *mask,
+                       int report_write) {
     pid_t pid = fork();
     if (pid < 0) return -errno;
     if (pid > 0) return pid;
     // Child: async-signal-safe calls only.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(report_write, GB_STEP_PDEATHSIG, errno);
-    if ((in_fd >= 0 && dup2(in_fd, 0) < 0) || (out_fd >= 0 && dup2(out_fd, 1) < 0) || (err_fd >= 0 && dup2(err_fd, 2) < 0))
+    if ((in_fd >= 0 && dup2(in_fd, 0) < 0) || (out_fd >= 0 && dup2(out_fd, 1) < 0) ||
+        (err_fd >= 0 && dup2(err_fd, 2) < 0))
         fail(report_write, GB_STEP_STDIO, errno);
     umask(022);
     sigprocmask(SIG_SETMASK, mask, NULL);

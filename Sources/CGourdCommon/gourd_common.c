@@ -19,7 +19,10 @@ void gc_fd_path(char buf[32], int fd) {
     char digits[12];
     int n = 0;
     unsigned v = (unsigned)fd;
-    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v && n < 11);
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n < 11);
     char *p = buf + sizeof prefix - 1;
     while (n) *p++ = digits[--n];
     *p = 0;
@@ -40,28 +43,26 @@ int gc_open_in_root(int rootfd, const char *path, int flags) {
 
 int gc_restrict_mount(int rootfd, const char *path, uint64_t attrs, int recursive) {
     if (!attrs) return 0;
-    int fd = gc_open_in_root(rootfd, path, O_PATH);   // re-resolved: now the new mount's root
+    int fd = gc_open_in_root(rootfd, path, O_PATH); // re-resolved: now the new mount's root
     if (fd < 0) return -1;
     struct mount_attr attr = {.attr_set = attrs};
-    int rc = (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
-                          &attr, sizeof attr);
+    int rc =
+        (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr);
     int e = errno;
     close(fd);
     errno = e;
     return rc;
 }
 
-pid_t gc_raw_clone(unsigned long flags) {
-    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-}
-
+pid_t gc_raw_clone(unsigned long flags) { return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL); }
 
 int gc_thread_count(void) {
     DIR *d = opendir("/proc/self/task");
     if (!d) return -errno;
     int n = 0;
     struct dirent *e;
-    while ((e = readdir(d))) if (e->d_name[0] != '.') n++;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') n++;
     closedir(d);
     return n;
 }

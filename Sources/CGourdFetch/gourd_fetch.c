@@ -35,7 +35,7 @@ static int gf_load(char *error, size_t cap) {
     }
 #define GF_SYM(field, name)                                                                                            \
     if (!(*(void **)&gf_curl.field = dlsym(handle, name))) {                                                           \
-        snprintf(error, cap, "libcurl.so.4 lacks %s", name);                                                          \
+        snprintf(error, cap, "libcurl.so.4 lacks %s", name);                                                           \
         return -1;                                                                                                     \
     }
     GF_SYM(global_init, "curl_global_init")
@@ -150,7 +150,8 @@ int gf_perform(const gf_request *request, gf_response *response) {
         gf_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
         gf_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (request->resume_from > 0) gf_curl.easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)request->resume_from);
+    if (request->resume_from > 0)
+        gf_curl.easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)request->resume_from);
     CURLcode code = gf_curl.easy_perform(curl);
     gf_curl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status);
     char *url = NULL;
@@ -162,7 +163,8 @@ int gf_perform(const gf_request *request, gf_response *response) {
     } else if (transfer.aborted) {
         result = GF_ABORTED;
     } else if (code != CURLE_OK) {
-        snprintf(response->error, sizeof(response->error), "%s", curl_error[0] ? curl_error : gf_curl.easy_strerror(code));
+        snprintf(response->error, sizeof(response->error), "%s",
+                 curl_error[0] ? curl_error : gf_curl.easy_strerror(code));
         result = GF_TRANSPORT_ERROR;
     }
     gf_curl.slist_free_all(headers);

@@ -52,12 +52,18 @@ static int check_superblock(int fd, uint64_t offset) {
 
 static int from_sqfs_err(sqfs_err err) {
     switch (err) {
-    case SQFS_OK: return 0;
-    case SQFS_BADFORMAT: return -GD_IMAGE_EFORMAT;
-    case SQFS_BADVERSION: return -GD_IMAGE_EVERSION;
-    case SQFS_BADCOMP: return -GD_IMAGE_ECOMP;
-    case SQFS_UNSUP: return -GD_IMAGE_EUNSUP;
-    default: return -GD_IMAGE_ECORRUPT;
+    case SQFS_OK:
+        return 0;
+    case SQFS_BADFORMAT:
+        return -GD_IMAGE_EFORMAT;
+    case SQFS_BADVERSION:
+        return -GD_IMAGE_EVERSION;
+    case SQFS_BADCOMP:
+        return -GD_IMAGE_ECOMP;
+    case SQFS_UNSUP:
+        return -GD_IMAGE_EUNSUP;
+    default:
+        return -GD_IMAGE_ECORRUPT;
     }
 }
 
@@ -66,23 +72,46 @@ int gd_image_open(const char *path, uint64_t offset, gd_image **out) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -errno;
     struct stat st;
-    if (fstat(fd, &st) != 0) { int e = errno; close(fd); return -e; }
-    if (S_ISDIR(st.st_mode)) { close(fd); return -EISDIR; }
-    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) { close(fd); return -GD_IMAGE_EFORMAT; }
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return -EISDIR;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        close(fd);
+        return -GD_IMAGE_EFORMAT;
+    }
     int rc = check_superblock(fd, offset);
-    if (rc != 0) { close(fd); return rc; }
+    if (rc != 0) {
+        close(fd);
+        return rc;
+    }
 
     gd_image *img = calloc(1, sizeof *img);
-    if (!img) { close(fd); return -ENOMEM; }
+    if (!img) {
+        close(fd);
+        return -ENOMEM;
+    }
     // sqfs_init cleans up after itself when it fails: it returns before allocating anything,
     // or calls sqfs_destroy itself, leaving freed pointers in the struct. Destroying again
     // would free them twice (a superblock with an absurd inode count, e.g. bytes 4-7 set to
     // ED 5F 84 00, gets there). So on its failure only our own fd and memory are released.
     rc = from_sqfs_err(sqfs_init(&img->ll.fs, fd, (size_t)offset));
-    if (rc != 0) { close(fd); free(img); return rc; }
+    if (rc != 0) {
+        close(fd);
+        free(img);
+        return rc;
+    }
     if (sqfs_ll_init(&img->ll) != SQFS_OK) {
         // The fs itself is initialised here; sqfs_ll_destroy also frees what ll_init set up.
-        sqfs_ll_destroy(&img->ll); close(fd); free(img); return -GD_IMAGE_ECORRUPT;
+        sqfs_ll_destroy(&img->ll);
+        close(fd);
+        free(img);
+        return -GD_IMAGE_ECORRUPT;
     }
     img->ll_ready = true;
     *out = img;
@@ -93,8 +122,10 @@ void gd_image_close(gd_image *img) {
     if (!img) return;
     free(img->added);
     int fd = img->ll.fs.fd;
-    if (img->ll_ready) sqfs_ll_destroy(&img->ll);   // also destroys ll.fs
-    else sqfs_destroy(&img->ll.fs);
+    if (img->ll_ready)
+        sqfs_ll_destroy(&img->ll); // also destroys ll.fs
+    else
+        sqfs_destroy(&img->ll.fs);
     close(fd);
     free(img);
 }
@@ -111,9 +142,7 @@ void gd_image_get_info(const gd_image *img, gd_image_info *info) {
     info->block_size = sb->block_size;
 }
 
-uint64_t gd_image_root(const gd_image *img) {
-    return sqfs_inode_root((sqfs *)&img->ll.fs);
-}
+uint64_t gd_image_root(const gd_image *img) { return sqfs_inode_root((sqfs *)&img->ll.fs); }
 
 static int get_inode(gd_image *img, uint64_t node, sqfs_inode *inode) {
     return sqfs_inode_get(&img->ll.fs, inode, node) == SQFS_OK ? 0 : -EIO;
@@ -141,8 +170,7 @@ int gd_image_getattr(gd_image *img, uint64_t node, gd_image_attr *st) {
     int rc = get_inode(img, node, &inode);
     if (rc != 0) return rc;
     st->mode = inode.base.mode | sqfs_mode(inode.base.inode_type);
-    st->size = S_ISREG(st->mode) ? inode.xtra.reg.file_size
-             : S_ISLNK(st->mode) ? inode.xtra.symlink_size : 0;
+    st->size = S_ISREG(st->mode) ? inode.xtra.reg.file_size : S_ISLNK(st->mode) ? inode.xtra.symlink_size : 0;
     sqfs_id_t id;
     st->uid = sqfs_id_get(&img->ll.fs, inode.base.uid, &id) == SQFS_OK ? (uint32_t)id : 0;
     st->gid = sqfs_id_get(&img->ll.fs, inode.base.guid, &id) == SQFS_OK ? (uint32_t)id : 0;
@@ -161,9 +189,15 @@ int gd_image_readlink(gd_image *img, uint64_t node, char *buf, size_t *len) {
     char *tmp = malloc(need + 1);
     if (!tmp) return -ENOMEM;
     size_t size = need + 1;
-    if (sqfs_readlink(&img->ll.fs, &inode, tmp, &size) != SQFS_OK) { free(tmp); return -EIO; }
+    if (sqfs_readlink(&img->ll.fs, &inode, tmp, &size) != SQFS_OK) {
+        free(tmp);
+        return -EIO;
+    }
     size_t target = strlen(tmp);
-    if (target > *len) { free(tmp); return -ENAMETOOLONG; }
+    if (target > *len) {
+        free(tmp);
+        return -ENAMETOOLONG;
+    }
     memcpy(buf, tmp, target);
     *len = target;
     free(tmp);
@@ -175,15 +209,18 @@ int gd_image_read(gd_image *img, uint64_t node, uint64_t off, void *buf, size_t 
     int rc = get_inode(img, node, &inode);
     if (rc != 0) return rc;
     if (!S_ISREG(sqfs_mode(inode.base.inode_type))) return -EISDIR;
-    if (off >= inode.xtra.reg.file_size) { *len = 0; return 0; }
+    if (off >= inode.xtra.reg.file_size) {
+        *len = 0;
+        return 0;
+    }
     sqfs_off_t size = (sqfs_off_t)*len;
     if (sqfs_read_range(&img->ll.fs, &inode, (sqfs_off_t)off, &size, buf) != SQFS_OK) return -EIO;
     *len = (size_t)size;
     return 0;
 }
 
-int gd_image_list(gd_image *img, uint64_t dir,
-                  int (*visit)(void *context, const char *name, uint32_t mode), void *context) {
+int gd_image_list(gd_image *img, uint64_t dir, int (*visit)(void *context, const char *name, uint32_t mode),
+                  void *context) {
     sqfs_inode inode;
     int rc = get_inode(img, dir, &inode);
     if (rc != 0) return rc;
@@ -237,7 +274,8 @@ static int add_node(gd_image *img, uint64_t parent, bool parent_added, const cha
     if (len >= sizeof img->added[0].name) return -ENAMETOOLONG;
     for (size_t i = 0; i < img->nadded; i++) {
         gd_added *a = &img->added[i];
-        if (a->parent == parent && a->parent_added == parent_added && strlen(a->name) == len && !memcmp(a->name, name, len)) {
+        if (a->parent == parent && a->parent_added == parent_added && strlen(a->name) == len &&
+            !memcmp(a->name, name, len)) {
             if (a->is_dir != is_dir) return is_dir ? -ENOTDIR : -EISDIR;
             *out = GD_ADDED_BASE + i;
             return 0;
@@ -278,7 +316,7 @@ int gd_image_add_path(gd_image *img, const char *path, int is_dir) {
             if (rc == 0) {
                 gd_image_attr st;
                 if (gd_image_getattr(img, child, &st) != 0) return -EIO;
-                if (!last && !S_ISDIR(st.mode)) return -ENOTDIR;   // symlinks are not followed here
+                if (!last && !S_ISDIR(st.mode)) return -ENOTDIR; // symlinks are not followed here
                 node = child;
                 p = rest;
                 continue;

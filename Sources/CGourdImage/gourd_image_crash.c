@@ -28,7 +28,7 @@ static void on_crash(int sig) {
     ignored = write(2, number[0] == '0' ? number + 1 : number, number[0] == '0' ? 1 : 2);
     ignored = write(2, end, sizeof end - 1);
     (void)ignored;
-    _exit(125);   // GOURD_EXIT_LAUNCH_FAILED
+    _exit(125); // GOURD_EXIT_LAUNCH_FAILED
 }
 
 void gd_image_report_crashes(const char *path) {

@@ -13,9 +13,9 @@
 typedef struct gd_added_s gd_added;
 
 struct gd_image {
-    sqfs_ll ll;   // first member: libfuse's userdata is the image (statfs reads ll.fs.sb)
+    sqfs_ll ll; // first member: libfuse's userdata is the image (statfs reads ll.fs.sb)
     bool ll_ready;
-    gd_added *added;   // mount points the image lacks (see "added mount points")
+    gd_added *added; // mount points the image lacks (see "added mount points")
     size_t nadded;
 };
 
@@ -24,7 +24,7 @@ struct gd_image {
 #define GD_ADDED_BASE 0xFFFFFF0000000000ull
 
 struct gd_added_s {
-    uint64_t parent;       // squashfs inode id, or an added node id when parent_added
+    uint64_t parent; // squashfs inode id, or an added node id when parent_added
     bool parent_added;
     bool is_dir;
     char name[256];

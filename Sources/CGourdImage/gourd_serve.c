@@ -59,21 +59,21 @@ static const double forever = 86400.0;
 typedef struct {
     pthread_t thread;
     bool running;
-    bool own_fs;        // false for worker 0, which takes over the image's own handle
-    sqfs fs;            // when own_fs
+    bool own_fs; // false for worker 0, which takes over the image's own handle
+    sqfs fs;     // when own_fs
     sqfs *handle;
     struct gd_fuse *fuse;
 } gd_worker;
 
 struct gd_fuse {
     struct fuse_session *session;
-    struct fuse_buf buf;    // the caller's thread, before gd_fuse_start
+    struct fuse_buf buf; // the caller's thread, before gd_fuse_start
     gd_image *img;
-    unsigned threads;       // serving threads gd_fuse_start will run
-    uint64_t cache_bytes;   // the budget shared by their handles
+    unsigned threads;     // serving threads gd_fuse_start will run
+    uint64_t cache_bytes; // the budget shared by their handles
     gd_worker *workers;
     unsigned nworkers;
-    gd_fuse_stats stats;    // cache sizes chosen, for callers to report
+    gd_fuse_stats stats; // cache sizes chosen, for callers to report
 };
 
 /// Levers that GOURD_FUSE_OFF (a comma-separated list, for Benchmarks/fs only) turns off, to
@@ -81,9 +81,7 @@ struct gd_fuse {
 /// unless GOURD_FUSE_ON names it: measured here, it made a `find` walk 3x slower (every
 /// entry's inode read and sent, though find needs only d_type) for no gain on Python imports.
 /// One server per process, set before the session exists, read-only afterwards.
-static struct {
-    bool negative, readdirplus, keep_cache, symlinks, no_open;
-} srv_off;
+static struct { bool negative, readdirplus, keep_cache, symlinks, no_open; } srv_off;
 
 /// Set at FUSE_INIT when the kernel can do without open/opendir requests.
 static atomic_bool srv_no_open, srv_no_opendir;
@@ -134,7 +132,8 @@ static int srv_size_caches(gd_fuse *f, sqfs *fs) {
     size_t data = clamp_count(share * 3 / 8, block, 8, 64);
     size_t frag = clamp_count(share * 3 / 8, block, 8, 64);
     if (srv_resize_cache(&fs->md_cache, md) != 0 || srv_resize_cache(&fs->data_cache, data) != 0 ||
-        srv_resize_cache(&fs->frag_cache, frag) != 0) return -ENOMEM;
+        srv_resize_cache(&fs->frag_cache, frag) != 0)
+        return -ENOMEM;
     f->stats.md_blocks = md;
     f->stats.data_blocks = data;
     f->stats.frag_blocks = frag;
@@ -201,22 +200,40 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
     if (gd_is_added(parent)) goto negative;
     sqfs *fs = fs_of(req);
     sqfs_inode dir;
-    if (srv_inode(fs, img, parent, &dir) != 0) { fuse_reply_err(req, EIO); return; }
-    if (!S_ISDIR(dir.base.mode)) { fuse_reply_err(req, ENOTDIR); return; }
+    if (srv_inode(fs, img, parent, &dir) != 0) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
+    if (!S_ISDIR(dir.base.mode)) {
+        fuse_reply_err(req, ENOTDIR);
+        return;
+    }
     size_t len = strlen(name);
-    if (len > SQUASHFS_NAME_LEN) { fuse_reply_err(req, ENAMETOOLONG); return; }
+    if (len > SQUASHFS_NAME_LEN) {
+        fuse_reply_err(req, ENAMETOOLONG);
+        return;
+    }
     sqfs_name namebuf;
     sqfs_dir_entry entry;
     sqfs_dentry_init(&entry, namebuf);
     bool found = false;
-    if (sqfs_dir_lookup(fs, &dir, name, len, &entry, &found) != SQFS_OK) { fuse_reply_err(req, EIO); return; }
+    if (sqfs_dir_lookup(fs, &dir, name, len, &entry, &found) != SQFS_OK) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
     if (!found) goto negative;
     int rc = srv_entry(fs, img, sqfs_dentry_inode(&entry), &e);
-    if (rc != 0) { fuse_reply_err(req, rc); return; }
+    if (rc != 0) {
+        fuse_reply_err(req, rc);
+        return;
+    }
     fuse_reply_entry(req, &e);
     return;
 negative:
-    if (srv_off.negative) { fuse_reply_err(req, ENOENT); return; }
+    if (srv_off.negative) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
     // A negative entry: node id 0 with a timeout makes the kernel remember that the name does
     // not exist (fuse_lowlevel.h, fuse_reply_entry), so the next probe of it (Python's
     // import path, ld.so's search path, a shell's PATH) never reaches us.
@@ -231,28 +248,43 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     struct stat st;
     if (gd_is_added(ino)) {
         const gd_added *a = gd_added_node(img, ino);
-        if (!a) { fuse_reply_err(req, ENOENT); return; }
+        if (!a) {
+            fuse_reply_err(req, ENOENT);
+            return;
+        }
         gd_added_attr(a, ino, &st);
         fuse_reply_attr(req, &st, forever);
         return;
     }
     sqfs *fs = fs_of(req);
     sqfs_inode inode;
-    if (srv_inode(fs, img, ino, &inode) != 0 || sqfs_stat(fs, &inode, &st) != SQFS_OK) { fuse_reply_err(req, EIO); return; }
+    if (srv_inode(fs, img, ino, &inode) != 0 || sqfs_stat(fs, &inode, &st) != SQFS_OK) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
     st.st_ino = inode.base.inode_number;
     fuse_reply_attr(req, &st, forever);
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    if (atomic_load(&srv_no_opendir)) { fuse_reply_err(req, ENOSYS); return; }   // see op_init
+    if (atomic_load(&srv_no_opendir)) {
+        fuse_reply_err(req, ENOSYS);
+        return;
+    } // see op_init
     if (!gd_is_added(ino)) {
         sqfs_inode inode;
-        if (srv_inode(fs_of(req), image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
-        if (!S_ISDIR(inode.base.mode)) { fuse_reply_err(req, ENOTDIR); return; }
+        if (srv_inode(fs_of(req), image_of(req), ino, &inode) != 0) {
+            fuse_reply_err(req, EIO);
+            return;
+        }
+        if (!S_ISDIR(inode.base.mode)) {
+            fuse_reply_err(req, ENOTDIR);
+            return;
+        }
     }
     fi->fh = 0;
-    fi->keep_cache = !srv_off.keep_cache;      // listings stay valid across opens...
-    fi->cache_readdir = !srv_off.keep_cache;   // ...and are kept in the page cache at all
+    fi->keep_cache = !srv_off.keep_cache;    // listings stay valid across opens...
+    fi->cache_readdir = !srv_off.keep_cache; // ...and are kept in the page cache at all
     fuse_reply_open(req, fi);
 }
 
@@ -260,16 +292,31 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 /// `size` bytes. readdirplus adds each entry's attributes, which the kernel caches like a
 /// lookup's (one request per directory chunk instead of one lookup per name).
 static void srv_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
-    if (gd_is_added(ino)) { fuse_reply_buf(req, NULL, 0); return; }   // an added node only carries a mount
+    if (gd_is_added(ino)) {
+        fuse_reply_buf(req, NULL, 0);
+        return;
+    } // an added node only carries a mount
     gd_image *img = image_of(req);
     sqfs *fs = fs_of(req);
     sqfs_inode inode;
-    if (srv_inode(fs, img, ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
-    if (!S_ISDIR(inode.base.mode)) { fuse_reply_err(req, ENOTDIR); return; }
+    if (srv_inode(fs, img, ino, &inode) != 0) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
+    if (!S_ISDIR(inode.base.mode)) {
+        fuse_reply_err(req, ENOTDIR);
+        return;
+    }
     sqfs_dir dir;
-    if (sqfs_dir_open(fs, &inode, &dir, off) != SQFS_OK) { fuse_reply_err(req, EIO); return; }
+    if (sqfs_dir_open(fs, &inode, &dir, off) != SQFS_OK) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
     char *buf = malloc(size);
-    if (!buf) { fuse_reply_err(req, ENOMEM); return; }
+    if (!buf) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
     sqfs_name namebuf;
     sqfs_dir_entry entry;
     sqfs_dentry_init(&entry, namebuf);
@@ -290,12 +337,14 @@ static void srv_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, 
             st.st_mode = sqfs_dentry_mode(&entry);
             need = fuse_add_direntry(req, buf + used, size - used, sqfs_dentry_name(&entry), &st, next);
         }
-        if (need > size - used) break;   // full: the kernel asks again from this entry's offset
+        if (need > size - used) break; // full: the kernel asks again from this entry's offset
         used += need;
     }
     if (err != SQFS_OK) failure = EIO;
-    if (failure && used == 0) fuse_reply_err(req, failure);
-    else fuse_reply_buf(req, buf, used);
+    if (failure && used == 0)
+        fuse_reply_err(req, failure);
+    else
+        fuse_reply_buf(req, buf, used);
     free(buf);
 }
 
@@ -310,101 +359,179 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    (void)ino; (void)fi;
+    (void)ino;
+    (void)fi;
     fuse_reply_err(req, 0);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
-    if ((fi->flags & O_ACCMODE) != O_RDONLY) { fuse_reply_err(req, EROFS); return; }
-    if (atomic_load(&srv_no_open)) { fuse_reply_err(req, ENOSYS); return; }   // see op_init
+    if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+        fuse_reply_err(req, EROFS);
+        return;
+    }
+    if (atomic_load(&srv_no_open)) {
+        fuse_reply_err(req, ENOSYS);
+        return;
+    } // see op_init
     if (gd_is_added(ino)) {
         const gd_added *a = gd_added_node(image_of(req), ino);
-        if (!a || a->is_dir) { fuse_reply_err(req, a ? EISDIR : ENOENT); return; }
+        if (!a || a->is_dir) {
+            fuse_reply_err(req, a ? EISDIR : ENOENT);
+            return;
+        }
     } else {
         sqfs_inode inode;
-        if (srv_inode(fs_of(req), image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
-        if (S_ISDIR(inode.base.mode)) { fuse_reply_err(req, EISDIR); return; }
+        if (srv_inode(fs_of(req), image_of(req), ino, &inode) != 0) {
+            fuse_reply_err(req, EIO);
+            return;
+        }
+        if (S_ISDIR(inode.base.mode)) {
+            fuse_reply_err(req, EISDIR);
+            return;
+        }
     }
     fi->fh = 0;
-    fi->keep_cache = !srv_off.keep_cache;   // the file cannot change: keep its pages across opens
+    fi->keep_cache = !srv_off.keep_cache; // the file cannot change: keep its pages across opens
     fuse_reply_open(req, fi);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
     (void)fi;
-    if (gd_is_added(ino)) { fuse_reply_buf(req, NULL, 0); return; }   // an empty file
+    if (gd_is_added(ino)) {
+        fuse_reply_buf(req, NULL, 0);
+        return;
+    } // an empty file
     sqfs *fs = fs_of(req);
     sqfs_inode inode;
-    if (srv_inode(fs, image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
-    if (!S_ISREG(inode.base.mode)) { fuse_reply_err(req, EISDIR); return; }
-    if (off < 0 || (uint64_t)off >= inode.xtra.reg.file_size) { fuse_reply_buf(req, NULL, 0); return; }
+    if (srv_inode(fs, image_of(req), ino, &inode) != 0) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
+    if (!S_ISREG(inode.base.mode)) {
+        fuse_reply_err(req, EISDIR);
+        return;
+    }
+    if (off < 0 || (uint64_t)off >= inode.xtra.reg.file_size) {
+        fuse_reply_buf(req, NULL, 0);
+        return;
+    }
     char *buf = malloc(size);
-    if (!buf) { fuse_reply_err(req, ENOMEM); return; }
+    if (!buf) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
     sqfs_off_t len = (sqfs_off_t)size;
-    if (sqfs_read_range(fs, &inode, (sqfs_off_t)off, &len, buf) != SQFS_OK) fuse_reply_err(req, EIO);
-    else fuse_reply_buf(req, buf, (size_t)len);
+    if (sqfs_read_range(fs, &inode, (sqfs_off_t)off, &len, buf) != SQFS_OK)
+        fuse_reply_err(req, EIO);
+    else
+        fuse_reply_buf(req, buf, (size_t)len);
     free(buf);
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino) {
-    if (gd_is_added(ino)) { fuse_reply_err(req, EINVAL); return; }
+    if (gd_is_added(ino)) {
+        fuse_reply_err(req, EINVAL);
+        return;
+    }
     sqfs *fs = fs_of(req);
     sqfs_inode inode;
-    if (srv_inode(fs, image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
-    if (!S_ISLNK(inode.base.mode)) { fuse_reply_err(req, EINVAL); return; }
+    if (srv_inode(fs, image_of(req), ino, &inode) != 0) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
+    if (!S_ISLNK(inode.base.mode)) {
+        fuse_reply_err(req, EINVAL);
+        return;
+    }
     size_t size = 0;
-    if (sqfs_readlink(fs, &inode, NULL, &size) != SQFS_OK) { fuse_reply_err(req, EIO); return; }
+    if (sqfs_readlink(fs, &inode, NULL, &size) != SQFS_OK) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
     char *target = malloc(size + 1);
-    if (!target) { fuse_reply_err(req, ENOMEM); return; }
+    if (!target) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
     size++;
-    if (sqfs_readlink(fs, &inode, target, &size) != SQFS_OK) fuse_reply_err(req, EIO);
-    else fuse_reply_readlink(req, target);
+    if (sqfs_readlink(fs, &inode, target, &size) != SQFS_OK)
+        fuse_reply_err(req, EIO);
+    else
+        fuse_reply_readlink(req, target);
     free(target);
 }
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
     if (gd_is_added(ino)) {
-        if (size == 0) fuse_reply_xattr(req, 0); else fuse_reply_buf(req, NULL, 0);
+        if (size == 0)
+            fuse_reply_xattr(req, 0);
+        else
+            fuse_reply_buf(req, NULL, 0);
         return;
     }
     sqfs *fs = fs_of(req);
     sqfs_inode inode;
-    if (srv_inode(fs, image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
+    if (srv_inode(fs, image_of(req), ino, &inode) != 0) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
     char *buf = size ? malloc(size) : NULL;
-    if (size && !buf) { fuse_reply_err(req, ENOMEM); return; }
+    if (size && !buf) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
     size_t len = size;
-    int rc = sqfs_listxattr(fs, &inode, buf, &len);   // an errno value (ERANGE when too small)
-    if (rc != 0) fuse_reply_err(req, rc);
-    else if (buf) fuse_reply_buf(req, buf, len);
-    else fuse_reply_xattr(req, len);
+    int rc = sqfs_listxattr(fs, &inode, buf, &len); // an errno value (ERANGE when too small)
+    if (rc != 0)
+        fuse_reply_err(req, rc);
+    else if (buf)
+        fuse_reply_buf(req, buf, len);
+    else
+        fuse_reply_xattr(req, len);
     free(buf);
 }
 
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
-    if (gd_is_added(ino)) { fuse_reply_err(req, ENODATA); return; }
+    if (gd_is_added(ino)) {
+        fuse_reply_err(req, ENODATA);
+        return;
+    }
     sqfs *fs = fs_of(req);
     sqfs_inode inode;
-    if (srv_inode(fs, image_of(req), ino, &inode) != 0) { fuse_reply_err(req, EIO); return; }
+    if (srv_inode(fs, image_of(req), ino, &inode) != 0) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
     char *buf = size ? malloc(size) : NULL;
-    if (size && !buf) { fuse_reply_err(req, ENOMEM); return; }
+    if (size && !buf) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
     size_t real = size;
     // sqfs_xattr_lookup leaves buf alone when it is too small and reports the real size.
-    if (sqfs_xattr_lookup(fs, &inode, name, buf, &real) != SQFS_OK) fuse_reply_err(req, EIO);
-    else if (real == 0) fuse_reply_err(req, ENODATA);
-    else if (size == 0) fuse_reply_xattr(req, real);
-    else if (size < real) fuse_reply_err(req, ERANGE);
-    else fuse_reply_buf(req, buf, real);
+    if (sqfs_xattr_lookup(fs, &inode, name, buf, &real) != SQFS_OK)
+        fuse_reply_err(req, EIO);
+    else if (real == 0)
+        fuse_reply_err(req, ENODATA);
+    else if (size == 0)
+        fuse_reply_xattr(req, real);
+    else if (size < real)
+        fuse_reply_err(req, ERANGE);
+    else
+        fuse_reply_buf(req, buf, real);
     free(buf);
 }
 
 // Node ids are stateless (gd_ino_sqfs): nothing to forget.
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
-    (void)ino; (void)nlookup;
+    (void)ino;
+    (void)nlookup;
     fuse_reply_none(req);
 }
 
 static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets) {
-    (void)count; (void)forgets;
+    (void)count;
+    (void)forgets;
     fuse_reply_none(req);
 }
 
@@ -422,22 +549,22 @@ static const struct fuse_lowlevel_ops serve_ops = {
     .readdir = op_readdir,
     .readdirplus = op_readdirplus,
     .releasedir = op_release,
-    .statfs = stfs_ll_op_statfs,   // reads only the superblock of the userdata's (image's) sqfs
+    .statfs = stfs_ll_op_statfs, // reads only the superblock of the userdata's (image's) sqfs
     .getxattr = op_getxattr,
     .listxattr = op_listxattr,
 };
 
 // ---- the session ----
 
-int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
-                  gd_fuse **out, char *errbuf, size_t errlen) {
+int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname, gd_fuse **out, char *errbuf,
+                  size_t errlen) {
     return gd_fuse_mount_with(img, mountpoint, fsname, 0, 0, out, errbuf, errlen);
 }
 
 unsigned gd_fuse_default_threads(void) {
     cpu_set_t set;
     long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 2) n = 2;   // one thread decodes while another waits on a page fault of the image
+    if (n < 2) n = 2; // one thread decodes while another waits on a page fault of the image
     if (n > GD_FUSE_MAX_THREADS) n = GD_FUSE_MAX_THREADS;
     return (unsigned)n;
 }
@@ -451,8 +578,7 @@ int gd_fuse_mount_with(gd_image *img, const char *mountpoint, const char *fsname
     char fsname_opt[4200];
     snprintf(fsname_opt, sizeof fsname_opt, "fsname=%s", fsname);
     char *argv[] = {
-        "gourd", "-o", "ro,nosuid,nodev,default_permissions,subtype=gourd",
-        "-o", fsname_opt, NULL,
+        "gourd", "-o", "ro,nosuid,nodev,default_permissions,subtype=gourd", "-o", fsname_opt, NULL,
     };
     struct fuse_args args = FUSE_ARGS_INIT(5, argv);
     gd_fuse *f = calloc(1, sizeof *f);
@@ -463,7 +589,11 @@ int gd_fuse_mount_with(gd_image *img, const char *mountpoint, const char *fsname
     f->stats.threads = f->threads;
     srv_read_off();
     int rc = srv_size_caches(f, &img->ll.fs);
-    if (rc != 0) { snprintf(errbuf, errlen, "cache of %llu bytes", (unsigned long long)f->cache_bytes); free(f); return rc; }
+    if (rc != 0) {
+        snprintf(errbuf, errlen, "cache of %llu bytes", (unsigned long long)f->cache_bytes);
+        free(f);
+        return rc;
+    }
     f->session = fuse_session_new(&args, &serve_ops, sizeof serve_ops, img);
     if (!f->session) {
         snprintf(errbuf, errlen, "fuse_session_new failed");
@@ -492,7 +622,7 @@ int gd_fuse_process_one(gd_fuse *fuse) {
     int n = fuse_session_receive_buf(fuse->session, &fuse->buf);
     if (n == -EINTR || n == -EAGAIN) return n;
     if (n < 0) return n;
-    if (n == 0) return -ENODEV;   // session exited (filesystem unmounted)
+    if (n == 0) return -ENODEV; // session exited (filesystem unmounted)
     fuse_session_process_buf(fuse->session, &fuse->buf);
     return 0;
 }
@@ -522,7 +652,7 @@ static void *srv_worker(void *arg) {
         int n = fuse_session_receive_buf(se, &buf);
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         if (n == -EINTR || n == -EAGAIN) continue;
-        if (n <= 0) break;   // unmounted (ENODEV) or the connection failed
+        if (n <= 0) break; // unmounted (ENODEV) or the connection failed
         fuse_session_process_buf(se, &buf);
     }
     pthread_cleanup_pop(1);
@@ -534,7 +664,10 @@ static int srv_open_handle(gd_fuse *f, gd_worker *w) {
     sqfs *main = &f->img->ll.fs;
     // sqfs_init cleans up after itself when it fails: never sqfs_destroy after a failure.
     if (sqfs_init(&w->fs, main->fd, main->offset) != SQFS_OK) return -EIO;
-    if (srv_size_caches(f, &w->fs) != 0) { sqfs_destroy(&w->fs); return -ENOMEM; }
+    if (srv_size_caches(f, &w->fs) != 0) {
+        sqfs_destroy(&w->fs);
+        return -ENOMEM;
+    }
     w->own_fs = true;
     w->handle = &w->fs;
     return 0;
@@ -550,13 +683,15 @@ int gd_fuse_start(gd_fuse *f) {
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 1024 * 1024);   // virtual; decoders use the heap
+    pthread_attr_setstacksize(&attr, 1024 * 1024); // virtual; decoders use the heap
     int rc = 0;
     for (unsigned i = 0; i < f->threads; i++) {
         gd_worker *w = &f->workers[i];
         w->fuse = f;
-        if (i == 0) w->handle = &f->img->ll.fs;   // the caller's thread stops serving now
-        else if ((rc = srv_open_handle(f, w)) != 0) break;
+        if (i == 0)
+            w->handle = &f->img->ll.fs; // the caller's thread stops serving now
+        else if ((rc = srv_open_handle(f, w)) != 0)
+            break;
         rc = -pthread_create(&w->thread, &attr, srv_worker, w);
         if (rc != 0) {
             if (w->own_fs) sqfs_destroy(&w->fs);

@@ -105,8 +105,7 @@ static void apply_mount(const gd_container_spec *spec, int rootfd, int i) {
         // source_fd is a detached copy of the host tree (open_tree OPEN_TREE_CLONE, made in
         // the launcher's namespace): attach it here. A plain bind from an fd of another
         // mount namespace fails with EINVAL.
-        rc = (int)syscall(SYS_move_mount, m->source_fd, "", tfd, "",
-                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        rc = (int)syscall(SYS_move_mount, m->source_fd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
         break;
     case GD_MOUNT_PROC:
         // We are PID 1 of the new PID namespace, so this procfs shows the container's processes.
@@ -172,17 +171,27 @@ static void exec_search(const char *file, char *const argv[], char *const envp[]
         char buf[PATH_MAX];
         if (dlen + flen + 2 <= sizeof buf) {
             size_t n = 0;
-            if (dlen == 0) buf[n++] = '.';   // an empty entry means the current directory
+            if (dlen == 0) buf[n++] = '.'; // an empty entry means the current directory
             memcpy(buf + n, p, dlen);
             n += dlen;
             buf[n++] = '/';
             memcpy(buf + n, file, flen + 1);
             execve(buf, argv, envp);
             switch (errno) {
-            case EACCES: saw_eacces = 1; break;
-            case ENOENT: case ENOTDIR: case ESTALE: case ELOOP: case ENAMETOOLONG: break;
-            case ENOEXEC: exec_with_sh(buf, argv, envp); return;
-            default: return;
+            case EACCES:
+                saw_eacces = 1;
+                break;
+            case ENOENT:
+            case ENOTDIR:
+            case ESTALE:
+            case ELOOP:
+            case ENAMETOOLONG:
+                break;
+            case ENOEXEC:
+                exec_with_sh(buf, argv, envp);
+                return;
+            default:
+                return;
             }
         }
         if (!colon) break;
@@ -201,7 +210,10 @@ static int drop_capabilities(void) {
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) return -1;
     for (int cap = 0; cap < 64; cap++) {
         int held = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-        if (held < 0) { if (errno == EINVAL) break; return -1; }   // EINVAL: past the last
+        if (held < 0) {
+            if (errno == EINVAL) break;
+            return -1;
+        } // EINVAL: past the last
         if (held && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return -1;
     }
     struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
@@ -221,9 +233,7 @@ static void run_workload(const gd_container_spec *spec) {
 }
 
 /// Closes every descriptor of the container's init. Async-signal-safe.
-static void close_all(void) {
-    syscall(SYS_close_range, 0, ~0U, 0);
-}
+static void close_all(void) { syscall(SYS_close_range, 0, ~0U, 0); }
 
 /// Milliseconds on CLOCK_MONOTONIC. Async-signal-safe.
 static int64_t monotonic_ms(void) {
@@ -248,7 +258,7 @@ static int reap_all(void) {
 /// stays served until the last process is gone. Async-signal-safe.
 static void stop_the_rest(const gd_container_spec *spec, int sfd, int code) {
     if (reap_all() || spec->stop_timeout_ms <= 0) _exit(code);
-    kill(-1, SIGTERM);   // from PID 1: every other process of this PID namespace
+    kill(-1, SIGTERM); // from PID 1: every other process of this PID namespace
     kill(-1, SIGCONT);
     int64_t deadline = monotonic_ms() + spec->stop_timeout_ms;
     for (;;) {
@@ -271,7 +281,10 @@ static void supervise(const gd_container_spec *spec, pid_t workload) {
     sigaddset(&set, SIGCHLD);
     for (size_t i = 0; i < spec->nforward; i++) sigaddset(&set, spec->forward_signals[i]);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-    if (sfd < 0) { kill(workload, SIGKILL); _exit(GOURD_EXIT_LAUNCH_FAILED); }
+    if (sfd < 0) {
+        kill(workload, SIGKILL);
+        _exit(GOURD_EXIT_LAUNCH_FAILED);
+    }
     for (;;) {
         struct signalfd_siginfo si;
         ssize_t n = read(sfd, &si, sizeof si);
@@ -324,15 +337,15 @@ static void hold(const gd_container_spec *spec) {
 /// loopback interface up (a new network namespace has only `lo`, down; see
 /// network_namespaces(7)). Async-signal-safe: plain system calls.
 static void setup_namespaces(const gd_container_spec *spec) {
-    if ((spec->namespaces & CLONE_NEWUTS) && spec->hostname &&
-        sethostname(spec->hostname, strlen(spec->hostname)) != 0)
+    if ((spec->namespaces & CLONE_NEWUTS) && spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) != 0)
         fail(spec, GD_STEP_HOSTNAME, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
     if (spec->namespaces & CLONE_NEWNET) {
         int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         struct ifreq ifr;
         memset(&ifr, 0, sizeof ifr);
         memcpy(ifr.ifr_name, "lo", 3);
-        if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) fail(spec, GD_STEP_LOOPBACK, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+        if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
+            fail(spec, GD_STEP_LOOPBACK, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
         ifr.ifr_flags |= IFF_UP;
         if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) fail(spec, GD_STEP_LOOPBACK, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
         close(fd);
@@ -401,10 +414,10 @@ static void container_init(const gd_container_spec *spec) {
 }
 
 pid_t gd_spawn_container(const gd_container_spec *spec) {
-    pid_t pid = gc_raw_clone(CLONE_NEWNS | CLONE_NEWPID |
-                             (spec->namespaces & (CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)));
+    pid_t pid =
+        gc_raw_clone(CLONE_NEWNS | CLONE_NEWPID | (spec->namespaces & (CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)));
     if (pid < 0) return -errno;
-    if (pid == 0) container_init(spec);   // never returns
+    if (pid == 0) container_init(spec); // never returns
     return pid;
 }
 
@@ -502,24 +515,42 @@ unsigned long gd_mount_flags(int read_only, int nosuid, int nodev, int noexec) {
 
 const char *gd_step_name(int32_t step) {
     switch (step) {
-    case GD_STEP_PDEATHSIG: return "prctl(PR_SET_PDEATHSIG)";
-    case GD_STEP_PARENT_GONE: return "launcher gone";
-    case GD_STEP_OPEN_ROOT: return "open image root";
-    case GD_STEP_MOUNT_TARGET: return "resolve mount destination";
-    case GD_STEP_MOUNT: return "mount";
-    case GD_STEP_REMOUNT: return "set mount flags";
-    case GD_STEP_MKDIR: return "create mount point";
-    case GD_STEP_PIVOT: return "pivot_root";
-    case GD_STEP_CHDIR: return "chdir";
-    case GD_STEP_CAPABILITIES: return "drop capabilities";
-    case GD_STEP_FORK_WORKLOAD: return "fork workload";
-    case GD_STEP_EXEC: return "exec";
-    case GD_STEP_SETNS: return "join the shared container (setns)";
-    case GD_STEP_SECCOMP: return "install the seccomp filter";
-    case GD_STEP_HOSTNAME: return "sethostname (--hostname)";
-    case GD_STEP_LOOPBACK: return "bring up the loopback interface (--network none)";
-    case GD_STEP_OVERLAY: return "mount overlayfs (--writable-tmpfs)";
-    default: return "launch";
+    case GD_STEP_PDEATHSIG:
+        return "prctl(PR_SET_PDEATHSIG)";
+    case GD_STEP_PARENT_GONE:
+        return "launcher gone";
+    case GD_STEP_OPEN_ROOT:
+        return "open image root";
+    case GD_STEP_MOUNT_TARGET:
+        return "resolve mount destination";
+    case GD_STEP_MOUNT:
+        return "mount";
+    case GD_STEP_REMOUNT:
+        return "set mount flags";
+    case GD_STEP_MKDIR:
+        return "create mount point";
+    case GD_STEP_PIVOT:
+        return "pivot_root";
+    case GD_STEP_CHDIR:
+        return "chdir";
+    case GD_STEP_CAPABILITIES:
+        return "drop capabilities";
+    case GD_STEP_FORK_WORKLOAD:
+        return "fork workload";
+    case GD_STEP_EXEC:
+        return "exec";
+    case GD_STEP_SETNS:
+        return "join the shared container (setns)";
+    case GD_STEP_SECCOMP:
+        return "install the seccomp filter";
+    case GD_STEP_HOSTNAME:
+        return "sethostname (--hostname)";
+    case GD_STEP_LOOPBACK:
+        return "bring up the loopback interface (--network none)";
+    case GD_STEP_OVERLAY:
+        return "mount overlayfs (--writable-tmpfs)";
+    default:
+        return "launch";
     }
 }
 
@@ -553,7 +584,7 @@ pid_t gd_join_and_spawn(const gd_container_spec *spec, const int ns_fds[3], int3
         // empty capability sets, no-new-privs and seccomp filter as a single launch here.
         if (drop_capabilities() != 0) fail(spec, GD_STEP_CAPABILITIES, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
         if (gd_install_workload_filter() != 0) fail(spec, GD_STEP_SECCOMP, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
-        run_workload(spec);   // never returns
+        run_workload(spec); // never returns
     }
     return pid;
 }
@@ -563,7 +594,7 @@ static socklen_t abstract_address(struct sockaddr_un *addr, const char *name) {
     addr->sun_family = AF_UNIX;
     size_t len = strlen(name);
     if (len > sizeof addr->sun_path - 1) len = sizeof addr->sun_path - 1;
-    memcpy(addr->sun_path + 1, name, len);   // sun_path[0] == 0: abstract (unix(7))
+    memcpy(addr->sun_path + 1, name, len); // sun_path[0] == 0: abstract (unix(7))
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
 }
 
@@ -586,7 +617,8 @@ int gd_share_connect(const char *name) {
     struct sockaddr_un addr;
     socklen_t len = abstract_address(&addr, name);
     int rc;
-    do rc = connect(fd, (struct sockaddr *)&addr, len); while (rc != 0 && errno == EINTR);
+    do rc = connect(fd, (struct sockaddr *)&addr, len);
+    while (rc != 0 && errno == EINTR);
     if (rc != 0) {
         int e = errno;
         close(fd);
@@ -610,7 +642,10 @@ int gd_share_peer_uid(int fd, uint32_t *uid) {
 
 int gd_share_send(int fd, const gd_share_reply *reply, const int *fds, int nfds) {
     struct iovec iov = {.iov_base = (void *)reply, .iov_len = sizeof *reply};
-    union { char buf[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } control;
+    union {
+        char buf[CMSG_SPACE(3 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
     if (nfds > 0) {
         if (nfds > 3) return -EINVAL;
@@ -624,7 +659,8 @@ int gd_share_send(int fd, const gd_share_reply *reply, const int *fds, int nfds)
         memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
     }
     ssize_t n;
-    do n = sendmsg(fd, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    do n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
     if (n < 0) return -errno;
     return n == (ssize_t)sizeof *reply ? 0 : -EIO;
 }
@@ -633,15 +669,20 @@ int gd_share_recv(int fd, gd_share_reply *reply, int fds[3], int *nfds, int time
     *nfds = 0;
     struct pollfd p = {.fd = fd, .events = POLLIN};
     int rc;
-    do rc = poll(&p, 1, timeout_ms); while (rc < 0 && errno == EINTR);
+    do rc = poll(&p, 1, timeout_ms);
+    while (rc < 0 && errno == EINTR);
     if (rc < 0) return -errno;
     if (rc == 0) return -ETIMEDOUT;
     struct iovec iov = {.iov_base = reply, .iov_len = sizeof *reply};
-    union { char buf[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } control;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                         .msg_controllen = sizeof control.buf};
+    union {
+        char buf[CMSG_SPACE(3 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
     ssize_t n;
-    do n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    do n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
     if (n < 0) return -errno;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
@@ -650,7 +691,10 @@ int gd_share_recv(int fd, gd_share_reply *reply, int fds[3], int *nfds, int time
         if (count > 16) count = 16;
         memcpy(got, CMSG_DATA(c), (size_t)count * sizeof(int));
         for (int i = 0; i < count; i++) {
-            if (*nfds < 3) fds[(*nfds)++] = got[i]; else close(got[i]);
+            if (*nfds < 3)
+                fds[(*nfds)++] = got[i];
+            else
+                close(got[i]);
         }
     }
     if (n == 0) return -ECONNRESET;
@@ -669,7 +713,10 @@ void gd_close_all_except(const int *keep, size_t n) {
     for (size_t i = 0; i < n && m < 16; i++) {
         if (keep[i] < 3) continue;
         size_t j = m++;
-        while (j > 0 && sorted[j - 1] > keep[i]) { sorted[j] = sorted[j - 1]; j--; }
+        while (j > 0 && sorted[j - 1] > keep[i]) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
         sorted[j] = keep[i];
     }
     unsigned lo = 3;
@@ -690,7 +737,12 @@ int gd_detach(void) {
     if (setsid() < 0) return -errno;
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null < 0) return -errno;
-    for (int fd = 0; fd < 3; fd++) if (dup2(null, fd) < 0) { int e = errno; close(null); return -e; }
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(null, fd) < 0) {
+            int e = errno;
+            close(null);
+            return -e;
+        }
     close(null);
     return 0;
 }

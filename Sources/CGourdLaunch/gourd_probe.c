@@ -15,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct { int32_t step, err; } probe_result;
+typedef struct {
+    int32_t step, err;
+} probe_result;
 
 static void report(int fd, int step, int err) {
     probe_result r = {step, err};
@@ -67,7 +69,8 @@ static void probe_child(int fd) {
     if (fuse < 0) report(fd, GD_PROBE_FUSE_OPEN, errno);
     char opts[128];
     snprintf(opts, sizeof opts, "fd=%d,rootmode=40000,user_id=%u,group_id=%u", fuse, uid, gid);
-    if (mkdir("/tmp/f", 0700) != 0 || mount("gourd-check", "/tmp/f", "fuse", MS_NOSUID | MS_NODEV | MS_RDONLY, opts) != 0)
+    if (mkdir("/tmp/f", 0700) != 0 ||
+        mount("gourd-check", "/tmp/f", "fuse", MS_NOSUID | MS_NODEV | MS_RDONLY, opts) != 0)
         report(fd, GD_PROBE_FUSE_MOUNT, errno);
     umount2("/tmp/f", MNT_DETACH);
     close(fuse);
@@ -88,16 +91,30 @@ static void probe_child(int fd) {
 int gd_probe(int *err) {
     int fds[2];
     *err = 0;
-    if (pipe2(fds, O_CLOEXEC) != 0) { *err = errno; return GD_PROBE_USERNS; }
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        *err = errno;
+        return GD_PROBE_USERNS;
+    }
     pid_t pid = fork();
-    if (pid < 0) { *err = errno; close(fds[0]); close(fds[1]); return GD_PROBE_USERNS; }
-    if (pid == 0) { close(fds[0]); probe_child(fds[1]); }
+    if (pid < 0) {
+        *err = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return GD_PROBE_USERNS;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        probe_child(fds[1]);
+    }
     close(fds[1]);
     probe_result r = {GD_PROBE_USERNS, EIO};
     ssize_t n = read(fds[0], &r, sizeof r);
     close(fds[0]);
     waitpid(pid, NULL, 0);
-    if (n != (ssize_t)sizeof r) { *err = EIO; return GD_PROBE_USERNS; }
+    if (n != (ssize_t)sizeof r) {
+        *err = EIO;
+        return GD_PROBE_USERNS;
+    }
     *err = r.err;
     return r.step;
 }

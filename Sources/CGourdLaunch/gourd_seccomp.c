@@ -31,8 +31,8 @@
 /// The ioctl numbers of one architecture the kernel may report (seccomp_data.arch).
 typedef struct {
     uint32_t audit_arch;
-    uint32_t nr_mask;        ///< applied to the number first (the x32 bit off on x86_64)
-    uint32_t ioctl_nr[2];    ///< the ioctl syscall numbers (the second may repeat the first)
+    uint32_t nr_mask;     ///< applied to the number first (the x32 bit off on x86_64)
+    uint32_t ioctl_nr[2]; ///< the ioctl syscall numbers (the second may repeat the first)
 } arch_ioctl;
 
 #if defined(__x86_64__)

@@ -55,7 +55,7 @@ struct Emitter {
         default:
             event.kind = GT_OTHER;
             event.text = node.type() == toml::node_type::date   ? "date"
-                       : node.type() == toml::node_type::time   ? "time"
+                         : node.type() == toml::node_type::time ? "time"
                                                                 : "date-time";
             event.text_length = __builtin_strlen(event.text);
             break;

@@ -23,8 +23,10 @@ public struct BuildRequest: Sendable {
     /// modification time).
     public var buildTime: Int64?
 
-    public init(output: String, recipe: String, compression: String = "zstd", force: Bool = false,
-                quiet: Bool = false, gourdVersion: String) {
+    public init(
+        output: String, recipe: String, compression: String = "zstd", force: Bool = false,
+        quiet: Bool = false, gourdVersion: String
+    ) {
         self.output = output
         self.recipe = recipe
         self.compression = compression

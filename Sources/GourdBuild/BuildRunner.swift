@@ -2,9 +2,9 @@ import CGourdBuild
 import CGourdCommon
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
 import GourdRegistry
+import GourdRuntime
 
 /// `gourd build OUTPUT RECIPE`, step by step: read and check the recipe, enter the build's
 /// user namespace, bootstrap the root in a temporary workspace, add %files, run %post,
@@ -36,14 +36,15 @@ public enum BuildRunner {
 
         let signals = try BuildSignals()
         try enterUserNamespace()
-        umask(0)   // modes from archives and images are applied exactly
+        umask(0)  // modes from archives and images are applied exactly
         let tmpdir = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         let workspace = try BuildWorkspace(tmpdir: tmpdir)
         defer { workspace.remove() }
         let temporary = "\(output).gourd-tmp.\(getpid())"
         do throws(BuildError) {
-            try build(recipe: recipe, directory: recipeDirectory, workspace: workspace, signals: signals, log: log,
-                      time: time, version: request.gourdVersion, registry: request.registry)
+            try build(
+                recipe: recipe, directory: recipeDirectory, workspace: workspace, signals: signals, log: log,
+                time: time, version: request.gourdVersion, registry: request.registry)
             log.step("packing \(output) (mksquashfs, \(request.compression))")
             try Packer(workspace: workspace, signals: signals, log: log)
                 .pack(to: temporary, compression: request.compression, time: time)
@@ -58,17 +59,22 @@ public enum BuildRunner {
         log.step("wrote \(output) (\(size))")
     }
 
-    static func build(recipe: Recipe, directory: String, workspace: BuildWorkspace, signals: BuildSignals,
-                      log: BuildLog, time: Int64, version: String, registry: PullOptions = PullOptions()) throws(BuildError) {
+    static func build(
+        recipe: Recipe, directory: String, workspace: BuildWorkspace, signals: BuildSignals,
+        log: BuildLog, time: Int64, version: String, registry: PullOptions = PullOptions()
+    ) throws(BuildError) {
         let writer = RootWriter(rootFD: workspace.rootFD)
-        var base = try Bootstrapper(recipe: recipe, recipeDirectory: directory, workspace: workspace, log: log,
-                                    signals: signals, registry: registry).run()
+        var base = try Bootstrapper(
+            recipe: recipe, recipeDirectory: directory, workspace: workspace, log: log,
+            signals: signals, registry: registry
+        ).run()
         try signals.check()
         try skeleton(writer)
         // Before %post, which hpccm-style recipes start with `. /.singularity.d/env/10-docker2singularity.sh`.
         if ["docker-archive", "oci-archive", "oci"].contains(recipe.bootstrap.agent), !base.environment.isEmpty {
-            try writer.file(ArchivePath.imageComponents(ApptainerLayout.dockerEnvironment), mode: 0o755,
-                            contents: Array(ApptainerLayout.dockerEnvironmentScript(base.environment).utf8))
+            try writer.file(
+                ArchivePath.imageComponents(ApptainerLayout.dockerEnvironment), mode: 0o755,
+                contents: Array(ApptainerLayout.dockerEnvironmentScript(base.environment).utf8))
         }
         if !recipe.files.isEmpty {
             log.step("%files: \(recipe.files.count) entr\(recipe.files.count == 1 ? "y" : "ies")")
@@ -88,13 +94,17 @@ public enum BuildRunner {
         }
         if let test = recipe.test {
             log.step("%test (\(recipe.file):\(test.line))")
-            let argv = writer.statInside(["bin", "sh"].map { Array($0.utf8) }) != nil
-                ? ["/bin/sh", "-c", ApptainerLayout.sourceEnvironmentScripts + "exec \"$@\"",
-                   "test", ApptainerLayout.test]
+            let argv =
+                writer.statInside(["bin", "sh"].map { Array($0.utf8) }) != nil
+                ? [
+                    "/bin/sh", "-c", ApptainerLayout.sourceEnvironmentScripts + "exec \"$@\"",
+                    "test", ApptainerLayout.test,
+                ]
                 : [ApptainerLayout.test]
             // The image's own environment (the base's; %environment is sourced by the wrapper).
-            let code = try scripts.run(argv, environment: ScriptRunner.environment(base: base, extra: []), readOnly: true,
-                                       tmp: try workspace.scratchDirectory("test-tmp"), what: "%test")
+            let code = try scripts.run(
+                argv, environment: ScriptRunner.environment(base: base, extra: []), readOnly: true,
+                tmp: try workspace.scratchDirectory("test-tmp"), what: "%test")
             guard code == 0 else { throw .at(recipe, line: test.line, "%test failed: \(describe(code))") }
         }
         // The image root is 0755 whatever the workspace's was.
@@ -102,8 +112,10 @@ public enum BuildRunner {
     }
 
     /// Runs %post; returns the labels it appended to $APPTAINER_LABELS.
-    static func runPost(_ post: Recipe.Script, recipe: Recipe, base: BaseImage, writer: RootWriter,
-                        workspace: BuildWorkspace, scripts: ScriptRunner) throws(BuildError) -> [String: String] {
+    static func runPost(
+        _ post: Recipe.Script, recipe: Recipe, base: BaseImage, writer: RootWriter,
+        workspace: BuildWorkspace, scripts: ScriptRunner
+    ) throws(BuildError) -> [String: String] {
         // The script is read by the shell from the workspace's /tmp, which is not packed.
         let scriptName = ".gourd-post.sh"
         let scriptPath = workspace.tmp + "/" + scriptName
@@ -113,7 +125,9 @@ public enum BuildRunner {
         // fails. This file, outside the image and named only in %post's environment, keeps
         // apt's methods running as the namespace's root instead.
         let aptConfig = ".gourd-apt.conf"
-        try writeHostFile(workspace.tmp + "/" + aptConfig, """
+        try writeHostFile(
+            workspace.tmp + "/" + aptConfig,
+            """
             // gourd build, %post only (not in the image): no _apt sandbox with one mapped id.
             APT::Sandbox::User "root";
 
@@ -127,11 +141,13 @@ public enum BuildRunner {
         let interpreter = post.interpreter ?? "/bin/sh"
         let shell = ["sh", "bash", "dash", "ash", "ksh", "zsh"].contains(interpreter.split(separator: "/").last.map(String.init) ?? "")
         let argv = [interpreter] + (shell ? ["-e"] : []) + post.options + ["/tmp/" + scriptName]
-        let environment = ScriptRunner.environment(base: base, extra: [
-            "APPTAINER_ENVIRONMENT=\(ApptainerLayout.postEnvironment)",
-            "SINGULARITY_ENVIRONMENT=\(ApptainerLayout.postEnvironment)",
-            "APPTAINER_LABELS=\(ApptainerLayout.buildLabels)", "SINGULARITY_LABELS=\(ApptainerLayout.buildLabels)",
-        ] + (base.environment.contains { $0.hasPrefix("APT_CONFIG=") } ? [] : ["APT_CONFIG=/tmp/\(aptConfig)"]))
+        let environment = ScriptRunner.environment(
+            base: base,
+            extra: [
+                "APPTAINER_ENVIRONMENT=\(ApptainerLayout.postEnvironment)",
+                "SINGULARITY_ENVIRONMENT=\(ApptainerLayout.postEnvironment)",
+                "APPTAINER_LABELS=\(ApptainerLayout.buildLabels)", "SINGULARITY_LABELS=\(ApptainerLayout.buildLabels)",
+            ] + (base.environment.contains { $0.hasPrefix("APT_CONFIG=") } ? [] : ["APT_CONFIG=/tmp/\(aptConfig)"]))
         let code = try scripts.run(argv, environment: environment, readOnly: false, tmp: workspace.tmp, what: "%post")
         guard code == 0 else { throw .at(recipe, line: post.line, "%post failed: \(describe(code))") }
         if let st = writer.lstatInside(postEnvironment), st.st_mode & S_IFMT == S_IFREG, st.st_size == 0 {
@@ -161,9 +177,11 @@ public enum BuildRunner {
     /// Mount points and files every image gets (as Apptainer's base environment does), when
     /// the base lacks them: gourd binds /proc, /dev, /tmp, /sys, home and these /etc files.
     static func skeleton(_ writer: RootWriter) throws(BuildError) {
-        let directories: [(String, UInt32)] = [("proc", 0o555), ("sys", 0o555), ("dev", 0o755), ("tmp", 0o1777),
-                                               ("home", 0o755), ("root", 0o700), ("etc", 0o755), ("var", 0o755),
-                                               ("var/tmp", 0o1777)]
+        let directories: [(String, UInt32)] = [
+            ("proc", 0o555), ("sys", 0o555), ("dev", 0o755), ("tmp", 0o1777),
+            ("home", 0o755), ("root", 0o700), ("etc", 0o755), ("var", 0o755),
+            ("var/tmp", 0o1777),
+        ]
         for (path, mode) in directories {
             let parts = ArchivePath.imageComponents(path)
             if writer.lstatInside(parts) == nil { try writer.directory(parts, mode: mode) }
@@ -248,7 +266,9 @@ public enum BuildRunner {
         var step: UnsafePointer<CChar>?
         let rc = gb_enter_user_namespace(getuid(), getgid(), &step)
         guard rc == 0 else {
-            throw BuildError("\(step.map { String(cString: $0) } ?? "user namespace"): \(String(cString: strerror(-rc))) (run `gourd check`: builds need unprivileged user namespaces)")
+            throw BuildError(
+                "\(step.map { String(cString: $0) } ?? "user namespace"): \(String(cString: strerror(-rc))) (run `gourd check`: builds need unprivileged user namespaces)"
+            )
         }
     }
 }

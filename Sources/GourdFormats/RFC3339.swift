@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Unix seconds as RFC 3339 in UTC ("2024-05-01T12:00:00Z"), without a calendar library.

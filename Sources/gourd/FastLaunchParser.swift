@@ -18,7 +18,7 @@ enum FastLaunchParser {
             let (name, attached) = split(token)
             switch name {
             case "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--env-file", "--home", "--no-mount", "--workdir", "-S",
-                 "--scratch", "--network", "--hostname":
+                "--scratch", "--network", "--hostname":
                 if name.count == 2 && attached != nil { return nil }
                 guard let value = attached ?? rest.first, attached != nil || !value.hasPrefix("-") else { return nil }
                 if attached == nil { rest = rest.dropFirst() }
@@ -58,12 +58,14 @@ enum FastLaunchParser {
                 invocation.gpu = choice
             case "--share":
                 guard let value = attached ?? rest.first, let request = LaunchOptions.shareRequest(value),
-                      invocation.share == .auto else { return nil }
+                    invocation.share == .auto
+                else { return nil }
                 if attached == nil { rest = rest.dropFirst() }
                 invocation.share = request
             case "--dev":
                 guard let value = attached ?? rest.first, let mode = DeviceMode(rawValue: value),
-                      invocation.devices == nil else { return nil }
+                    invocation.devices == nil
+                else { return nil }
                 if attached == nil { rest = rest.dropFirst() }
                 invocation.devices = mode
             case "--cleanenv" where attached == nil, "-e" where attached == nil: invocation.cleanEnvironment = true
@@ -80,8 +82,8 @@ enum FastLaunchParser {
                 invocation.cleanEnvironment = true
                 invocation.writableTmpfs = true
             case "--pid" where attached == nil, "-p" where attached == nil, "--userns" where attached == nil,
-                 "-u" where attached == nil, "--no-privs" where attached == nil, "--no-init" where attached == nil,
-                 "--no-eval" where attached == nil:
+                "-u" where attached == nil, "--no-privs" where attached == nil, "--no-init" where attached == nil,
+                "--no-eval" where attached == nil:
                 break
             case "--no-home" where attached == nil: invocation.mountHome = false
             case "-v" where attached == nil, "--verbose" where attached == nil: invocation.verbose = true

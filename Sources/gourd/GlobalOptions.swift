@@ -35,7 +35,8 @@ struct GlobalOptions: Equatable {
         case ["--version"], ["-V"]:
             return personality.isApptainer ? personality.versionLine(gourdVersion: gourdVersion) : nil
         case ["version"]:
-            return personality.isApptainer ? CommandPersonality.apptainerVersion
+            return personality.isApptainer
+                ? CommandPersonality.apptainerVersion
                 : "gourd version \(gourdVersion) (Apptainer compatibility: \(CommandPersonality.apptainerVersion))"
         case ["version", "--gourd"]:
             return "gourd version \(gourdVersion)"

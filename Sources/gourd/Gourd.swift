@@ -16,8 +16,10 @@ struct Gourd: ParsableCommand {
             not found in the image.
             """,
         version: version,
-        subcommands: [Exec.self, Run.self, Shell.self, Plan.self, Inspect.self, Build.self, Pull.self, Cache.self, Check.self,
-                      Test.self, RunHelp.self])
+        subcommands: [
+            Exec.self, Run.self, Shell.self, Plan.self, Inspect.self, Build.self, Pull.self, Cache.self, Check.self,
+            Test.self, RunHelp.self,
+        ])
 
     /// Argument errors exit 125 like every other failure before the workload starts
     /// (swift-argument-parser would use 64); help and --version exit 0.

@@ -30,8 +30,9 @@ struct LaunchInvocation: Equatable {
     var writableTmpfs = false
 
     var request: LaunchRequest {
-        var request = LaunchRequest(mode: mode, binds: binds, environment: environment, cleanEnvironment: cleanEnvironment,
-                                    workdir: workdir, mountHome: mountHome, gpu: gpu, devices: devices, share: share)
+        var request = LaunchRequest(
+            mode: mode, binds: binds, environment: environment, cleanEnvironment: cleanEnvironment,
+            workdir: workdir, mountHome: mountHome, gpu: gpu, devices: devices, share: share)
         request.personality = GlobalOptions.personality
         request.contain = contain
         request.homeSpec = homeSpec

@@ -3,12 +3,15 @@ import GourdCore
 
 /// Options shared by exec, run, shell and plan. Their spellings are also known to `FastLaunchParser`.
 struct LaunchOptions: ParsableArguments {
-    @Option(name: [.customShort("B"), .customLong("bind")], help: ArgumentHelp(
-        "Bind a host path: SRC[:DST[:ro|rw]]. Repeatable; also GOURD_BIND (comma-separated).",
-        valueName: "spec"))
+    @Option(
+        name: [.customShort("B"), .customLong("bind")],
+        help: ArgumentHelp(
+            "Bind a host path: SRC[:DST[:ro|rw]]. Repeatable; also GOURD_BIND (comma-separated).",
+            valueName: "spec"))
     var bind: [String] = []
 
-    @Option(name: .customLong("env"), help: ArgumentHelp("Set NAME=VALUE inside (repeatable; wins over everything).", valueName: "NAME=VALUE"))
+    @Option(
+        name: .customLong("env"), help: ArgumentHelp("Set NAME=VALUE inside (repeatable; wins over everything).", valueName: "NAME=VALUE"))
     var env: [String] = []
 
     @Option(name: .customLong("env-file"), help: ArgumentHelp("NAME=VALUE lines to set inside (before --env).", valueName: "file"))
@@ -17,28 +20,41 @@ struct LaunchOptions: ParsableArguments {
     @Flag(name: [.customShort("e"), .customLong("cleanenv")], help: "Start from a minimal environment instead of the host's.")
     var cleanEnvironment = false
 
-    @Option(name: [.customLong("pwd"), .customLong("cwd")], help: ArgumentHelp("Start in this directory inside (default: the current one when it exists inside, else home).", valueName: "dir"))
+    @Option(
+        name: [.customLong("pwd"), .customLong("cwd")],
+        help: ArgumentHelp("Start in this directory inside (default: the current one when it exists inside, else home).", valueName: "dir"))
     var workdir: String?
 
-    @Flag(name: [.customShort("c"), .customLong("contain")], help: "No host home, /tmp, /var/tmp or current directory: private ones instead.")
+    @Flag(
+        name: [.customShort("c"), .customLong("contain")], help: "No host home, /tmp, /var/tmp or current directory: private ones instead.")
     var contain = false
 
     @Flag(name: [.customShort("C"), .customLong("containall")], help: "--contain and --cleanenv (gourd always has its own PID namespace).")
     var containAll = false
 
-    @Option(name: .customLong("home"), help: ArgumentHelp("Bind SRC as home at DST (default: SRC); HOME names DST.", valueName: "SRC[:DST]"))
+    @Option(
+        name: .customLong("home"), help: ArgumentHelp("Bind SRC as home at DST (default: SRC); HOME names DST.", valueName: "SRC[:DST]"))
     var home: String?
 
-    @Option(name: .customLong("no-mount"), help: ArgumentHelp("Default mounts to skip: home, tmp, cwd, sys, hostfs, or a default mount's destination (comma list).", valueName: "list"))
+    @Option(
+        name: .customLong("no-mount"),
+        help: ArgumentHelp(
+            "Default mounts to skip: home, tmp, cwd, sys, hostfs, or a default mount's destination (comma list).", valueName: "list"))
     var noMount: [String] = []
 
-    @Option(name: .customLong("workdir"), help: ArgumentHelp("Host directory for the contained /tmp, /var/tmp and --scratch.", valueName: "dir"))
+    @Option(
+        name: .customLong("workdir"), help: ArgumentHelp("Host directory for the contained /tmp, /var/tmp and --scratch.", valueName: "dir")
+    )
     var workspace: String?
 
-    @Option(name: [.customShort("S"), .customLong("scratch")], help: ArgumentHelp("An empty writable directory at this path inside (comma list; repeatable).", valueName: "path"))
+    @Option(
+        name: [.customShort("S"), .customLong("scratch")],
+        help: ArgumentHelp("An empty writable directory at this path inside (comma list; repeatable).", valueName: "path"))
     var scratch: [String] = []
 
-    @Flag(name: .customLong("writable-tmpfs"), help: "Let the workload write anywhere: an overlay whose writes go to a 64 MiB tmpfs, discarded at exit.")
+    @Flag(
+        name: .customLong("writable-tmpfs"),
+        help: "Let the workload write anywhere: an overlay whose writes go to a 64 MiB tmpfs, discarded at exit.")
     var writableTmpfs = false
 
     @Flag(name: .customLong("compat"), help: "Apptainer's OCI-like mode: --containall --writable-tmpfs.")
@@ -47,7 +63,9 @@ struct LaunchOptions: ParsableArguments {
     @Flag(name: [.customShort("n"), .customLong("net")], help: "A network namespace (with --network none: loopback only).")
     var net = false
 
-    @Option(name: .customLong("network"), help: ArgumentHelp("Network type: only none (an empty network namespace, loopback up).", valueName: "none"))
+    @Option(
+        name: .customLong("network"),
+        help: ArgumentHelp("Network type: only none (an empty network namespace, loopback up).", valueName: "none"))
     var network: String?
 
     @Option(name: .customLong("hostname"), help: ArgumentHelp("The host name inside (a UTS namespace).", valueName: "name"))
@@ -77,9 +95,11 @@ struct LaunchOptions: ParsableArguments {
     @Flag(name: .customLong("no-home"), help: "Do not bind your home directory.")
     var noHome = false
 
-    @Option(name: .customLong("gpu"), help: ArgumentHelp(
-        "GPUs of this allocation: --gpu (any vendor, required), --gpu=nvidia|amd, --gpu=auto (if present), --gpu=none.",
-        valueName: "vendor"))
+    @Option(
+        name: .customLong("gpu"),
+        help: ArgumentHelp(
+            "GPUs of this allocation: --gpu (any vendor, required), --gpu=nvidia|amd, --gpu=auto (if present), --gpu=none.",
+            valueName: "vendor"))
     var gpu: String?
 
     @Flag(name: .customLong("nv"), help: "Same as --gpu=nvidia (Apptainer's spelling).")
@@ -91,9 +111,11 @@ struct LaunchOptions: ParsableArguments {
     @Option(name: .customLong("dev"), help: ArgumentHelp("/dev inside: minimal (default) or host.", valueName: "minimal|host"))
     var dev: String?
 
-    @Option(name: .customLong("share"), help: ArgumentHelp(
-        "Share one container among the ranks of a job on this node: automatic under Slurm steps, Open MPI, MPICH and PMIx; --share=KEY forces it, --share=none opts out.",
-        valueName: "KEY|none"))
+    @Option(
+        name: .customLong("share"),
+        help: ArgumentHelp(
+            "Share one container among the ranks of a job on this node: automatic under Slurm steps, Open MPI, MPICH and PMIx; --share=KEY forces it, --share=none opts out.",
+            valueName: "KEY|none"))
     var share: String?
 
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the plan's notes (skipped mounts and why) to stderr.")
@@ -123,21 +145,23 @@ struct LaunchOptions: ParsableArguments {
     }
 
     func invocation(image: String, mode: LaunchInvocation.Mode) -> LaunchInvocation {
-        LaunchInvocation(image: image, mode: mode, binds: bind, environment: env,
-                         cleanEnvironment: cleanEnvironment || containAll || compat, workdir: workdir, mountHome: !noHome, verbose: verbose,
-                         gpu: try? gpuChoice(), devices: dev.flatMap(DeviceMode.init(rawValue:)),
-                         share: share.flatMap(LaunchOptions.shareRequest) ?? .auto,
-                         contain: contain || containAll || compat, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
-                         scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles,
-                         net: net, network: network, hostname: hostname, uts: uts, ipc: ipc,
-                         writableTmpfs: writableTmpfs || compat)
+        LaunchInvocation(
+            image: image, mode: mode, binds: bind, environment: env,
+            cleanEnvironment: cleanEnvironment || containAll || compat, workdir: workdir, mountHome: !noHome, verbose: verbose,
+            gpu: try? gpuChoice(), devices: dev.flatMap(DeviceMode.init(rawValue:)),
+            share: share.flatMap(LaunchOptions.shareRequest) ?? .auto,
+            contain: contain || containAll || compat, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
+            scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles,
+            net: net, network: network, hostname: hostname, uts: uts, ipc: ipc,
+            writableTmpfs: writableTmpfs || compat)
     }
 
     /// "none" or a key (nil when malformed).
     static func shareRequest(_ text: String) -> ShareRequest? {
         if text == "none" { return ShareRequest.none }
         guard !text.isEmpty, text.count <= 64,
-              text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else { return nil }
+            text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+        else { return nil }
         return .key(text)
     }
 }

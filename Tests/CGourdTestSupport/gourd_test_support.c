@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static void child(char *const argv[], char *const envp[], const char *cwd,
-                  int in, int out, int err, int keep, int ctty) {
+static void child(char *const argv[], char *const envp[], const char *cwd, int in, int out, int err, int keep,
+                  int ctty) {
     // Move the three descriptors out of the way first: one may already be 0, 1 or 2.
     int a = fcntl(in, F_DUPFD, 200), b = fcntl(out, F_DUPFD, 200), c = fcntl(err, F_DUPFD, 200);
     if (a < 0 || b < 0 || c < 0 || dup2(a, 0) < 0 || dup2(b, 1) < 0 || dup2(c, 2) < 0) _exit(121);
@@ -33,8 +33,7 @@ static void child(char *const argv[], char *const envp[], const char *cwd,
     _exit(124);
 }
 
-pid_t gdt_spawn(char *const argv[], char *const envp[], const char *cwd,
-                int in, int out, int err, int keep, int ctty) {
+pid_t gdt_spawn(char *const argv[], char *const envp[], const char *cwd, int in, int out, int err, int keep, int ctty) {
     pid_t pid = fork();
     if (pid < 0) return -errno;
     if (pid == 0) child(argv, envp, cwd, in, out, err, keep, ctty);

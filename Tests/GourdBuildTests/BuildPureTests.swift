@@ -1,5 +1,6 @@
 import GourdCore
 import Testing
+
 @testable import GourdBuild
 
 /// The pure parts of `gourd build` (the rest runs end to end in the integration tests).

@@ -89,10 +89,14 @@ import Testing
     }
 
     @Test func parsedValuesAreTheExpectedOnes() throws {
-        let invocation = try #require(FastLaunchParser.parse(
-            ["exec", "-B", "/a:/b", "--env=X=1", "--cleanenv", Self.img, "cmd", "arg"]))
-        #expect(invocation == LaunchInvocation(image: Self.img, mode: .exec(["cmd", "arg"]), binds: ["/a:/b"],
-                                               environment: ["X=1"], cleanEnvironment: true, verbose: false))
+        let invocation = try #require(
+            FastLaunchParser.parse(
+                ["exec", "-B", "/a:/b", "--env=X=1", "--cleanenv", Self.img, "cmd", "arg"]))
+        #expect(
+            invocation
+                == LaunchInvocation(
+                    image: Self.img, mode: .exec(["cmd", "arg"]), binds: ["/a:/b"],
+                    environment: ["X=1"], cleanEnvironment: true, verbose: false))
         #expect(FastLaunchParser.parse(["shell", Self.img])?.mode == .shell(nil))
         #expect(FastLaunchParser.parse(["run", Self.img])?.mode == .run([]))
         #expect(FastLaunchParser.parse(["exec", "--gpu", Self.img, "x"])?.gpu == .any)
@@ -109,9 +113,12 @@ import Testing
     }
 
     @Test func apptainerValuesAreParsed() throws {
-        let invocation = try #require(FastLaunchParser.parse(
-            ["exec", "-C", "--home", "/h:/home/me", "--no-mount", "tmp,cwd", "-S", "/a,/b", "--workdir", "/w",
-             "--env-file", "e.env", Self.img, "x"]))
+        let invocation = try #require(
+            FastLaunchParser.parse(
+                [
+                    "exec", "-C", "--home", "/h:/home/me", "--no-mount", "tmp,cwd", "-S", "/a,/b", "--workdir", "/w",
+                    "--env-file", "e.env", Self.img, "x",
+                ]))
         #expect(invocation.contain && invocation.cleanEnvironment)
         #expect(invocation.homeSpec == "/h:/home/me")
         #expect(invocation.noMount == ["tmp", "cwd"])

@@ -22,8 +22,10 @@ import Testing
         let apptainer = GlobalOptions.versionAnswer(["--version"], personality: .apptainer, gourdVersion: "0.1.0")
         #expect(apptainer == "apptainer version \(CommandPersonality.apptainerVersion)")
         #expect(GlobalOptions.versionAnswer(["--version"], personality: .singularity, gourdVersion: "0.1.0") == apptainer)
-        #expect(GlobalOptions.versionAnswer(["version"], personality: .apptainer, gourdVersion: "0.1.0") == CommandPersonality.apptainerVersion)
-        #expect(GlobalOptions.versionAnswer(["version", "--gourd"], personality: .apptainer, gourdVersion: "0.1.0") == "gourd version 0.1.0")
+        #expect(
+            GlobalOptions.versionAnswer(["version"], personality: .apptainer, gourdVersion: "0.1.0") == CommandPersonality.apptainerVersion)
+        #expect(
+            GlobalOptions.versionAnswer(["version", "--gourd"], personality: .apptainer, gourdVersion: "0.1.0") == "gourd version 0.1.0")
         #expect(GlobalOptions.versionAnswer(["version", "--gourd"], personality: .gourd, gourdVersion: "0.1.0") == "gourd version 0.1.0")
         // Under gourd's own name, --version stays swift-argument-parser's ("0.1.0").
         #expect(GlobalOptions.versionAnswer(["--version"], personality: .gourd, gourdVersion: "0.1.0") == nil)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GourdCore
 
 @Suite("AccountFiles")
@@ -15,12 +16,13 @@ struct AccountFilesTests {
     @Test("no image passwd: root, nobody, then the caller")
     func passwdWithoutImageFile() {
         let text = AccountFiles.passwd(image: nil, identity: alice)
-        #expect(text == """
-            root:x:0:0:root:/root:/bin/sh
-            nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
-            \(aliceLine)
+        #expect(
+            text == """
+                root:x:0:0:root:/root:/bin/sh
+                nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+                \(aliceLine)
 
-            """)
+                """)
     }
 
     @Test("image entries are kept in order; comments and blank lines dropped")
@@ -33,14 +35,15 @@ struct AccountFilesTests {
             nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
             postgres:x:999:999::/var/lib/postgresql:/bin/bash
             """
-        #expect(lines(AccountFiles.passwd(image: image, identity: alice)) == [
-            "root:x:0:0:root:/root:/bin/bash",
-            "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
-            "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
-            "postgres:x:999:999::/var/lib/postgresql:/bin/bash",
-            aliceLine,
-            "",
-        ])
+        #expect(
+            lines(AccountFiles.passwd(image: image, identity: alice)) == [
+                "root:x:0:0:root:/root:/bin/bash",
+                "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+                "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
+                "postgres:x:999:999::/var/lib/postgresql:/bin/bash",
+                aliceLine,
+                "",
+            ])
     }
 
     @Test("an image entry with the caller's name is replaced")
@@ -76,8 +79,9 @@ struct AccountFilesTests {
 
     @Test("the caller's line is name:x:uid:gid:gecos:home:shell")
     func passwdUserLine() {
-        let identity = Identity(uid: 4242, gid: 77, userName: "jdoe", groupName: "physics",
-                                home: "/gpfs/home/jdoe", shell: "/bin/zsh", gecos: "Jane Doe,Room 1")
+        let identity = Identity(
+            uid: 4242, gid: 77, userName: "jdoe", groupName: "physics",
+            home: "/gpfs/home/jdoe", shell: "/bin/zsh", gecos: "Jane Doe,Room 1")
         let result = lines(AccountFiles.passwd(image: nil, identity: identity))
         #expect(result.dropLast().last == "jdoe:x:4242:77:Jane Doe,Room 1:/gpfs/home/jdoe:/bin/zsh")
     }
@@ -99,17 +103,19 @@ struct AccountFilesTests {
             staff:x:1000:carol
             nogroup:x:65534:
             """
-        #expect(lines(AccountFiles.group(image: image, identity: alice)) == [
-            "root:x:0:", "users:x:100:bob", "nogroup:x:65534:", "alice:x:1000:alice", "",
-        ])
+        #expect(
+            lines(AccountFiles.group(image: image, identity: alice)) == [
+                "root:x:0:", "users:x:100:bob", "nogroup:x:65534:", "alice:x:1000:alice", "",
+            ])
     }
 
     @Test("root and nogroup are not added twice")
     func groupNoDuplicates() {
         let image = "wheel:x:0:\nnobody:x:65534:\n"
-        #expect(lines(AccountFiles.group(image: image, identity: alice)) == [
-            "wheel:x:0:", "nobody:x:65534:", "alice:x:1000:alice", "",
-        ])
+        #expect(
+            lines(AccountFiles.group(image: image, identity: alice)) == [
+                "wheel:x:0:", "nobody:x:65534:", "alice:x:1000:alice", "",
+            ])
     }
 
     @Test("the caller's group line is group:x:gid:user")

@@ -1,21 +1,25 @@
 import Testing
+
 @testable import GourdCore
 
 /// Apptainer's variable families and the environment forms of flags, under each name gourd
 /// may be started as.
 @Suite("Apptainer compatibility: variables")
 struct ApptainerVariablesTests {
-    @Test("argv[0] decides the personality", arguments: [
-        ("gourd", CommandPersonality.gourd), ("/usr/local/bin/apptainer", .apptainer), ("singularity", .singularity),
-        ("/opt/bin/gourd", .gourd), ("apptainer-wrapper", .gourd), ("", .gourd),
-    ])
+    @Test(
+        "argv[0] decides the personality",
+        arguments: [
+            ("gourd", CommandPersonality.gourd), ("/usr/local/bin/apptainer", .apptainer), ("singularity", .singularity),
+            ("/opt/bin/gourd", .gourd), ("apptainer-wrapper", .gourd), ("", .gourd),
+        ])
     func personality(argv0: String, expected: CommandPersonality) {
         #expect(CommandPersonality(argv0: argv0) == expected)
     }
 
     @Test("--version answers as Apptainer under its names, as gourd otherwise")
     func versionLine() {
-        #expect(CommandPersonality.apptainer.versionLine(gourdVersion: "0.1.0") == "apptainer version \(CommandPersonality.apptainerVersion)")
+        #expect(
+            CommandPersonality.apptainer.versionLine(gourdVersion: "0.1.0") == "apptainer version \(CommandPersonality.apptainerVersion)")
         #expect(CommandPersonality.singularity.versionLine(gourdVersion: "0.1.0").hasPrefix("apptainer version 1."))
         #expect(CommandPersonality.gourd.versionLine(gourdVersion: "0.1.0") == "0.1.0")
     }
@@ -35,22 +39,28 @@ struct ApptainerVariablesTests {
     func bindLists() {
         let variables = env(["GOURD_BIND": "/g", "SINGULARITY_BIND": "/s", "APPTAINER_BINDPATH": "/p", "APPTAINER_BIND": "/a"])
         #expect(ControlVariables(environment: variables, personality: .gourd).bindLists().map(\.name) == ["APPTAINER_BIND", "GOURD_BIND"])
-        #expect(ControlVariables(environment: variables, personality: .apptainer).bindLists().map(\.name) == ["GOURD_BIND", "APPTAINER_BIND"])
-        #expect(ControlVariables(environment: env(["SINGULARITY_BINDPATH": "/x"]), personality: .gourd).bindLists()
+        #expect(
+            ControlVariables(environment: variables, personality: .apptainer).bindLists().map(\.name) == ["GOURD_BIND", "APPTAINER_BIND"])
+        #expect(
+            ControlVariables(environment: env(["SINGULARITY_BINDPATH": "/x"]), personality: .gourd).bindLists()
                 == [ControlVariables.Found(name: "SINGULARITY_BINDPATH", value: "/x")])
     }
 
     @Test("injection families: the winning family's value is set last; PREPEND_PATH and APPEND_PATH apart")
     func injected() throws {
-        let host = env(["APPTAINERENV_FOO": "a", "GOURDENV_FOO": "g", "SINGULARITYENV_BAR": "s", "OTHER": "o",
-                        "APPTAINERENV_PREPEND_PATH": "/pre", "SINGULARITYENV_APPEND_PATH": "/post"])
+        let host = env([
+            "APPTAINERENV_FOO": "a", "GOURDENV_FOO": "g", "SINGULARITYENV_BAR": "s", "OTHER": "o",
+            "APPTAINERENV_PREPEND_PATH": "/pre", "SINGULARITYENV_APPEND_PATH": "/post",
+        ])
         let gourd = try ControlVariables(environment: host, personality: .gourd).injected()
         #expect(gourd.variables.map(\.variable.assignment) == ["BAR=s", "FOO=a", "FOO=g"])
         #expect(gourd.prependPath?.variable.value == "/pre")
         #expect(gourd.appendPath?.origin == "SINGULARITYENV_APPEND_PATH")
         let apptainer = try ControlVariables(environment: host, personality: .apptainer).injected()
         #expect(apptainer.variables.map(\.variable.assignment) == ["FOO=g", "BAR=s", "FOO=a"])
-        let error = planError { () throws(PlanError) in try ControlVariables(environment: env(["APPTAINERENV_1X": "v"]), personality: .gourd).injected() }
+        let error = planError { () throws(PlanError) in
+            try ControlVariables(environment: env(["APPTAINERENV_1X": "v"]), personality: .gourd).injected()
+        }
         #expect(error == .badEnvironment("APPTAINERENV_1X=v", origin: "host variable"))
     }
 
@@ -94,7 +104,9 @@ struct ApptainerVariablesTests {
         #expect(try EnvironmentRules.flagOverrides(["A=1,B=2"]) == env(["A": "1", "B": "2"]))
         #expect(try EnvironmentRules.flagOverrides([#"A="1,2",B=3"#]) == env(["A": "1,2", "B": "3"]))
         #expect(try EnvironmentRules.flagOverrides(["PS1=> "]) == env(["PS1": "> "]))
-        #expect(planError { () throws(PlanError) in try EnvironmentRules.flagOverrides(["A=1,2"]) } == .badEnvironment("A=1,2", origin: "--env"))
+        #expect(
+            planError { () throws(PlanError) in try EnvironmentRules.flagOverrides(["A=1,2"]) } == .badEnvironment("A=1,2", origin: "--env")
+        )
         let plan = try Fixture.plan(LaunchRequest(mode: .exec(["env"]), environment: ["A=1,B=2"]))
         #expect(plan.environmentValue("A") == "1")
         #expect(plan.environmentValue("B") == "2")
@@ -113,7 +125,8 @@ struct ApptainerVariablesTests {
     func envFile() throws {
         let text = "# comment\n\nexport A=1\nB=\"two words\"\n  C='x'\nD=\n"
         #expect(try EnvironmentFile.parse(text, path: "f") == env(["A": "1", "B": "two words", "C": "x", "D": ""]))
-        #expect(planError { () throws(PlanError) in try EnvironmentFile.parse("A=1\nnot a line\n", path: "vars.env") }
+        #expect(
+            planError { () throws(PlanError) in try EnvironmentFile.parse("A=1\nnot a line\n", path: "vars.env") }
                 == .badEnvironmentFile("vars.env", reason: "line 2: expected NAME=VALUE"))
         var host = Fixture.host()
         host["/home/alice/project/vars.env"] = .file("A=file\nB=file\n")
@@ -123,7 +136,8 @@ struct ApptainerVariablesTests {
         #expect(plan.environmentValue("A") == "file")
         #expect(plan.environmentValue("B") == "flag")
         request.envFiles = ["missing.env"]
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request, host: host) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request, host: host) }
                 == .badEnvironmentFile("missing.env", reason: "cannot be read"))
     }
 }
@@ -150,8 +164,10 @@ struct FlagEnvironmentTests {
 
     @Test("value forms fill only what the command line left unset")
     func values() throws {
-        let request = try apply(["APPTAINER_PWD": "/data", "APPTAINER_HOME": "/scratch/h:/home/me", "APPTAINER_WORKDIR": "/w",
-                                 "APPTAINER_SCRATCH": "/s1,/s2", "APPTAINER_NO_MOUNT": "tmp,cwd", "APPTAINER_ENV_FILE": "e.env"])
+        let request = try apply([
+            "APPTAINER_PWD": "/data", "APPTAINER_HOME": "/scratch/h:/home/me", "APPTAINER_WORKDIR": "/w",
+            "APPTAINER_SCRATCH": "/s1,/s2", "APPTAINER_NO_MOUNT": "tmp,cwd", "APPTAINER_ENV_FILE": "e.env",
+        ])
         #expect(request.workdir == "/data")
         #expect(request.homeSpec == "/scratch/h:/home/me")
         #expect(request.workspace == "/w")
@@ -169,15 +185,18 @@ struct FlagEnvironmentTests {
 
     @Test("a value that is not a boolean names the variable")
     func badBoolean() {
-        #expect(planError { () throws(PlanError) in try apply(["APPTAINER_CLEANENV": "maybe"]) }
+        #expect(
+            planError { () throws(PlanError) in try apply(["APPTAINER_CLEANENV": "maybe"]) }
                 == .badControlVariable("APPTAINER_CLEANENV", "maybe", reason: "expected true or false (1 or 0)"))
     }
 
     @Test("options gourd cannot honour fail from the environment too, naming the variable")
     func unsupported() {
-        #expect(planError { () throws(PlanError) in try apply(["APPTAINER_FAKEROOT": "1"]) }
+        #expect(
+            planError { () throws(PlanError) in try apply(["APPTAINER_FAKEROOT": "1"]) }
                 == .unsupportedOption("APPTAINER_FAKEROOT", UnsupportedOption.find("--fakeroot")!.reason))
-        #expect(planError { () throws(PlanError) in try apply(["SINGULARITY_OVERLAY": "/o"]) }
+        #expect(
+            planError { () throws(PlanError) in try apply(["SINGULARITY_OVERLAY": "/o"]) }
                 == .unsupportedOption("SINGULARITY_OVERLAY", UnsupportedOption.find("--overlay")!.reason))
         #expect(throws: Never.self) { try FlagEnvironment.apply(to: exec, environment: env(["APPTAINER_FAKEROOT": "0"])) }
     }
@@ -195,22 +214,26 @@ struct FlagEnvironmentTests {
 @Suite("Apptainer compatibility: inspect selectors")
 struct InspectSelectionTests {
     func inspection(apptainer: ImageInspection.Apptainer?, gourd: GourdImageMetadata?) -> ImageInspection {
-        var inspection = ImageInspection(file: .init(path: "/i", size: 1, sha256: "x"), sif: nil,
-                                         squashfs: ImageInspection.SquashFS(compressionID: 6, major: 4, minor: 0, blockSize: 1, inodes: 1, bytesUsed: 1))
+        var inspection = ImageInspection(
+            file: .init(path: "/i", size: 1, sha256: "x"), sif: nil,
+            squashfs: ImageInspection.SquashFS(compressionID: 6, major: 4, minor: 0, blockSize: 1, inodes: 1, bytesUsed: 1))
         inspection.apptainer = apptainer
         inspection.gourd = gourd
         return inspection
     }
 
     @Test func apptainerLayoutFirstThenGourdMetadata() {
-        let both = inspection(apptainer: .init(labels: ["b": "2", "a": "1"], help: "Help.\n", runscript: "#!/bin/sh\necho\n",
-                                               definition: "Bootstrap: scratch\n"),
-                              gourd: GourdImageMetadata(environment: ["A=1"], labels: ["g": "x"], help: "gourd help"))
+        let both = inspection(
+            apptainer: .init(
+                labels: ["b": "2", "a": "1"], help: "Help.\n", runscript: "#!/bin/sh\necho\n",
+                definition: "Bootstrap: scratch\n"),
+            gourd: GourdImageMetadata(environment: ["A=1"], labels: ["g": "x"], help: "gourd help"))
         #expect(InspectSelection.text(both, [.labels]) == "a: 1\nb: 2")
         #expect(InspectSelection.text(both, [.helpfile]) == "Help.")
         #expect(InspectSelection.text(both, [.runscript]) == "#!/bin/sh\necho")
         #expect(InspectSelection.text(both, [.deffile]) == "Bootstrap: scratch")
-        #expect(InspectSelection.text(both, [.environment], scripts: [("/.singularity.d/env/90-environment.sh", "export B=2\n")])
+        #expect(
+            InspectSelection.text(both, [.environment], scripts: [("/.singularity.d/env/90-environment.sh", "export B=2\n")])
                 == "export A=1\n=== /.singularity.d/env/90-environment.sh ===\nexport B=2")
         let gourdOnly = inspection(apptainer: nil, gourd: GourdImageMetadata(labels: ["g": "x"], help: "gourd help"))
         #expect(InspectSelection.text(gourdOnly, [.labels, .helpfile]) == "g: x\ngourd help")

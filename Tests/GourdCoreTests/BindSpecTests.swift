@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GourdCore
 
 @Suite("BindSpec")
@@ -43,19 +44,21 @@ struct BindSpecTests {
         #expect(fromRoot.source == "/data")
     }
 
-    @Test("malformed specs are rejected with the reason", arguments: [
-        ("/a:/b:xx", "mode 'xx' is not ro or rw"),
-        ("/a:/b:RO", "mode 'RO' is not ro or rw"),
-        ("/a:/b:", "mode '' is not ro or rw"),
-        ("/a:/b:ro:extra", "expected SRC[:DST[:ro|rw]]"),
-        ("/a:/b:c:d:e", "expected SRC[:DST[:ro|rw]]"),
-        ("", "empty source"),
-        (":/b", "empty source"),
-        ("/a:", "empty destination"),
-        ("/a::ro", "empty destination"),
-        ("/a:b", "destination 'b' is not an absolute path"),
-        ("/a:relative/dir:ro", "destination 'relative/dir' is not an absolute path"),
-    ])
+    @Test(
+        "malformed specs are rejected with the reason",
+        arguments: [
+            ("/a:/b:xx", "mode 'xx' is not ro or rw"),
+            ("/a:/b:RO", "mode 'RO' is not ro or rw"),
+            ("/a:/b:", "mode '' is not ro or rw"),
+            ("/a:/b:ro:extra", "expected SRC[:DST[:ro|rw]]"),
+            ("/a:/b:c:d:e", "expected SRC[:DST[:ro|rw]]"),
+            ("", "empty source"),
+            (":/b", "empty source"),
+            ("/a:", "empty destination"),
+            ("/a::ro", "empty destination"),
+            ("/a:b", "destination 'b' is not an absolute path"),
+            ("/a:relative/dir:ro", "destination 'relative/dir' is not an absolute path"),
+        ])
     func rejected(text: String, reason: String) {
         let error = planError { () throws(PlanError) in try BindSpec.parse(text, origin: "--bind", cwd: cwd) }
         #expect(error == .badBind(text, origin: "--bind", reason: reason))
@@ -70,11 +73,13 @@ struct BindSpecTests {
     @Test("GOURD_BIND: comma separated, spaces and empty items ignored")
     func list() throws {
         let specs = try BindSpec.parseList(" /scratch/data:/mnt:ro , data ,,/opt ,  ", origin: "GOURD_BIND", cwd: cwd)
-        #expect(specs == [
-            BindSpec(source: "/scratch/data", destination: "/mnt", readOnly: true, origin: "GOURD_BIND"),
-            BindSpec(source: "/home/alice/project/data", destination: "/home/alice/project/data", readOnly: false, origin: "GOURD_BIND"),
-            BindSpec(source: "/opt", destination: "/opt", readOnly: false, origin: "GOURD_BIND"),
-        ])
+        #expect(
+            specs == [
+                BindSpec(source: "/scratch/data", destination: "/mnt", readOnly: true, origin: "GOURD_BIND"),
+                BindSpec(
+                    source: "/home/alice/project/data", destination: "/home/alice/project/data", readOnly: false, origin: "GOURD_BIND"),
+                BindSpec(source: "/opt", destination: "/opt", readOnly: false, origin: "GOURD_BIND"),
+            ])
     }
 
     @Test func emptyList() throws {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GourdCore
 
 @Suite("EnvironmentRules")
@@ -8,22 +9,28 @@ struct EnvironmentRulesTests {
     /// (HOME as the identity's home, the rest as GPU variables), `overrides` --env flags.
     /// GOURD_CONTAINER and APPTAINER_CONTAINER (etc.), and HOME where neither host nor runtime names it, are always added by
     /// the launcher and left out here so that each test sees only the layers it sets.
-    func compose(host: [EnvironmentVariable] = [], clean: Bool = false, image: [EnvironmentVariable] = [],
-                 runtime: [EnvironmentVariable] = [], overrides: [EnvironmentVariable] = []) -> [EnvironmentVariable] {
+    func compose(
+        host: [EnvironmentVariable] = [], clean: Bool = false, image: [EnvironmentVariable] = [],
+        runtime: [EnvironmentVariable] = [], overrides: [EnvironmentVariable] = []
+    ) -> [EnvironmentVariable] {
         let request = LaunchRequest(mode: .exec(["true"]), environment: overrides.map(\.assignment), cleanEnvironment: clean)
-        let home = runtime.last(where: { $0.name == "HOME" })?.value
+        let home =
+            runtime.last(where: { $0.name == "HOME" })?.value
             ?? host.last(where: { $0.name == "HOME" })?.value ?? Fixture.alice.home
-        let identity = Identity(uid: 1000, gid: 1000, userName: "alice", groupName: "alice", home: home,
-                                shell: "/bin/bash", gecos: "")
-        let planner = Planner(request: request, host: Fixture.context(environment: host), hostFS: Fixture.host(),
-                              image: Fixture.image())
+        let identity = Identity(
+            uid: 1000, gid: 1000, userName: "alice", groupName: "alice", home: home,
+            shell: "/bin/bash", gecos: "")
+        let planner = Planner(
+            request: request, host: Fixture.context(environment: host), hostFS: Fixture.host(),
+            image: Fixture.image())
         let metadata = ImageMetadata(gourd: GourdImageMetadata(environment: image.map(\.assignment)))
         var gpu = Planner.GPUPlan()
         gpu.environment = runtime.filter { $0.name != "HOME" }.map { ($0, "runtime") }
         let keepHome = (host + runtime).contains(where: { $0.name == "HOME" })
         do {
-            let result = try planner.composeEnvironment(identity: identity, location: Fixture.location,
-                                                        metadata: metadata, gpu: gpu)
+            let result = try planner.composeEnvironment(
+                identity: identity, location: Fixture.location,
+                metadata: metadata, gpu: gpu)
             let added = ["GOURD_CONTAINER"] + ApptainerRuntimeVariables.inside(image: "/x").map(\.name)
             return result.variables.filter { !added.contains($0.name) && ($0.name != "HOME" || keepHome) }
         } catch {
@@ -38,19 +45,23 @@ struct EnvironmentRulesTests {
         variables.last(where: { $0.name == name })?.value
     }
 
-    @Test("host variables that would break the image do not pass", arguments: [
-        "PATH", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "PS1", "PROMPT_COMMAND",
-        "GOURD_BIND", "GOURD_CONTAINER", "GOURD_", "GOURDENV_FOO",
-    ])
+    @Test(
+        "host variables that would break the image do not pass",
+        arguments: [
+            "PATH", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "PS1", "PROMPT_COMMAND",
+            "GOURD_BIND", "GOURD_CONTAINER", "GOURD_", "GOURDENV_FOO",
+        ])
     func blocked(name: String) {
         let result = compose(host: [EnvironmentVariable(name, "/host/value")])
         #expect(value(name, in: result) != "/host/value")
         if name != "PATH" { #expect(!names(result).contains(name)) }
     }
 
-    @Test("other host variables pass", arguments: [
-        "HOME", "USER", "TERM", "SLURM_JOB_ID", "OMP_NUM_THREADS", "LD_BIND_NOW", "GOURDX", "MYGOURD_X", "PATHX",
-    ])
+    @Test(
+        "other host variables pass",
+        arguments: [
+            "HOME", "USER", "TERM", "SLURM_JOB_ID", "OMP_NUM_THREADS", "LD_BIND_NOW", "GOURDX", "MYGOURD_X", "PATHX",
+        ])
     func passes(name: String) {
         #expect(value(name, in: compose(host: [EnvironmentVariable(name, "v")])) == "v")
     }
@@ -90,8 +101,9 @@ struct EnvironmentRulesTests {
 
     @Test("the image's environment overrides the host's")
     func imageOverridesHost() {
-        let result = compose(host: env(["LANG": "de_DE", "FOO": "host"]),
-                             image: env(["FOO": "image", "PATH": "/opt/app/bin:/usr/bin"]))
+        let result = compose(
+            host: env(["LANG": "de_DE", "FOO": "host"]),
+            image: env(["FOO": "image", "PATH": "/opt/app/bin:/usr/bin"]))
         #expect(value("FOO", in: result) == "image")
         #expect(value("LANG", in: result) == "de_DE")
         #expect(value("PATH", in: result) == "/opt/app/bin:/usr/bin")
@@ -99,10 +111,11 @@ struct EnvironmentRulesTests {
 
     @Test("runtime variables override the image, overrides win over everything")
     func layering() {
-        let result = compose(host: env(["HOME": "/host/home", "X": "host"]),
-                             image: env(["HOME": "/root", "X": "image", "PATH": "/img"]),
-                             runtime: env(["HOME": "/home/alice", "X": "runtime"]),
-                             overrides: env(["X": "user", "PATH": "/user/bin"]))
+        let result = compose(
+            host: env(["HOME": "/host/home", "X": "host"]),
+            image: env(["HOME": "/root", "X": "image", "PATH": "/img"]),
+            runtime: env(["HOME": "/home/alice", "X": "runtime"]),
+            overrides: env(["X": "user", "PATH": "/user/bin"]))
         #expect(value("HOME", in: result) == "/home/alice")
         #expect(value("X", in: result) == "user")
         #expect(value("PATH", in: result) == "/user/bin")
@@ -110,12 +123,17 @@ struct EnvironmentRulesTests {
 
     @Test("each name appears once, at its first position")
     func stableOrder() {
-        let result = compose(host: env(["B": "1", "A": "1", "PATH": "/h", "C": "1"]),
-                             image: env(["Z": "2", "A": "2"]),
-                             runtime: env(["HOME": "/h", "B": "3"]),
-                             overrides: env(["Y": "4", "Z": "4", "C": "4"]))
-        #expect(result == env(["B": "3", "A": "2", "C": "4", "PATH": EnvironmentRules.defaultPath,
-                               "Z": "4", "HOME": "/h", "Y": "4"]))
+        let result = compose(
+            host: env(["B": "1", "A": "1", "PATH": "/h", "C": "1"]),
+            image: env(["Z": "2", "A": "2"]),
+            runtime: env(["HOME": "/h", "B": "3"]),
+            overrides: env(["Y": "4", "Z": "4", "C": "4"]))
+        #expect(
+            result
+                == env([
+                    "B": "3", "A": "2", "C": "4", "PATH": EnvironmentRules.defaultPath,
+                    "Z": "4", "HOME": "/h", "Y": "4",
+                ]))
         #expect(Set(names(result)).count == result.count)
     }
 

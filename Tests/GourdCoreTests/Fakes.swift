@@ -28,7 +28,10 @@ struct FakeTree: Sendable {
         get { entries[Paths.normalize(path)] }
         set {
             let path = Paths.normalize(path)
-            guard let newValue else { entries[path] = nil; return }
+            guard let newValue else {
+                entries[path] = nil
+                return
+            }
             for ancestor in Paths.ancestors(path) where entries[ancestor] == nil {
                 entries[ancestor] = .directory
             }
@@ -149,8 +152,9 @@ struct FakeHost: HostFileSystem, Sendable {
 // MARK: - Fixtures
 
 enum Fixture {
-    static let alice = Identity(uid: 1000, gid: 1000, userName: "alice", groupName: "alice",
-                                home: "/home/alice", shell: "/bin/bash", gecos: "Alice Liddell")
+    static let alice = Identity(
+        uid: 1000, gid: 1000, userName: "alice", groupName: "alice",
+        home: "/home/alice", shell: "/bin/bash", gecos: "Alice Liddell")
 
     /// A plausible host: /home/alice with a project, /tmp, /dev, /sys, /etc files, /scratch.
     static func host() -> FakeHost {
@@ -189,15 +193,19 @@ enum Fixture {
         ])
     }
 
-    static func context(cwd: String = "/home/alice/project", environment: [EnvironmentVariable] = [],
-                        identity: Identity = alice) -> HostContext {
+    static func context(
+        cwd: String = "/home/alice/project", environment: [EnvironmentVariable] = [],
+        identity: Identity = alice
+    ) -> HostContext {
         HostContext(identity: identity, cwd: cwd, environment: environment)
     }
 
     static let location = ImageLocation(path: "/images/app.sif", offset: 4096)
 
-    static func plan(_ request: LaunchRequest, host: FakeHost = host(), image: FakeImage = image(),
-                     context: HostContext = context()) throws(PlanError) -> LaunchPlan {
+    static func plan(
+        _ request: LaunchRequest, host: FakeHost = host(), image: FakeImage = image(),
+        context: HostContext = context()
+    ) throws(PlanError) -> LaunchPlan {
         try Planner(request: request, host: context, hostFS: host, image: image).plan(image: location)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GourdCore
 
 /// The fakes are planning inputs; these checks make sure they answer like a real tree.

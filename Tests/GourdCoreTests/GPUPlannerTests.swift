@@ -1,5 +1,6 @@
-@testable import GourdCore
 import Testing
+
+@testable import GourdCore
 
 /// GPU selection and injection, planned against fake hosts: which nodes exist, which a device
 /// cgroup forbids, which variables the scheduler set.
@@ -25,16 +26,23 @@ import Testing
     static var policy: Policy {
         var policy = Policy.builtIn
         policy.gpu.vendors[0].libraryDirectories = ["/opt/driver/lib"]
-        policy.gpu.vendors[0].environment = [PolicyVariable(name: "NVIDIA_DRIVER_CAPABILITIES", value: "compute",
-                                                            origin: PolicyOrigin(file: "p.toml", line: 3, key: "gpu.nvidia.environment"))]
+        policy.gpu.vendors[0].environment = [
+            PolicyVariable(
+                name: "NVIDIA_DRIVER_CAPABILITIES", value: "compute",
+                origin: PolicyOrigin(file: "p.toml", line: 3, key: "gpu.nvidia.environment"))
+        ]
         return policy
     }
 
-    func plan(gpu: GPUChoice? = .any, environment: [EnvironmentVariable] = [], host: FakeHost = gpuHost(),
-              policy: Policy = policy, devices: DeviceMode? = nil) throws(PlanError) -> LaunchPlan {
-        try Planner(request: LaunchRequest(mode: .exec(["nvidia-smi"]), gpu: gpu, devices: devices),
-                    host: Fixture.context(environment: environment), hostFS: host, image: Fixture.image(), policy: policy)
-            .plan(image: Fixture.location)
+    func plan(
+        gpu: GPUChoice? = .any, environment: [EnvironmentVariable] = [], host: FakeHost = gpuHost(),
+        policy: Policy = policy, devices: DeviceMode? = nil
+    ) throws(PlanError) -> LaunchPlan {
+        try Planner(
+            request: LaunchRequest(mode: .exec(["nvidia-smi"]), gpu: gpu, devices: devices),
+            host: Fixture.context(environment: environment), hostFS: host, image: Fixture.image(), policy: policy
+        )
+        .plan(image: Fixture.location)
     }
 
     func gpuNodes(_ plan: LaunchPlan) -> [String] {
@@ -72,11 +80,18 @@ import Testing
     }
 
     @Test func noGPUAllocatedIsAnErrorForAnExplicitRequest() {
-        #expect(planError { () throws(PlanError) in try plan(environment: env(["CUDA_VISIBLE_DEVICES": ""])) } == .gpuUnavailable(
-            "--gpu=any: no nvidia GPU allocated to this process (the GPUs this process may open, CUDA_VISIBLE_DEVICES=)"))
-        #expect(planError { () throws(PlanError) in try plan(gpu: .vendor("amd")) }?.description.contains("no GPU device node (/dev/dri/renderD{N+128})") == true)
-        #expect(planError { () throws(PlanError) in try plan(gpu: .vendor("intel")) } == .unknownGPUVendor("intel", known: ["nvidia", "amd"]))
-        #expect(planError { () throws(PlanError) in try plan(environment: env(["SLURM_STEP_GPUS": "x"])) } == .badGPUVariable(name: "SLURM_STEP_GPUS", value: "x"))
+        #expect(
+            planError { () throws(PlanError) in try plan(environment: env(["CUDA_VISIBLE_DEVICES": ""])) }
+                == .gpuUnavailable(
+                    "--gpu=any: no nvidia GPU allocated to this process (the GPUs this process may open, CUDA_VISIBLE_DEVICES=)"))
+        #expect(
+            planError { () throws(PlanError) in try plan(gpu: .vendor("amd")) }?.description.contains(
+                "no GPU device node (/dev/dri/renderD{N+128})") == true)
+        #expect(
+            planError { () throws(PlanError) in try plan(gpu: .vendor("intel")) } == .unknownGPUVendor("intel", known: ["nvidia", "amd"]))
+        #expect(
+            planError { () throws(PlanError) in try plan(environment: env(["SLURM_STEP_GPUS": "x"])) }
+                == .badGPUVariable(name: "SLURM_STEP_GPUS", value: "x"))
     }
 
     @Test func autoSkipsQuietlyAndNoneBindsNothing() throws {
@@ -101,7 +116,10 @@ import Testing
     @Test func driverFilesAreBoundOnceEachWithTheirSonamesAsLinks() throws {
         let plan = try plan()
         let host = try #require(plan.mount(at: Planner.hostDirectory))
-        guard case .tmpfs(let entries) = host.kind else { Issue.record("not a tmpfs"); return }
+        guard case .tmpfs(let entries) = host.kind else {
+            Issue.record("not a tmpfs")
+            return
+        }
         #expect(entries.contains(.file("lib/libcuda.so.550.1")))
         #expect(entries.contains(.symlink("lib/libcuda.so.1", target: "libcuda.so.550.1")))
         #expect(entries.contains(.file("lib/libnvidia-ml.so.1")))
@@ -140,7 +158,10 @@ import Testing
         host["/dev/sda"] = .other
         let plan = try Fixture.plan(LaunchRequest(mode: .exec(["true"])), host: host)
         let dev = try #require(plan.mount(at: "/dev"))
-        guard case .tmpfs(let entries) = dev.kind else { Issue.record("not a tmpfs"); return }
+        guard case .tmpfs(let entries) = dev.kind else {
+            Issue.record("not a tmpfs")
+            return
+        }
         #expect(entries.contains(.symlink("fd", target: "/proc/self/fd")))
         #expect(entries.contains(.directory("infiniband")) && entries.contains(.file("infiniband/uverbs0")))
         #expect(dev.readOnly && dev.noSuid)

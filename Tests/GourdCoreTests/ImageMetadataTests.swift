@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GourdCore
 
 @Suite("ImageMetadata")
@@ -24,12 +25,13 @@ struct ImageMetadataTests {
         ])
         let metadata = try ImageMetadata.read(from: image)
         #expect(metadata.apptainerRunscript == "/.singularity.d/runscript")
-        #expect(metadata.apptainerEnvScripts == [
-            "/.singularity.d/env/01-base.sh",
-            "/.singularity.d/env/10-docker2singularity.sh",
-            "/.singularity.d/env/90-environment.sh",
-            "/.singularity.d/env/99-base.sh",
-        ])
+        #expect(
+            metadata.apptainerEnvScripts == [
+                "/.singularity.d/env/01-base.sh",
+                "/.singularity.d/env/10-docker2singularity.sh",
+                "/.singularity.d/env/90-environment.sh",
+                "/.singularity.d/env/99-base.sh",
+            ])
         #expect(metadata.gourd == nil)
     }
 
@@ -48,15 +50,20 @@ struct ImageMetadataTests {
              "future": {"nested": true}}
             """
         let metadata = try ImageMetadata.read(from: FakeImage(["/.gourd/image.json": .file(json)]))
-        #expect(metadata.gourd == GourdImageMetadata(schema: 1, environment: ["A=1", "PATH=/opt/bin:/usr/bin"],
-                                                     entrypoint: ["/opt/app"], cmd: ["--help"], runscript: "/opt/run",
-                                                     labels: ["org": "x"], help: "hi"))
+        #expect(
+            metadata.gourd
+                == GourdImageMetadata(
+                    schema: 1, environment: ["A=1", "PATH=/opt/bin:/usr/bin"],
+                    entrypoint: ["/opt/app"], cmd: ["--help"], runscript: "/opt/run",
+                    labels: ["org": "x"], help: "hi"))
         #expect(try metadata.environment() == env(["A": "1", "PATH": "/opt/bin:/usr/bin"]))
     }
 
-    @Test("malformed metadata is an error naming the file", arguments: [
-        "{not json", "", "[]", #"{"environment": ["A=1"]}"#, #"{"schema": "one"}"#, #"{"schema": 1, "cmd": "ls"}"#,
-    ])
+    @Test(
+        "malformed metadata is an error naming the file",
+        arguments: [
+            "{not json", "", "[]", #"{"environment": ["A=1"]}"#, #"{"schema": "one"}"#, #"{"schema": 1, "cmd": "ls"}"#,
+        ])
     func malformed(json: String) {
         let error = planError { () throws(PlanError) in
             try ImageMetadata.read(from: FakeImage(["/.gourd/image.json": .file(json)]))
@@ -72,7 +79,8 @@ struct ImageMetadataTests {
     @Test("an environment entry that is not NAME=VALUE is an error")
     func badEnvironmentEntry() throws {
         let metadata = ImageMetadata(gourd: GourdImageMetadata(environment: ["OK=1", "9X=2"]))
-        #expect(planError { () throws(PlanError) in try metadata.environment() }
+        #expect(
+            planError { () throws(PlanError) in try metadata.environment() }
                 == .badImageMetadata(path: "/.gourd/image.json", reason: "environment entry '9X=2' is not NAME=VALUE"))
     }
 
@@ -80,16 +88,19 @@ struct ImageMetadataTests {
 
     @Test("an Apptainer runscript wins over gourd metadata")
     func runArgvApptainerWins() {
-        let metadata = ImageMetadata(apptainerRunscript: "/.singularity.d/runscript",
-                                     gourd: GourdImageMetadata(entrypoint: ["/e"], cmd: ["c"], runscript: "/r"))
+        let metadata = ImageMetadata(
+            apptainerRunscript: "/.singularity.d/runscript",
+            gourd: GourdImageMetadata(entrypoint: ["/e"], cmd: ["c"], runscript: "/r"))
         #expect(metadata.runArgv([]) == ["/.singularity.d/runscript"])
         #expect(metadata.runArgv(["a", "b"]) == ["/.singularity.d/runscript", "a", "b"])
     }
 
     @Test("entrypoint + cmd; arguments replace cmd")
     func runArgvEntrypoint() {
-        let metadata = ImageMetadata(gourd: GourdImageMetadata(entrypoint: ["/opt/app", "--serve"], cmd: ["--port", "80"],
-                                                               runscript: "/r"))
+        let metadata = ImageMetadata(
+            gourd: GourdImageMetadata(
+                entrypoint: ["/opt/app", "--serve"], cmd: ["--port", "80"],
+                runscript: "/r"))
         #expect(metadata.runArgv([]) == ["/opt/app", "--serve", "--port", "80"])
         #expect(metadata.runArgv(["--port", "8080"]) == ["/opt/app", "--serve", "--port", "8080"])
         let noCmd = ImageMetadata(gourd: GourdImageMetadata(entrypoint: ["/opt/app"]))

@@ -1,17 +1,20 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import GourdTestFixtures
 import Testing
+
 @testable import GourdCore
 @testable import GourdFormats
-import GourdTestFixtures
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 @Suite("InspectReport")
 struct InspectReportTests {
-    static let squashfs = ImageInspection.SquashFS(compressionID: 6, major: 4, minor: 0, blockSize: 131_072,
-                                                   inodes: 42, bytesUsed: 65_536)
+    static let squashfs = ImageInspection.SquashFS(
+        compressionID: 6, major: 4, minor: 0, blockSize: 131_072,
+        inodes: 42, bytesUsed: 65_536)
     static let file = ImageInspection.File(path: "/images/app.sqfs", size: 69_632, sha256: String(repeating: "ab", count: 32))
 
     static func inspect(_ image: FakeImage, sif: ImageInspection.SIF? = nil) -> ImageInspection {
@@ -20,9 +23,11 @@ struct InspectReportTests {
         return inspection
     }
 
-    @Test("compression ids are named as squashfs-tools names them", arguments: [
-        (UInt32(1), "gzip"), (2, "lzma"), (3, "lzo"), (4, "xz"), (5, "lz4"), (6, "zstd"), (0, "unknown (0)"), (99, "unknown (99)"),
-    ])
+    @Test(
+        "compression ids are named as squashfs-tools names them",
+        arguments: [
+            (UInt32(1), "gzip"), (2, "lzma"), (3, "lzo"), (4, "xz"), (5, "lz4"), (6, "zstd"), (0, "unknown (0)"), (99, "unknown (99)"),
+        ])
     func compression(id: UInt32, name: String) {
         #expect(ImageInspection.SquashFS.compressionName(id) == name)
     }
@@ -53,30 +58,34 @@ struct InspectReportTests {
             "/.singularity.d/Singularity": .file("Bootstrap: docker\nFrom: busybox\n"),
         ])
         let inspection = Self.inspect(image)
-        #expect(inspection.apptainer == ImageInspection.Apptainer(
-            labels: ["org.label-schema.build-date": "2024-05-01", "count": "3", "flag": "true"],
-            help: "Usage: run me\n", runscript: "#!/bin/sh\nexec python \"$@\"\n",
-            environmentScripts: ["/.singularity.d/env/01-base.sh", "/.singularity.d/env/90-environment.sh"],
-            definition: "Bootstrap: docker\nFrom: busybox\n"))
+        #expect(
+            inspection.apptainer
+                == ImageInspection.Apptainer(
+                    labels: ["org.label-schema.build-date": "2024-05-01", "count": "3", "flag": "true"],
+                    help: "Usage: run me\n", runscript: "#!/bin/sh\nexec python \"$@\"\n",
+                    environmentScripts: ["/.singularity.d/env/01-base.sh", "/.singularity.d/env/90-environment.sh"],
+                    definition: "Bootstrap: docker\nFrom: busybox\n"))
         #expect(inspection.run == ["/.singularity.d/runscript"])
         let text = InspectReport.text(inspection)
-        #expect(text.contains("""
-            apptainer metadata (/.singularity.d)
-              labels       count=3
-                           flag=true
-                           org.label-schema.build-date=2024-05-01
-              env scripts  /.singularity.d/env/01-base.sh
-                           /.singularity.d/env/90-environment.sh
-              runscript
-                | #!/bin/sh
-                | exec python "$@"
-              help
-                | Usage: run me
-              definition (/.singularity.d/Singularity)
-                | Bootstrap: docker
-                | From: busybox
+        #expect(
+            text.contains(
+                """
+                apptainer metadata (/.singularity.d)
+                  labels       count=3
+                               flag=true
+                               org.label-schema.build-date=2024-05-01
+                  env scripts  /.singularity.d/env/01-base.sh
+                               /.singularity.d/env/90-environment.sh
+                  runscript
+                    | #!/bin/sh
+                    | exec python "$@"
+                  help
+                    | Usage: run me
+                  definition (/.singularity.d/Singularity)
+                    | Bootstrap: docker
+                    | From: busybox
 
-            """), "\(text)")
+                """), "\(text)")
     }
 
     @Test("gourd metadata with the build provenance fields")
@@ -87,10 +96,12 @@ struct InspectReportTests {
              "buildTime": "2024-05-01T12:00:00Z", "gourdVersion": "0.2.0"}
             """
         let inspection = Self.inspect(FakeImage(["/.gourd/image.json": .file(json)]))
-        #expect(inspection.gourd == GourdImageMetadata(
-            entrypoint: ["/opt/app"], cmd: ["--help"], labels: ["a": "b"], recipe: "from: docker://busybox\n",
-            bases: [.init(source: "docker://busybox:1.36", digest: "sha256:12ab")],
-            buildTime: "2024-05-01T12:00:00Z", gourdVersion: "0.2.0"))
+        #expect(
+            inspection.gourd
+                == GourdImageMetadata(
+                    entrypoint: ["/opt/app"], cmd: ["--help"], labels: ["a": "b"], recipe: "from: docker://busybox\n",
+                    bases: [.init(source: "docker://busybox:1.36", digest: "sha256:12ab")],
+                    buildTime: "2024-05-01T12:00:00Z", gourdVersion: "0.2.0"))
         #expect(inspection.run == ["/opt/app", "--help"])
         let text = InspectReport.text(inspection)
         #expect(text.contains("\n  built        2024-05-01T12:00:00Z\n"))
@@ -170,8 +181,9 @@ struct InspectReportTests {
         var builder = SIFBuilder()
         builder.objects = [.init(id: 1, offset: 32768, size: 8192)]
         let file = try builder.parse()
-        var inspection = Self.inspect(FakeImage(["/.gourd/image.json": .file(#"{"schema": 1, "cmd": ["ls"]}"#)]),
-                                      sif: ImageInspection.SIF(file, partition: try file.primaryPartition()))
+        var inspection = Self.inspect(
+            FakeImage(["/.gourd/image.json": .file(#"{"schema": 1, "cmd": ["ls"]}"#)]),
+            sif: ImageInspection.SIF(file, partition: try file.primaryPartition()))
         let text = InspectReport.json(inspection)
         let decoded = try JSONDecoder().decode(ImageInspection.self, from: Data(text.utf8))
         #expect(decoded == inspection)

@@ -1,10 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Testing
+
 @testable import GourdCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 @Suite("LaunchPlan is Codable")
 struct LaunchPlanCodableTests {
@@ -16,8 +18,9 @@ struct LaunchPlanCodableTests {
     func plannedRoundTrip() throws {
         var image = Fixture.image()
         image["/.singularity.d/env/90-environment.sh"] = .file("")
-        let request = LaunchRequest(mode: .shell(nil), binds: ["/scratch/data:/mnt:ro"],
-                                    environment: ["QUOTE=it's \"x\"", "UNICODE=héllo ☃"])
+        let request = LaunchRequest(
+            mode: .shell(nil), binds: ["/scratch/data:/mnt:ro"],
+            environment: ["QUOTE=it's \"x\"", "UNICODE=héllo ☃"])
         var plan = try Fixture.plan(request, image: image)
         plan.notes = ["a note"]
         // Every kind of mount is present.
@@ -33,8 +36,11 @@ struct LaunchPlanCodableTests {
         let plan = LaunchPlan(
             image: ImageLocation(path: "/x.sif", offset: .max),
             identity: Identity(uid: .max, gid: 0, userName: "u", groupName: "g", home: "/", shell: "/bin/sh", gecos: ""),
-            mounts: [Mount(kind: .tmpfs(entries: []), destination: "/a", readOnly: true, noSuid: false, noDev: false,
-                           noExec: true, recursive: false, optional: true, reason: "")],
+            mounts: [
+                Mount(
+                    kind: .tmpfs(entries: []), destination: "/a", readOnly: true, noSuid: false, noDev: false,
+                    noExec: true, recursive: false, optional: true, reason: "")
+            ],
             generatedFiles: [GeneratedFile(name: "passwd", contents: "a:b\n")],
             environment: [EnvironmentVariable("EMPTY", "")], argv: [], searchPath: "", workdir: "/", notes: [])
         #expect(try roundTrip(plan) == plan)

@@ -1,23 +1,26 @@
 import Testing
+
 @testable import GourdCore
 
 @Suite("Paths")
 struct PathsTests {
-    @Test("normalize collapses //, . and ..", arguments: [
-        ("/", "/"),
-        ("", "/"),
-        ("//", "/"),
-        ("/usr//bin/", "/usr/bin"),
-        ("/usr/./bin/.", "/usr/bin"),
-        ("/usr/lib/../bin", "/usr/bin"),
-        ("/a/b/c/../../d", "/a/d"),
-        ("/..", "/"),
-        ("/../../etc", "/etc"),
-        ("/a/../../b", "/b"),
-        ("a/b", "/a/b"),
-        ("/...", "/..."),
-        ("/.hidden/..x", "/.hidden/..x"),
-    ])
+    @Test(
+        "normalize collapses //, . and ..",
+        arguments: [
+            ("/", "/"),
+            ("", "/"),
+            ("//", "/"),
+            ("/usr//bin/", "/usr/bin"),
+            ("/usr/./bin/.", "/usr/bin"),
+            ("/usr/lib/../bin", "/usr/bin"),
+            ("/a/b/c/../../d", "/a/d"),
+            ("/..", "/"),
+            ("/../../etc", "/etc"),
+            ("/a/../../b", "/b"),
+            ("a/b", "/a/b"),
+            ("/...", "/..."),
+            ("/.hidden/..x", "/.hidden/..x"),
+        ])
     func normalize(input: String, expected: String) {
         #expect(Paths.normalize(input) == expected)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GourdCore
 
 @Suite("Planner: command")
@@ -31,8 +32,9 @@ struct PlannerCommandTests {
         #expect(try Fixture.plan(LaunchRequest(mode: .exec(["pwd"])), image: image).workdir == "/home/alice/project")
         #expect(try Fixture.plan(LaunchRequest(mode: .run([]), workdir: "/tmp"), image: image).workdir == "/tmp")
         image["/.gourd/image.json"] = .file(#"{"schema": 1, "workingDir": "/nonexistent"}"#)
-        #expect(try Fixture.plan(LaunchRequest(mode: .run([])), image: image).workdir == "/home/alice/project",
-                "a WorkingDir the container lacks falls back to the usual rule")
+        #expect(
+            try Fixture.plan(LaunchRequest(mode: .run([])), image: image).workdir == "/home/alice/project",
+            "a WorkingDir the container lacks falls back to the usual rule")
     }
 
     @Test("malformed image metadata fails the plan")
@@ -66,14 +68,17 @@ struct PlannerCommandTests {
 
     @Test("a missing shell is an error")
     func shellMissing() throws {
-        #expect(planError { () throws(PlanError) in try Fixture.plan(LaunchRequest(mode: .shell("/bin/zsh"))) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(LaunchRequest(mode: .shell("/bin/zsh"))) }
                 == .shellMissing("/bin/zsh"))
-        #expect(planError { () throws(PlanError) in try Fixture.plan(LaunchRequest(mode: .shell("/tmp"))) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(LaunchRequest(mode: .shell("/tmp"))) }
                 == .shellMissing("/tmp"))
         var image = Fixture.image()
         image["/bin/bash"] = nil
         image["/bin/sh"] = nil
-        #expect(planError { () throws(PlanError) in try Fixture.plan(LaunchRequest(mode: .shell(nil)), image: image) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(LaunchRequest(mode: .shell(nil)), image: image) }
                 == .shellMissing("/bin/sh"))
         #expect(try Fixture.plan(LaunchRequest(mode: .shell("/usr/bin/env"))).argv == ["/usr/bin/env"])
     }
@@ -118,10 +123,12 @@ struct PlannerEnvScriptTests {
     @Test("user overrides are re-exported after the scripts, shell-quoted, in order")
     func overridesReexported() throws {
         let context = Fixture.context(environment: env(["GOURDENV_X": "1", "UNRELATED": "u"]))
-        let request = LaunchRequest(mode: .exec(["env"]),
-                                    environment: ["GREETING=it's here", "PATH=/my bin:$PATH", "EMPTY="])
+        let request = LaunchRequest(
+            mode: .exec(["env"]),
+            environment: ["GREETING=it's here", "PATH=/my bin:$PATH", "EMPTY="])
         let plan = try Fixture.plan(request, image: apptainerImage(), context: context)
-        let script = Self.prologue
+        let script =
+            Self.prologue
             + "export X='1'; "
             + #"export GREETING='it'\''s here'; "#
             + "export PATH='/my bin:$PATH'; "
@@ -150,7 +157,8 @@ struct PlannerEnvScriptTests {
     func pathEditsReapplied() throws {
         let context = Fixture.context(environment: env(["APPTAINERENV_PREPEND_PATH": "/pre", "SINGULARITYENV_APPEND_PATH": "/post"]))
         let plan = try Fixture.plan(LaunchRequest(mode: .exec(["env"])), image: apptainerImage(), context: context)
-        let script = Self.prologue
+        let script =
+            Self.prologue
             + #"case "$PATH" in '/pre'|'/pre':*) ;; *) export PATH='/pre'"${PATH:+:$PATH}";; esac; "#
             + #"case "$PATH" in '/post'|*:'/post') ;; *) export PATH="${PATH:+$PATH:}"'/post';; esac; "#
             + #"exec "$@""#
@@ -182,14 +190,17 @@ struct PlannerEnvironmentTests {
 
     @Test("a plain launch: filtered host, default PATH, HOME and GOURD_CONTAINER")
     func plain() throws {
-        let plan = try Fixture.plan(LaunchRequest(mode: .exec(["true"])),
-                                    context: Fixture.context(environment: hostEnvironment))
-        #expect(plan.environment == env([
-            "HOME": "/home/alice", "USER": "alice", "SLURM_JOB_ID": "42", "LANG": "C.UTF-8",
-            "PATH": EnvironmentRules.defaultPath, "GOURD_CONTAINER": "/images/app.sif",
-            "APPTAINER_CONTAINER": "/images/app.sif", "APPTAINER_NAME": "app.sif",
-            "SINGULARITY_CONTAINER": "/images/app.sif", "SINGULARITY_NAME": "app.sif",
-        ]))
+        let plan = try Fixture.plan(
+            LaunchRequest(mode: .exec(["true"])),
+            context: Fixture.context(environment: hostEnvironment))
+        #expect(
+            plan.environment
+                == env([
+                    "HOME": "/home/alice", "USER": "alice", "SLURM_JOB_ID": "42", "LANG": "C.UTF-8",
+                    "PATH": EnvironmentRules.defaultPath, "GOURD_CONTAINER": "/images/app.sif",
+                    "APPTAINER_CONTAINER": "/images/app.sif", "APPTAINER_NAME": "app.sif",
+                    "SINGULARITY_CONTAINER": "/images/app.sif", "SINGULARITY_NAME": "app.sif",
+                ]))
         #expect(plan.searchPath == EnvironmentRules.defaultPath)
         #expect(plan.environmentValue("PS1") == nil)
     }
@@ -198,22 +209,26 @@ struct PlannerEnvironmentTests {
     func home() throws {
         var image = Fixture.image()
         image["/.gourd/image.json"] = .file(#"{"schema": 1, "environment": ["HOME=/root"]}"#)
-        let plan = try Fixture.plan(LaunchRequest(mode: .exec(["true"])), image: image,
-                                    context: Fixture.context(environment: env(["HOME": "/elsewhere"])))
+        let plan = try Fixture.plan(
+            LaunchRequest(mode: .exec(["true"])), image: image,
+            context: Fixture.context(environment: env(["HOME": "/elsewhere"])))
         #expect(plan.environmentValue("HOME") == "/home/alice")
         #expect(plan.environment.filter { $0.name == "HOME" }.count == 1)
     }
 
     @Test("--cleanenv drops the rest of the host environment")
     func clean() throws {
-        let plan = try Fixture.plan(LaunchRequest(mode: .exec(["true"]), cleanEnvironment: true),
-                                    context: Fixture.context(environment: hostEnvironment + env(["LC_ALL": "C"])))
-        #expect(plan.environment == env([
-            "HOME": "/home/alice", "USER": "alice", "LANG": "C.UTF-8", "LC_ALL": "C",
-            "PATH": EnvironmentRules.defaultPath, "GOURD_CONTAINER": "/images/app.sif",
-            "APPTAINER_CONTAINER": "/images/app.sif", "APPTAINER_NAME": "app.sif",
-            "SINGULARITY_CONTAINER": "/images/app.sif", "SINGULARITY_NAME": "app.sif",
-        ]))
+        let plan = try Fixture.plan(
+            LaunchRequest(mode: .exec(["true"]), cleanEnvironment: true),
+            context: Fixture.context(environment: hostEnvironment + env(["LC_ALL": "C"])))
+        #expect(
+            plan.environment
+                == env([
+                    "HOME": "/home/alice", "USER": "alice", "LANG": "C.UTF-8", "LC_ALL": "C",
+                    "PATH": EnvironmentRules.defaultPath, "GOURD_CONTAINER": "/images/app.sif",
+                    "APPTAINER_CONTAINER": "/images/app.sif", "APPTAINER_NAME": "app.sif",
+                    "SINGULARITY_CONTAINER": "/images/app.sif", "SINGULARITY_NAME": "app.sif",
+                ]))
     }
 
     @Test("the search path is the final PATH: image, then GOURDENV_PATH, then --env PATH")
@@ -228,8 +243,9 @@ struct PlannerEnvironmentTests {
         plan = try Fixture.plan(LaunchRequest(mode: .exec(["app"])), image: image, context: context)
         #expect(plan.searchPath == "/from/gourdenv")
 
-        plan = try Fixture.plan(LaunchRequest(mode: .exec(["app"]), environment: ["PATH=/from/flag"]), image: image,
-                                context: context)
+        plan = try Fixture.plan(
+            LaunchRequest(mode: .exec(["app"]), environment: ["PATH=/from/flag"]), image: image,
+            context: context)
         #expect(plan.searchPath == "/from/flag")
         #expect(plan.environmentValue("PATH") == plan.searchPath)
         #expect(plan.environment.filter { $0.name == "PATH" }.count == 1)
@@ -243,8 +259,9 @@ struct PlannerEnvironmentTests {
         #expect(plan.environmentValue("LD_LIBRARY_PATH") == "/opt/lib")
         #expect(plan.environmentValue("GOURDENV_X") == nil)
 
-        plan = try Fixture.plan(LaunchRequest(mode: .exec(["true"]), environment: ["X=2", "HOME=/custom", "GOURD_CONTAINER=c"]),
-                                context: context)
+        plan = try Fixture.plan(
+            LaunchRequest(mode: .exec(["true"]), environment: ["X=2", "HOME=/custom", "GOURD_CONTAINER=c"]),
+            context: context)
         #expect(plan.environmentValue("X") == "2")
         #expect(plan.environmentValue("HOME") == "/custom")
         #expect(plan.environmentValue("GOURD_CONTAINER") == "c")
@@ -252,12 +269,14 @@ struct PlannerEnvironmentTests {
 
     @Test("an invalid --env fails the plan")
     func badEnv() {
-        #expect(planError { () throws(PlanError) in
-            try Fixture.plan(LaunchRequest(mode: .exec(["true"]), environment: ["1BAD=x"]))
-        } == .badEnvironment("1BAD=x", origin: "--env"))
-        #expect(planError { () throws(PlanError) in
-            try Fixture.plan(LaunchRequest(mode: .exec(["true"]), environment: ["noequals"]))
-        } == .badEnvironment("noequals", origin: "--env"))
+        #expect(
+            planError { () throws(PlanError) in
+                try Fixture.plan(LaunchRequest(mode: .exec(["true"]), environment: ["1BAD=x"]))
+            } == .badEnvironment("1BAD=x", origin: "--env"))
+        #expect(
+            planError { () throws(PlanError) in
+                try Fixture.plan(LaunchRequest(mode: .exec(["true"]), environment: ["noequals"]))
+            } == .badEnvironment("noequals", origin: "--env"))
     }
 
     @Test("shell mode sets PS1, which the user may override")
@@ -296,8 +315,9 @@ struct PlannerWorkdirTests {
 
     @Test("the caller's directory under a user bind maps through it")
     func underUserBind() throws {
-        let plan = try Fixture.plan(LaunchRequest(mode: .exec(["true"]), binds: ["/scratch/data:/mnt"]),
-                                    context: Fixture.context(cwd: "/scratch/data/run1"))
+        let plan = try Fixture.plan(
+            LaunchRequest(mode: .exec(["true"]), binds: ["/scratch/data:/mnt"]),
+            context: Fixture.context(cwd: "/scratch/data/run1"))
         #expect(plan.workdir == "/mnt/run1")
     }
 
@@ -316,7 +336,8 @@ struct PlannerWorkdirTests {
         host["/home/alice"] = nil
         var image = Fixture.image()
         image["/home/alice"] = .directory
-        #expect(try Fixture.plan(exec, host: host, image: image, context: Fixture.context(cwd: "/scratch/data")).workdir
+        #expect(
+            try Fixture.plan(exec, host: host, image: image, context: Fixture.context(cwd: "/scratch/data")).workdir
                 == "/home/alice")
     }
 

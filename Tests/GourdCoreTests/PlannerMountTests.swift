@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GourdCore
 
 @Suite("Planner: default mounts")
@@ -8,25 +9,33 @@ struct PlannerDefaultMountTests {
     @Test("the defaults, in order, with their flags (host /dev)")
     func defaults() throws {
         let plan = try Fixture.plan(LaunchRequest(mode: .exec(["true"]), devices: .host))
-        #expect(plan.mounts == [
-            Mount(kind: .proc, destination: "/proc", noExec: true, optional: true,
-                  reason: "default: procfs of the container's PID namespace"),
-            Mount(kind: .bind(source: "/dev"), destination: "/dev", noDev: false, optional: true,
-                  reason: "--dev=host: host /dev"),
-            Mount(kind: .bind(source: "/sys"), destination: "/sys", readOnly: true, noExec: true, optional: true,
-                  reason: "default: host /sys, read-only"),
-            Mount(kind: .bind(source: "/tmp"), destination: "/tmp", optional: true, reason: "default: host /tmp"),
-            Mount(kind: .tmpfs(entries: [.directory("alice")]), destination: "/home", readOnly: true, recursive: false,
-                  reason: "mount point for the caller's home (/home is empty in the image)"),
-            Mount(kind: .bind(source: "/home/alice"), destination: "/home/alice", reason: "default: the caller's home"),
-            Mount(kind: .bind(source: "/etc/hosts"), destination: "/etc/hosts", readOnly: true, recursive: false,
-                  optional: true, reason: "default: host /etc/hosts"),
-            // No /etc/resolv.conf or /etc/localtime in this image: nothing to bind over.
-            Mount(kind: .generated(name: "passwd"), destination: "/etc/passwd", readOnly: true, recursive: false,
-                  optional: true, reason: "default: image entries plus the caller's account"),
-            Mount(kind: .generated(name: "group"), destination: "/etc/group", readOnly: true, recursive: false,
-                  optional: true, reason: "default: image entries plus the caller's account"),
-        ])
+        #expect(
+            plan.mounts == [
+                Mount(
+                    kind: .proc, destination: "/proc", noExec: true, optional: true,
+                    reason: "default: procfs of the container's PID namespace"),
+                Mount(
+                    kind: .bind(source: "/dev"), destination: "/dev", noDev: false, optional: true,
+                    reason: "--dev=host: host /dev"),
+                Mount(
+                    kind: .bind(source: "/sys"), destination: "/sys", readOnly: true, noExec: true, optional: true,
+                    reason: "default: host /sys, read-only"),
+                Mount(kind: .bind(source: "/tmp"), destination: "/tmp", optional: true, reason: "default: host /tmp"),
+                Mount(
+                    kind: .tmpfs(entries: [.directory("alice")]), destination: "/home", readOnly: true, recursive: false,
+                    reason: "mount point for the caller's home (/home is empty in the image)"),
+                Mount(kind: .bind(source: "/home/alice"), destination: "/home/alice", reason: "default: the caller's home"),
+                Mount(
+                    kind: .bind(source: "/etc/hosts"), destination: "/etc/hosts", readOnly: true, recursive: false,
+                    optional: true, reason: "default: host /etc/hosts"),
+                // No /etc/resolv.conf or /etc/localtime in this image: nothing to bind over.
+                Mount(
+                    kind: .generated(name: "passwd"), destination: "/etc/passwd", readOnly: true, recursive: false,
+                    optional: true, reason: "default: image entries plus the caller's account"),
+                Mount(
+                    kind: .generated(name: "group"), destination: "/etc/group", readOnly: true, recursive: false,
+                    optional: true, reason: "default: image entries plus the caller's account"),
+            ])
         #expect(plan.notes.isEmpty)
         // Every mount is nosuid.
         #expect(plan.mounts.allSatisfy { $0.noSuid })
@@ -43,8 +52,9 @@ struct PlannerDefaultMountTests {
         #expect(plan.mount(at: "/sys")?.readOnly == true)
     }
 
-    @Test("a default whose mount point is not a directory in the image is skipped with a note",
-          arguments: ["/proc", "/dev", "/sys", "/tmp"])
+    @Test(
+        "a default whose mount point is not a directory in the image is skipped with a note",
+        arguments: ["/proc", "/dev", "/sys", "/tmp"])
     func missingMountPoint(destination: String) throws {
         var image = Fixture.image()
         image[destination] = nil
@@ -112,12 +122,13 @@ struct PlannerDefaultMountTests {
         var image = Fixture.image()
         image["/etc/passwd"] = .file("root:x:0:0:root:/root:/bin/bash\nubuntu:x:1000:1000::/home/ubuntu:/bin/bash\n")
         let plan = try Fixture.plan(exec, image: image)
-        #expect(plan.generatedFile("passwd") == """
-            root:x:0:0:root:/root:/bin/bash
-            nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
-            alice:x:1000:1000:Alice Liddell:/home/alice:/bin/bash
+        #expect(
+            plan.generatedFile("passwd") == """
+                root:x:0:0:root:/root:/bin/bash
+                nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+                alice:x:1000:1000:Alice Liddell:/home/alice:/bin/bash
 
-            """)
+                """)
         #expect(plan.generatedFile("group") == "root:x:0:\nnogroup:x:65534:\nalice:x:1000:alice\n")
         #expect(plan.generatedFiles.map(\.name) == ["passwd", "group"])
         #expect(plan.mount(at: "/etc/passwd")?.kind == .generated(name: "passwd"))
@@ -137,9 +148,10 @@ struct PlannerHomeTests {
         var image = Fixture.image()
         image["/home/alice"] = .directory
         let plan = try Fixture.plan(exec, image: image)
-        #expect(homeMounts(plan) == [
-            Mount(kind: .bind(source: "/home/alice"), destination: "/home/alice", reason: "default: the caller's home"),
-        ])
+        #expect(
+            homeMounts(plan) == [
+                Mount(kind: .bind(source: "/home/alice"), destination: "/home/alice", reason: "default: the caller's home")
+            ])
         #expect(plan.notes.isEmpty)
     }
 
@@ -159,16 +171,21 @@ struct PlannerHomeTests {
 
     @Test("a deep home under an empty directory gets every intermediate directory")
     func deepHome() throws {
-        let identity = Identity(uid: 1000, gid: 1000, userName: "alice", groupName: "alice",
-                                home: "/gpfs/home/alice", shell: "/bin/sh")
+        let identity = Identity(
+            uid: 1000, gid: 1000, userName: "alice", groupName: "alice",
+            home: "/gpfs/home/alice", shell: "/bin/sh")
         var host = Fixture.host()
         host["/gpfs/home/alice"] = .directory
         var image = Fixture.image()
         image["/gpfs"] = .directory
-        let plan = try Fixture.plan(exec, host: host, image: image,
-                                    context: Fixture.context(cwd: "/gpfs/home/alice", identity: identity))
-        #expect(homeMounts(plan).map(\.kind) == [.tmpfs(entries: [.directory("home"), .directory("home/alice")]),
-                                                 .bind(source: "/gpfs/home/alice")])
+        let plan = try Fixture.plan(
+            exec, host: host, image: image,
+            context: Fixture.context(cwd: "/gpfs/home/alice", identity: identity))
+        #expect(
+            homeMounts(plan).map(\.kind) == [
+                .tmpfs(entries: [.directory("home"), .directory("home/alice")]),
+                .bind(source: "/gpfs/home/alice"),
+            ])
         #expect(homeMounts(plan).map(\.destination) == ["/gpfs", "/gpfs/home/alice"])
         #expect(plan.workdir == "/gpfs/home/alice")
     }
@@ -261,8 +278,11 @@ struct PlannerUserBindTests {
         let defaults = try Fixture.plan(LaunchRequest(mode: .exec(["true"]))).mounts
         let plan = try Fixture.plan(request("/scratch/data:/mnt"))
         #expect(Array(plan.mounts.dropLast()) == defaults)
-        #expect(plan.mounts.last == Mount(kind: .bind(source: "/scratch/data"), destination: "/mnt",
-                                          reason: "--bind /scratch/data:/mnt"))
+        #expect(
+            plan.mounts.last
+                == Mount(
+                    kind: .bind(source: "/scratch/data"), destination: "/mnt",
+                    reason: "--bind /scratch/data:/mnt"))
         #expect(plan.mounts.last?.optional == false)
         #expect(plan.mounts.last?.recursive == true)
     }
@@ -276,9 +296,10 @@ struct PlannerUserBindTests {
     func order() throws {
         let context = Fixture.context(environment: env(["GOURD_BIND": "/scratch/data:/mnt, /scratch/input.csv:/opt/config.txt:ro"]))
         let plan = try Fixture.plan(request("/tmp:/mnt"), context: context)
-        #expect(userMounts(plan).map(\.reason) == [
-            "GOURD_BIND /scratch/data:/mnt", "GOURD_BIND /scratch/input.csv:/opt/config.txt", "--bind /tmp:/mnt",
-        ])
+        #expect(
+            userMounts(plan).map(\.reason) == [
+                "GOURD_BIND /scratch/data:/mnt", "GOURD_BIND /scratch/input.csv:/opt/config.txt", "--bind /tmp:/mnt",
+            ])
         #expect(userMounts(plan)[1].readOnly)
     }
 
@@ -296,10 +317,12 @@ struct PlannerUserBindTests {
 
     @Test("a source missing on the host is an error")
     func sourceMissing() {
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/nope:/mnt")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/nope:/mnt")) }
                 == .bindSourceMissing("/nope", origin: "--bind"))
         let context = Fixture.context(environment: env(["GOURD_BIND": "missing"]))
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request(), context: context) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request(), context: context) }
                 == .bindSourceMissing("/home/alice/project/missing", origin: "GOURD_BIND"))
     }
 
@@ -312,18 +335,22 @@ struct PlannerUserBindTests {
         #expect(file.addedMountPoints == [AddedMountPoint(path: "/input.csv", isDirectory: false)])
         // Not inside another mount (gourd never writes to a bound host directory or a tmpfs),
         // nor under a file of the image.
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/opt/config.txt/x")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/opt/config.txt/x")) }
                 == .bindDestinationMissing("/opt/config.txt/x", origin: "--bind"))
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/tmp/nonexistent")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/tmp/nonexistent")) }
                 == .bindDestinationMissing("/tmp/nonexistent", origin: "--bind"))
     }
 
     @Test("a malformed GOURD_BIND or --bind fails the plan")
     func malformed() {
         let context = Fixture.context(environment: env(["GOURD_BIND": "/a:rel"]))
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request(), context: context) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request(), context: context) }
                 == .badBind("/a:rel", origin: "GOURD_BIND", reason: "destination 'rel' is not an absolute path"))
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/a:/b:x")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/a:/b:x")) }
                 == .badBind("/a:/b:x", origin: "--bind", reason: "mode 'x' is not ro or rw"))
     }
 
@@ -336,18 +363,21 @@ struct PlannerUserBindTests {
         // The image has ~/imageonly, but the home bind hides it.
         var image = Fixture.image()
         image["/home/alice/imageonly"] = .directory
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/home/alice/imageonly"), image: image) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/home/alice/imageonly"), image: image) }
                 == .bindDestinationMissing("/home/alice/imageonly", origin: "--bind"))
 
         // The kind comes from the host too.
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/home/alice/notes.txt")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/home/alice/notes.txt")) }
                 == .bindKindMismatch("/home/alice/notes.txt", origin: "--bind", sourceIsDirectory: true))
     }
 
     @Test("a destination under the home tmpfs exists only if it is the home's mount point")
     func destinationUnderTmpfs() throws {
         // The host has /home/bob, but inside, /home is the tmpfs holding only "alice".
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/home/bob")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/home/bob")) }
                 == .bindDestinationMissing("/home/bob", origin: "--bind"))
         #expect(try Fixture.plan(request("/scratch/data:/home")).mount(at: "/home")?.kind == .bind(source: "/scratch/data"))
     }
@@ -359,7 +389,8 @@ struct PlannerUserBindTests {
         #expect(try Fixture.plan(request("/scratch/data:/tmp/job"), host: host).mount(at: "/tmp/job") != nil)
         var image = Fixture.image()
         image["/tmp/imageonly"] = .directory
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/tmp/imageonly"), image: image) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/tmp/imageonly"), image: image) }
                 == .bindDestinationMissing("/tmp/imageonly", origin: "--bind"))
     }
 
@@ -367,14 +398,16 @@ struct PlannerUserBindTests {
     func destinationUnderUserBind() throws {
         let plan = try Fixture.plan(request("/scratch:/mnt", "/home/alice/notes.txt:/mnt/input.csv"))
         #expect(plan.mount(at: "/mnt/input.csv")?.kind == .bind(source: "/home/alice/notes.txt"))
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch:/mnt", "/scratch/data:/mnt/nope")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch:/mnt", "/scratch/data:/mnt/nope")) }
                 == .bindDestinationMissing("/mnt/nope", origin: "--bind"))
     }
 
     @Test("a file onto a generated file is allowed; nothing can be bound inside /proc")
     func generatedAndProc() throws {
         #expect(try Fixture.plan(request("/scratch/input.csv:/etc/passwd")).mounts.last?.destination == "/etc/passwd")
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/proc/sys")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/proc/sys")) }
                 == .bindDestinationProtected("/proc/sys", origin: "--bind"))
     }
 
@@ -390,29 +423,35 @@ struct PlannerUserBindTests {
         #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/input.csv:/etc/hosts")) } == nil)
     }
 
-    @Test("a bind may not cover the root, /dev or /proc (issue 10, finding 6)",
-          arguments: ["/", "/dev", "/proc", "/proc/sys", "/proc/1/root"])
+    @Test(
+        "a bind may not cover the root, /dev or /proc (issue 10, finding 6)",
+        arguments: ["/", "/dev", "/proc", "/proc/sys", "/proc/1/root"])
     func protectedDestinations(destination: String) {
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:\(destination)")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:\(destination)")) }
                 == .bindDestinationProtected(destination, origin: "--bind"))
         let context = Fixture.context(environment: [EnvironmentVariable("GOURD_BIND", "/scratch/data:\(destination)")])
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request(), context: context) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request(), context: context) }
                 == .bindDestinationProtected(destination, origin: "GOURD_BIND"))
     }
 
     @Test("below /dev and beside /proc stay allowed")
     func nearProtectedDestinations() {
         for destination in ["/dev/shm", "/procfs", "/mnt"] {
-            #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:\(destination)")) } == nil,
-                    "\(destination)")
+            #expect(
+                planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:\(destination)")) } == nil,
+                "\(destination)")
         }
     }
 
     @Test("file and directory must match")
     func kindMismatch() throws {
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/input.csv:/mnt")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch/input.csv:/mnt")) }
                 == .bindKindMismatch("/mnt", origin: "--bind", sourceIsDirectory: false))
-        #expect(planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/opt/config.txt")) }
+        #expect(
+            planError { () throws(PlanError) in try Fixture.plan(request("/scratch/data:/opt/config.txt")) }
                 == .bindKindMismatch("/opt/config.txt", origin: "--bind", sourceIsDirectory: true))
         let plan = try Fixture.plan(request("/scratch/input.csv:/opt/config.txt"))
         #expect(plan.mount(at: "/opt/config.txt")?.kind == .bind(source: "/scratch/input.csv"))

@@ -7,12 +7,14 @@ struct PlannerOptionTests {
     func pwd() throws {
         #expect(try Fixture.plan(LaunchRequest(mode: .exec(["true"]), workdir: "/mnt")).workdir == "/mnt")
         // Inside a bind: checked against the host's directory behind it.
-        #expect(try Fixture.plan(LaunchRequest(mode: .exec(["true"]), workdir: "/home/alice/project/src/")).workdir
+        #expect(
+            try Fixture.plan(LaunchRequest(mode: .exec(["true"]), workdir: "/home/alice/project/src/")).workdir
                 == "/home/alice/project/src")
         for bad in ["/nonexistent", "relative/dir", "/opt/config.txt", "/home/alice/notes.txt"] {
-            #expect(planError { () throws(PlanError) in
-                try Fixture.plan(LaunchRequest(mode: .exec(["true"]), workdir: bad))
-            } == .badWorkdir(bad), "\(bad)")
+            #expect(
+                planError { () throws(PlanError) in
+                    try Fixture.plan(LaunchRequest(mode: .exec(["true"]), workdir: bad))
+                } == .badWorkdir(bad), "\(bad)")
         }
     }
 

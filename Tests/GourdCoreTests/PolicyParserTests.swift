@@ -7,7 +7,10 @@ import Testing
     func parse(_ text: String) throws(PolicyError) -> Policy { try PolicyParser.parse(text, file: file) }
 
     func error(_ text: String) -> PolicyError? {
-        do { _ = try parse(text); return nil } catch { return error }
+        do {
+            _ = try parse(text)
+            return nil
+        } catch { return error }
     }
 
     @Test func emptyFileIsTheBuiltInPolicyFromThatFile() throws {
@@ -17,7 +20,8 @@ import Testing
     }
 
     @Test func fullPolicy() throws {
-        let policy = try parse("""
+        let policy = try parse(
+            """
             [[bind]]
             source = "/scratch/$USER"
             destination = "/scratch"
@@ -53,8 +57,11 @@ import Testing
             forbid = ["LD_PRELOAD"]
             """)
         #expect(policy.binds.count == 2)
-        #expect(policy.binds[0] == PolicyBind(source: "/scratch/$USER", destination: "/scratch", required: true,
-                                              origin: PolicyOrigin(file: file, line: 2, key: "bind[0].source")))
+        #expect(
+            policy.binds[0]
+                == PolicyBind(
+                    source: "/scratch/$USER", destination: "/scratch", required: true,
+                    origin: PolicyOrigin(file: file, line: 2, key: "bind[0].source")))
         #expect(policy.binds[1].readOnly && !policy.binds[1].required && policy.binds[1].origin.line == 7)
         #expect(policy.userBinds.allow.map(\.path) == ["/home", "/scratch"])
         #expect(policy.userBinds.deny.map(\.path) == ["/etc/shadow", "/root"])
@@ -82,8 +89,10 @@ import Testing
 
     /// toml++ asserts on some malformed input unless built with NDEBUG (docs/PLATFORM-NOTES.md, "toml++"): this
     /// crashes the test process when CGourdTOML's define is missing.
-    @Test(arguments: ["[[[ bad", "[a]\n[a]", "x = ", "= 1", "[gpu\n", "a = [1, \"two\"", "a = 1\na = 2", "[[bind]]\n[bind]",
-                      "a = \"x\0y\"", "[a]\0", "x = 1e400", "x = 99999999999999999999"])
+    @Test(arguments: [
+        "[[[ bad", "[a]\n[a]", "x = ", "= 1", "[gpu\n", "a = [1, \"two\"", "a = 1\na = 2", "[[bind]]\n[bind]",
+        "a = \"x\0y\"", "[a]\0", "x = 1e400", "x = 99999999999999999999",
+    ])
     func malformedInputIsAnErrorNotACrash(_ text: String) {
         #expect(error(text) != nil)
     }
@@ -91,7 +100,8 @@ import Testing
     /// Thousands of mutations of a valid policy (deterministic): each parses or fails with an
     /// error, never crashes or hangs.
     @Test func mutatedPoliciesNeverCrash() {
-        let valid = Array("""
+        let valid = Array(
+            """
             [[bind]]
             source = "/scratch/$USER"
             required = true
@@ -126,15 +136,18 @@ import Testing
     }
 
     @Test func unknownKeysAreRejectedWithTheirLine() {
-        #expect(error("[binds]\nallow = []\nalow = []\n")?.description
+        #expect(
+            error("[binds]\nallow = []\nalow = []\n")?.description
                 == "policy \(file):3: binds.alow: unknown key (expected allow, deny, deny_other_homes)")
         #expect(error("[imagez]\n")?.description.hasPrefix("policy \(file):1: imagez: unknown key") == true)
-        #expect(error("[[bind]]\nsource = \"/a\"\n[[bind]]\nsource = \"/b\"\ntarget = \"/c\"\n")?.description
+        #expect(
+            error("[[bind]]\nsource = \"/a\"\n[[bind]]\nsource = \"/b\"\ntarget = \"/c\"\n")?.description
                 == "policy \(file):5: bind[1].target: unknown key (expected source, destination, readonly, required)")
     }
 
     @Test func wrongTypesAndValuesAreRejected() {
-        #expect(error("[binds]\ndeny = \"/etc\"\n")?.description == "policy \(file):2: binds.deny: expected an array of strings, found string")
+        #expect(
+            error("[binds]\ndeny = \"/etc\"\n")?.description == "policy \(file):2: binds.deny: expected an array of strings, found string")
         #expect(error("[binds]\ndeny = [\"etc\"]\n")?.description == "policy \(file):2: binds.deny: 'etc' is not an absolute path")
         #expect(error("[devices]\ndefault = \"all\"\n")?.description == "policy \(file):2: devices.default: 'all' is not minimal or host")
         #expect(error("[gpu]\ndefault = \"intel\"\n")?.description.contains("no vendor named 'intel'") == true)
@@ -148,21 +161,28 @@ import Testing
     /// Lines come from the TOML parser itself: dotted keys, array elements and keys after a
     /// multi-line value are found on the line they were written on.
     @Test func everyKeyHasItsOwnLine() {
-        #expect(error("[binds]\nallow = []\n\nden.y = 1\n")?.description
+        #expect(
+            error("[binds]\nallow = []\n\nden.y = 1\n")?.description
                 == "policy \(file):4: binds.den: unknown key (expected allow, deny, deny_other_homes)")
-        #expect(error("[[bind]]\nsource = \"/a\"\n[[bind]]\nsource = \"/b\"\n\nrea.donly = true\n")?.description
+        #expect(
+            error("[[bind]]\nsource = \"/a\"\n[[bind]]\nsource = \"/b\"\n\nrea.donly = true\n")?.description
                 == "policy \(file):6: bind[1].rea: unknown key (expected source, destination, readonly, required)")
         #expect(error("bind = [\n  { source = \"/a\" },\n  2,\n]\n")?.description == "policy \(file):3: bind[1]: expected a table")
-        #expect(error("[[bind]]\nsource = \"/a\"\n[[bind]]\nreadonly = true\n")?.description
+        #expect(
+            error("[[bind]]\nsource = \"/a\"\n[[bind]]\nreadonly = true\n")?.description
                 == "policy \(file):3: bind[1].source: each [[bind]] needs a non-empty string source")
-        #expect(error("[images]\nallow_dirs = [\n  \"/a\",\n]\nsha256 = 1\n")?.description
+        #expect(
+            error("[images]\nallow_dirs = [\n  \"/a\",\n]\nsha256 = 1\n")?.description
                 == "policy \(file):5: images.sha256: expected an array of strings, found integer")
     }
 
-    @Test(arguments: [("1", "integer"), ("1.5", "floating-point number"), ("true", "bool"), ("1979-05-27", "date"),
-                      ("07:32:00", "time"), ("1979-05-27T07:32:00Z", "date-time"), ("[]", "array"), ("{}", "table")])
+    @Test(arguments: [
+        ("1", "integer"), ("1.5", "floating-point number"), ("true", "bool"), ("1979-05-27", "date"),
+        ("07:32:00", "time"), ("1979-05-27T07:32:00Z", "date-time"), ("[]", "array"), ("{}", "table"),
+    ])
     func messagesNameTheTypeFound(_ value: String, _ type: String) {
-        #expect(error("[devices]\ndefault = \(value)\n")?.description
+        #expect(
+            error("[devices]\ndefault = \(value)\n")?.description
                 == "policy \(file):2: devices.default: expected a string, found \(type)")
     }
 

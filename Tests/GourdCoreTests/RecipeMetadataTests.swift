@@ -42,14 +42,17 @@ import Testing
         let metadata = RecipeMetadata.metadata(recipe: r, base: dockerBase, buildTime: 0, gourdVersion: "v")
         #expect(metadata.entrypoint == nil && metadata.cmd == nil)
         #expect(metadata.runscript == "/.singularity.d/runscript")
-        #expect(file(files, "/.singularity.d/runscript") == RecipeFile(
-            path: "/.singularity.d/runscript", contents: Array("#!/bin/bash -e\n\n  exec echo \"$@\"\n".utf8), mode: 0o755))
+        #expect(
+            file(files, "/.singularity.d/runscript")
+                == RecipeFile(
+                    path: "/.singularity.d/runscript", contents: Array("#!/bin/bash -e\n\n  exec echo \"$@\"\n".utf8), mode: 0o755))
         #expect(file(files, "/.singularity.d/runscript.help")?.text == "  Say it.\n")
         #expect(metadata.help == "  Say it.\n")
     }
 
     @Test func everyFileAndStableJSON() throws {
-        let r = try recipe("""
+        let r = try recipe(
+            """
             Bootstrap: scratch
             %environment
               export A=1
@@ -60,8 +63,11 @@ import Testing
               a 1
             """)
         let files = RecipeMetadata.files(recipe: r, base: BaseImage(), buildTime: 86400, gourdVersion: "v")
-        #expect(files.map(\.path) == ["/.singularity.d/Singularity", "/.singularity.d/env/90-environment.sh",
-                                      "/.singularity.d/test", "/.singularity.d/labels.json", "/.gourd/image.json"])
+        #expect(
+            files.map(\.path) == [
+                "/.singularity.d/Singularity", "/.singularity.d/env/90-environment.sh",
+                "/.singularity.d/test", "/.singularity.d/labels.json", "/.gourd/image.json",
+            ])
         #expect(file(files, "/.singularity.d/Singularity")?.text == r.text + "\n")
         #expect(file(files, "/.singularity.d/env/90-environment.sh")?.text == "#!/bin/sh\n# %environment of r.def\n  export A=1\n")
         #expect(file(files, "/.singularity.d/test")?.mode == 0o755)
@@ -86,8 +92,9 @@ import Testing
     }
 
     @Test func gourdBaseCarriesOver() {
-        let meta = GourdImageMetadata(environment: ["A=1"], entrypoint: ["/e"], labels: ["x": "gourd"], help: "h",
-                                      bases: [.init(source: "s", digest: "d")])
+        let meta = GourdImageMetadata(
+            environment: ["A=1"], entrypoint: ["/e"], labels: ["x": "gourd"], help: "h",
+            bases: [.init(source: "s", digest: "d")])
         let base = BaseImage(gourd: meta, apptainerLabels: ["x": "apptainer", "y": "apptainer"], apptainerHelp: "ah")
         #expect(base.environment == ["A=1"])
         #expect(base.entrypoint == ["/e"])
@@ -99,18 +106,25 @@ import Testing
     @Test("a %runscript whose first line is #! keeps it (Apptainer's rule); -c still wins")
     func runscriptShebang() throws {
         let own = try recipe("Bootstrap: docker-archive\nFrom: app.tar\n%runscript\n    #!/bin/bash\n    [[ -n $1 ]] && echo \"$1\"\n")
-        let file = RecipeMetadata.files(recipe: own, base: BaseImage(), buildTime: 0, gourdVersion: "v").first { $0.path == "/.singularity.d/runscript" }
+        let file = RecipeMetadata.files(recipe: own, base: BaseImage(), buildTime: 0, gourdVersion: "v").first {
+            $0.path == "/.singularity.d/runscript"
+        }
         #expect(file?.text.hasPrefix("#!/bin/bash\n") == true)
         #expect(file?.text.contains("[[ -n $1 ]]") == true)
         let plain = try recipe("Bootstrap: docker-archive\nFrom: app.tar\n%runscript\n    echo hi\n")
-        #expect(RecipeMetadata.files(recipe: plain, base: BaseImage(), buildTime: 0, gourdVersion: "v").first { $0.path == "/.singularity.d/runscript" }?.text
+        #expect(
+            RecipeMetadata.files(recipe: plain, base: BaseImage(), buildTime: 0, gourdVersion: "v").first {
+                $0.path == "/.singularity.d/runscript"
+            }?.text
                 .hasPrefix("#!/bin/sh\n") == true)
     }
 }
 
 @Suite struct ApptainerBuildLayoutTests {
     @Test func dockerEnvironmentScript() {
-        let script = ApptainerLayout.dockerEnvironmentScript(["PATH=/app/bin:/usr/bin", "LANG=C.UTF-8", #"TRICKY=a "b" $c `d` \e"#, "1BAD=x", "=x"])
+        let script = ApptainerLayout.dockerEnvironmentScript([
+            "PATH=/app/bin:/usr/bin", "LANG=C.UTF-8", #"TRICKY=a "b" $c `d` \e"#, "1BAD=x", "=x",
+        ])
         #expect(script.hasPrefix("#!/bin/sh\n"))
         #expect(script.contains("export PATH=\"/app/bin:/usr/bin\"\n"))
         #expect(script.contains("export LANG=\"${LANG:-C.UTF-8}\"\n"))

@@ -1,6 +1,7 @@
 import GourdCore
-@testable import GourdFormats
 import Testing
+
+@testable import GourdFormats
 
 @Suite struct RecipeParserTests {
     let file = "app.def"
@@ -8,7 +9,10 @@ import Testing
     func parse(_ text: String) throws(RecipeError) -> Recipe { try RecipeParser.parse(text, file: file) }
 
     func error(_ text: String) -> RecipeError? {
-        do { _ = try parse(text); return nil } catch { return error }
+        do {
+            _ = try parse(text)
+            return nil
+        } catch { return error }
     }
 
     @Test func fullRecipe() throws {
@@ -48,20 +52,22 @@ import Testing
         #expect(recipe.bootstrap == Recipe.Bootstrap(agent: "localimage", values: ["from": "base.sqfs"]))
         #expect(recipe.bootstrapLine == 2)
         #expect(recipe.text == text)
-        #expect(recipe.files == [
-            .init(source: "hello.txt", destination: "/opt/hello.txt", line: 6),
-            .init(source: "with space.txt", destination: "/opt/with space.txt", line: 7),
-            .init(source: "lonely", destination: nil, line: 9),
-        ])
+        #expect(
+            recipe.files == [
+                .init(source: "hello.txt", destination: "/opt/hello.txt", line: 6),
+                .init(source: "with space.txt", destination: "/opt/with space.txt", line: 7),
+                .init(source: "lonely", destination: nil, line: 9),
+            ])
         #expect(recipe.post == .init(text: "    apt-get update\n    echo \"100%\" > /opt/percent", line: 11, interpreter: "/bin/bash"))
         #expect(recipe.environment?.text == "    export LANG=C.UTF-8")
         #expect(recipe.runscript?.text == "    exec python3 \"$@\"")
         #expect(recipe.runscript?.line == 18)
-        #expect(recipe.labels == [
-            .init(key: "Author", value: "alice@example.org", line: 22),
-            .init(key: "Version", value: "1.0 beta", line: 23),
-            .init(key: "Empty", value: "", line: 24),
-        ])
+        #expect(
+            recipe.labels == [
+                .init(key: "Author", value: "alice@example.org", line: 22),
+                .init(key: "Version", value: "1.0 beta", line: 23),
+                .init(key: "Empty", value: "", line: 24),
+            ])
         #expect(recipe.help?.text == "    Runs python3.")
         #expect(recipe.test?.text == "    python3 --version")
         #expect(recipe.ignoredKeys.isEmpty)
@@ -70,11 +76,20 @@ import Testing
     @Test func agents() throws {
         #expect(try parse("Bootstrap: scratch\n").bootstrap == Recipe.Bootstrap(agent: "scratch"))
         #expect(try parse("bootstrap: SCRATCH").bootstrap == Recipe.Bootstrap(agent: "scratch"))
-        #expect(try parse("Bootstrap: docker-archive\nFrom: img.tar:busybox:1.36\n").bootstrap == Recipe.Bootstrap(agent: "docker-archive", values: ["from": "img.tar:busybox:1.36"]))
-        #expect(try parse("Bootstrap: oci-archive\nFrom: img.oci.tar\n").bootstrap == Recipe.Bootstrap(agent: "oci-archive", values: ["from": "img.oci.tar"]))
-        #expect(try parse("Bootstrap: oci\nFrom: layout:latest\n").bootstrap == Recipe.Bootstrap(agent: "oci", values: ["from": "layout:latest"]))
-        let debootstrap = try parse("Bootstrap: debootstrap\nOSVersion: bookworm\nMirrorURL: http://deb.debian.org/debian\nInclude: python3, ca-certificates\n").bootstrap
-        #expect(debootstrap.agent == "debootstrap" && debootstrap.values["osversion"] == "bookworm"
+        #expect(
+            try parse("Bootstrap: docker-archive\nFrom: img.tar:busybox:1.36\n").bootstrap
+                == Recipe.Bootstrap(agent: "docker-archive", values: ["from": "img.tar:busybox:1.36"]))
+        #expect(
+            try parse("Bootstrap: oci-archive\nFrom: img.oci.tar\n").bootstrap
+                == Recipe.Bootstrap(agent: "oci-archive", values: ["from": "img.oci.tar"]))
+        #expect(
+            try parse("Bootstrap: oci\nFrom: layout:latest\n").bootstrap
+                == Recipe.Bootstrap(agent: "oci", values: ["from": "layout:latest"]))
+        let debootstrap = try parse(
+            "Bootstrap: debootstrap\nOSVersion: bookworm\nMirrorURL: http://deb.debian.org/debian\nInclude: python3, ca-certificates\n"
+        ).bootstrap
+        #expect(
+            debootstrap.agent == "debootstrap" && debootstrap.values["osversion"] == "bookworm"
                 && debootstrap.values["mirrorurl"] == "http://deb.debian.org/debian")
         #expect(debootstrap.list("include") == ["python3", "ca-certificates"])
         let withCmd = try parse("Bootstrap: docker-archive\nFrom: x.tar\nIncludeCmd: yes\n")
@@ -88,7 +103,8 @@ import Testing
     }
 
     @Test func repeatedSectionsConcatenateOrMerge() throws {
-        let recipe = try parse("""
+        let recipe = try parse(
+            """
             Bootstrap: scratch
             %post
               echo one
@@ -184,7 +200,8 @@ import Testing
     /// Random mutations of a valid recipe never crash the parser: each parses or names a line
     /// inside the file.
     @Test func mutatedRecipesNeverCrash() {
-        let seed = Array("""
+        let seed = Array(
+            """
             Bootstrap: docker-archive
             From: busybox.tar:busybox:latest
             IncludeCmd: yes
@@ -224,7 +241,8 @@ import Testing
     }
 
     @Test func everyRefusedFeatureIsReportedInOnePassWithItsLine() throws {
-        let text = "Bootstrap: localimage\nFrom: base.sqfs\nFingerprints: ABC\n%setup\n  touch x\n%post\n  true\n%appinstall foo\n  make\n%startscript\n  run\n"
+        let text =
+            "Bootstrap: localimage\nFrom: base.sqfs\nFingerprints: ABC\n%setup\n  touch x\n%post\n  true\n%appinstall foo\n  make\n%startscript\n  run\n"
         let found = try #require(error(text))
         let lines = ([found] + found.more).map { "\($0.line)" }
         #expect(lines == ["3", "4", "8", "10"], "\(found)")

@@ -4,9 +4,11 @@ import Testing
 /// The FUSE server's threads and cache budget: environment over policy over defaults.
 @Suite struct ServingPlanTests {
     func plan(_ environment: [EnvironmentVariable] = [], policy: Policy = .builtIn) throws(PlanError) -> LaunchPlan {
-        try Planner(request: LaunchRequest(mode: .exec(["true"])), host: Fixture.context(environment: environment),
-                    hostFS: Fixture.host(), image: Fixture.image(), policy: policy)
-            .plan(image: Fixture.location)
+        try Planner(
+            request: LaunchRequest(mode: .exec(["true"])), host: Fixture.context(environment: environment),
+            hostFS: Fixture.host(), image: Fixture.image(), policy: policy
+        )
+        .plan(image: Fixture.location)
     }
 
     @Test func defaultsAre64MiBAndOneThreadPerCPU() throws {
@@ -24,8 +26,10 @@ import Testing
         #expect(user.reason.contains("GOURD_FUSE_CACHE_MB") && user.reason.contains("GOURD_FUSE_THREADS"))
     }
 
-    @Test(arguments: [("GOURD_FUSE_CACHE_MB", "0"), ("GOURD_FUSE_CACHE_MB", "lots"), ("GOURD_FUSE_CACHE_MB", "99999"),
-                      ("GOURD_FUSE_THREADS", "-1"), ("GOURD_FUSE_THREADS", "65")])
+    @Test(arguments: [
+        ("GOURD_FUSE_CACHE_MB", "0"), ("GOURD_FUSE_CACHE_MB", "lots"), ("GOURD_FUSE_CACHE_MB", "99999"),
+        ("GOURD_FUSE_THREADS", "-1"), ("GOURD_FUSE_THREADS", "65"),
+    ])
     func badVariableIsAnError(name: String, value: String) throws {
         let error = planError { () throws(PlanError) in try plan([EnvironmentVariable(name, value)]) }
         guard case .badServingVariable(let badName, let badValue, _) = error else {
@@ -35,8 +39,10 @@ import Testing
         #expect(badName == name && badValue == value)
     }
 
-    @Test(arguments: ["[serving]\ncache_mb = 0\n", "[serving]\ncache_mb = \"64\"\n", "[serving]\nthreads = 100\n",
-                      "[serving]\nbudget = 1\n"])
+    @Test(arguments: [
+        "[serving]\ncache_mb = 0\n", "[serving]\ncache_mb = \"64\"\n", "[serving]\nthreads = 100\n",
+        "[serving]\nbudget = 1\n",
+    ])
     func badPolicyIsAnError(text: String) {
         #expect(throws: PolicyError.self) { try PolicyParser.parse(text, file: "/p.toml") }
     }

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+
 @testable import GourdFormats
 
 /// Host files read with open/pread, the way the runtime reads them through the image reader.
@@ -18,8 +19,10 @@ enum HostFile {
     }
 
     /// A lazy Reader over an open descriptor; `tally` counts the bytes it returned.
-    static func withReader<T>(_ path: String, tally: inout Int,
-                              _ body: (ELFVersions.Reader) -> T) -> T? {
+    static func withReader<T>(
+        _ path: String, tally: inout Int,
+        _ body: (ELFVersions.Reader) -> T
+    ) -> T? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -171,10 +174,13 @@ struct GlibcVersionTests {
         #expect(GlibcVersion(symbolVersion: "GLIBC_2.2.5")?.description == "2.2.5")
     }
 
-    @Test("other version names are not glibc releases",
-          arguments: ["GLIBC_PRIVATE", "GCC_3.0", "CXXABI_1.3", "GLIBC_2", "GLIBC_2.", "GLIBC_.34",
-                      "GLIBC_2.34.1.2", "GLIBC_2.x", "GLIBC_+2.34", "GLIBC_2.-1", "glibc_2.34",
-                      "GLIBC_99999999999999999999.1", "", "GLIBC_", "libc.so.6"])
+    @Test(
+        "other version names are not glibc releases",
+        arguments: [
+            "GLIBC_PRIVATE", "GCC_3.0", "CXXABI_1.3", "GLIBC_2", "GLIBC_2.", "GLIBC_.34",
+            "GLIBC_2.34.1.2", "GLIBC_2.x", "GLIBC_+2.34", "GLIBC_2.-1", "glibc_2.34",
+            "GLIBC_99999999999999999999.1", "", "GLIBC_", "libc.so.6",
+        ])
     func rejects(_ name: String) {
         #expect(GlibcVersion(symbolVersion: name) == nil)
     }
@@ -272,8 +278,10 @@ struct ELFVersionsTests {
     func cutRealFiles() throws {
         for path in [HostFile.libcPath, HostFile.lsPath] {
             let bytes = try #require(path.flatMap(HostFile.bytes))
-            let cuts = [1024, 4096, bytes.count / 4, bytes.count / 2, bytes.count * 3 / 4,
-                        bytes.count - 64, bytes.count - 1]
+            let cuts = [
+                1024, 4096, bytes.count / 4, bytes.count / 2, bytes.count * 3 / 4,
+                bytes.count - 64, bytes.count - 1,
+            ]
             for cut in cuts {
                 let reader = ELFVersions.fileReader(bytes: Array(bytes.prefix(cut)))
                 #expect(ELFVersions.requiredGlibc(reader) == nil, "cut at \(cut)")
@@ -330,8 +338,9 @@ struct ELFVersionsTests {
 
     // MARK: synthetic objects: every class and byte order
 
-    @Test("verneed and verdef in ELF32/ELF64, little/big endian",
-          arguments: [(true, false), (true, true), (false, false), (false, true)])
+    @Test(
+        "verneed and verdef in ELF32/ELF64, little/big endian",
+        arguments: [(true, false), (true, true), (false, false), (false, true)])
     func synthetic(wide: Bool, bigEndian: Bool) {
         var builder = ELFBuilder(wide: wide, bigEndian: bigEndian)
         builder.needs = [
@@ -350,7 +359,8 @@ struct ELFVersionsTests {
     func glibcLibraries() {
         var builder = ELFBuilder()
         builder.needs = [("libc.so.6", ["GLIBC_2.2.5"]), ("ld-linux-x86-64.so.2", ["GLIBC_2.35"])]
-        #expect(ELFVersions.requiredGlibc(ELFVersions.fileReader(bytes: builder.build()))
+        #expect(
+            ELFVersions.requiredGlibc(ELFVersions.fileReader(bytes: builder.build()))
                 == GlibcVersion(major: 2, minor: 35))
         builder.needs = [("libgcc_s.so.1", ["GCC_3.0", "GLIBC_2.99"])]
         #expect(ELFVersions.requiredGlibc(ELFVersions.fileReader(bytes: builder.build())) == nil)
@@ -361,7 +371,8 @@ struct ELFVersionsTests {
         var builder = ELFBuilder(wide: false, bigEndian: true)
         builder.definitions = ["libc.so.6", "GLIBC_2.28"]
         builder.extendedNumbering = true
-        #expect(ELFVersions.definedGlibc(ELFVersions.fileReader(bytes: builder.build()))
+        #expect(
+            ELFVersions.definedGlibc(ELFVersions.fileReader(bytes: builder.build()))
                 == GlibcVersion(major: 2, minor: 28))
     }
 

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+
 @testable import GourdFormats
 
 /// Builds ld.so.cache files in glibc's layout (sysdeps/generic/dl-cache.h).
@@ -47,8 +48,10 @@ struct LdSoCacheBuilder {
 struct LdSoCacheTests {
     static let native = LdSoCache.nativeFlags ?? 0x0303
 
-    static func entry(_ name: String, _ dir: String = "/usr/lib/x86_64-linux-gnu",
-                      flags: Int32 = native) -> LdSoCache.Entry {
+    static func entry(
+        _ name: String, _ dir: String = "/usr/lib/x86_64-linux-gnu",
+        flags: Int32 = native
+    ) -> LdSoCache.Entry {
         LdSoCache.Entry(name: name, path: dir + "/" + name, flags: flags)
     }
 
@@ -105,28 +108,31 @@ struct LdSoCacheTests {
             Self.entry("libcuda.so.1", "/usr/libx32", flags: 0x0803),
             Self.entry("libcuda.so.1", "/opt/nvidia/lib"),
         ])
-        #expect(cache.matching("libcuda.so.1").map(\.path)
+        #expect(
+            cache.matching("libcuda.so.1").map(\.path)
                 == ["/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/opt/nvidia/lib/libcuda.so.1"])
     }
 
     @Test("native flags are FLAG_ELF_LIBC6 | the architecture's FLAG_*_LIB64")
     func nativeFlags() {
         #if arch(x86_64)
-        #expect(LdSoCache.nativeFlags == 0x0303)
+            #expect(LdSoCache.nativeFlags == 0x0303)
         #elseif arch(arm64)
-        #expect(LdSoCache.nativeFlags == 0x0a03)
+            #expect(LdSoCache.nativeFlags == 0x0a03)
         #endif
     }
 
     // MARK: formats
 
-    @Test("new format alone, after the old header, and big-endian all parse",
-          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    @Test(
+        "new format alone, after the old header, and big-endian all parse",
+        arguments: [(false, false), (true, false), (false, true), (true, true)])
     func formats(withOldHeader: Bool, bigEndian: Bool) throws {
         let entries = [
             Self.entry("libnvidia-ml.so.1"),
-            LdSoCache.Entry(name: "libfoo.so.1", path: "/usr/lib/glibc-hwcaps/x86-64-v3/libfoo.so.1",
-                            flags: Self.native, hwcap: 1 << 62),
+            LdSoCache.Entry(
+                name: "libfoo.so.1", path: "/usr/lib/glibc-hwcaps/x86-64-v3/libfoo.so.1",
+                flags: Self.native, hwcap: 1 << 62),
             Self.entry("libc.so.6", "/lib/i386-linux-gnu", flags: 0x0003),
         ]
         var builder = LdSoCacheBuilder(entries: entries, bigEndian: bigEndian)

@@ -1,7 +1,7 @@
-import Testing
-@testable import GourdFormats
 import GourdTestFixtures
+import Testing
 
+@testable import GourdFormats
 
 func sifError(_ builder: SIFBuilder, primary: Bool = true) -> SIFError? {
     do {
@@ -63,12 +63,14 @@ struct SIFTests {
         #expect(try file.primaryPartition().offset == 36864)
     }
 
-    @Test("a primary partition that is not squashfs is refused with its file system named", arguments: [
-        (Int32(2), "the SIF primary partition is ext3, not squashfs: gourd serves only squashfs"),
-        (Int32(4), "the SIF primary partition is raw data, not squashfs: gourd serves only squashfs"),
-        (Int32(5), "the SIF primary partition is encrypted squashfs (encryptfs): gourd cannot decrypt it"),
-        (Int32(77), "the SIF primary partition is file system type 77, not squashfs: gourd serves only squashfs"),
-    ])
+    @Test(
+        "a primary partition that is not squashfs is refused with its file system named",
+        arguments: [
+            (Int32(2), "the SIF primary partition is ext3, not squashfs: gourd serves only squashfs"),
+            (Int32(4), "the SIF primary partition is raw data, not squashfs: gourd serves only squashfs"),
+            (Int32(5), "the SIF primary partition is encrypted squashfs (encryptfs): gourd cannot decrypt it"),
+            (Int32(77), "the SIF primary partition is file system type 77, not squashfs: gourd serves only squashfs"),
+        ])
     func unsupportedFileSystem(fileSystem: Int32, message: String) {
         var builder = SIFBuilder()
         builder.objects[0].fileSystem = fileSystem
@@ -100,7 +102,8 @@ struct SIFTests {
     func truncatedPartition() {
         var builder = SIFBuilder()
         builder.fileSize = 32768 + 4096
-        #expect(sifError(builder, primary: false)
+        #expect(
+            sifError(builder, primary: false)
                 == .truncated("descriptor 0 (id 1, partition) ends at byte 40960 but the file has 36864 bytes"))
     }
 
@@ -111,18 +114,22 @@ struct SIFTests {
         builder.fileSize = 100
         #expect(sifError(builder, primary: false) == .truncated("the file is shorter than the 128-byte SIF header"))
         builder.fileSize = 5000
-        #expect(sifError(builder, primary: false)
+        #expect(
+            sifError(builder, primary: false)
                 == .truncated("the descriptor table (48 entries at offset 4096) runs past the end of the file (5000 bytes)"))
     }
 
-    @Test("absurd descriptor counts are refused before anything is read", arguments: [
-        Int64(-1), Int64(4097), Int64.max, Int64.min, Int64(1) << 40,
-    ])
+    @Test(
+        "absurd descriptor counts are refused before anything is read",
+        arguments: [
+            Int64(-1), Int64(4097), Int64.max, Int64.min, Int64(1) << 40,
+        ])
     func absurdCounts(total: Int64) {
         var builder = SIFBuilder()
         builder.total = total
         builder.free = 0
-        #expect(sifError(builder, primary: false)
+        #expect(
+            sifError(builder, primary: false)
                 == .corrupt("the header claims \(total) descriptors (at most 4096 are accepted)"))
     }
 
@@ -133,9 +140,11 @@ struct SIFTests {
         #expect(sifError(builder, primary: false) == .corrupt("the header claims 49 free descriptors of 48"))
     }
 
-    @Test("descriptor tables that overlap the header or run off the file", arguments: [
-        Int64(0), Int64(127), Int64(-4096), Int64.max, Int64.min,
-    ])
+    @Test(
+        "descriptor tables that overlap the header or run off the file",
+        arguments: [
+            Int64(0), Int64(127), Int64(-4096), Int64.max, Int64.min,
+        ])
     func badTableOffset(offset: Int64) {
         var builder = SIFBuilder()
         builder.tableOffset = offset
@@ -143,14 +152,17 @@ struct SIFTests {
         if offset < 128 {
             #expect(error == .corrupt("the descriptor table offset \(offset) overlaps the header"))
         } else {
-            #expect(error == .truncated("the descriptor table (48 entries at offset \(offset)) runs past the end of the file (40960 bytes)"))
+            #expect(
+                error == .truncated("the descriptor table (48 entries at offset \(offset)) runs past the end of the file (40960 bytes)"))
         }
     }
 
-    @Test("hostile offsets and sizes in a descriptor never crash", arguments: [
-        (Int64(-1), Int64(10)), (Int64(32768), Int64(-1)), (Int64.max, Int64.max), (Int64.max, Int64(1)),
-        (Int64(32768), Int64.max), (Int64.min, Int64.min), (Int64(1) << 62, Int64(1) << 62),
-    ])
+    @Test(
+        "hostile offsets and sizes in a descriptor never crash",
+        arguments: [
+            (Int64(-1), Int64(10)), (Int64(32768), Int64(-1)), (Int64.max, Int64.max), (Int64.max, Int64(1)),
+            (Int64(32768), Int64.max), (Int64.min, Int64.min), (Int64(1) << 62, Int64(1) << 62),
+        ])
     func hostileObject(offset: Int64, size: Int64) {
         var builder = SIFBuilder()
         builder.objects = [.init(offset: offset, size: size)]
@@ -166,8 +178,10 @@ struct SIFTests {
     func objectOverTable() {
         var builder = SIFBuilder()
         builder.objects = [.init(offset: 4096, size: 100)]
-        #expect(sifError(builder) == .corrupt(
-            "descriptor 0 (id 1, partition) at offset 4096 overlaps the SIF header or descriptor table (which end at 32176)"))
+        #expect(
+            sifError(builder)
+                == .corrupt(
+                    "descriptor 0 (id 1, partition) at offset 4096 overlaps the SIF header or descriptor table (which end at 32176)"))
     }
 
     @Test("overlapping objects are corrupt")
@@ -228,12 +242,14 @@ struct SIFTests {
         }
     }
 
-    @Test("RFC 3339 times in UTC", arguments: [
-        (Int64(0), "1970-01-01T00:00:00Z"), (Int64(1_504_657_553), "2017-09-06T00:25:53Z"),
-        (Int64(951_782_400), "2000-02-29T00:00:00Z"), (Int64(-1), "1969-12-31T23:59:59Z"),
-        (Int64(253_402_300_799), "9999-12-31T23:59:59Z"), (Int64(-62_167_219_200), "0000-01-01T00:00:00Z"),
-        (Int64.max, "@9223372036854775807"), (Int64.min, "@-9223372036854775808"),
-    ])
+    @Test(
+        "RFC 3339 times in UTC",
+        arguments: [
+            (Int64(0), "1970-01-01T00:00:00Z"), (Int64(1_504_657_553), "2017-09-06T00:25:53Z"),
+            (Int64(951_782_400), "2000-02-29T00:00:00Z"), (Int64(-1), "1969-12-31T23:59:59Z"),
+            (Int64(253_402_300_799), "9999-12-31T23:59:59Z"), (Int64(-62_167_219_200), "0000-01-01T00:00:00Z"),
+            (Int64.max, "@9223372036854775807"), (Int64.min, "@-9223372036854775808"),
+        ])
     func rfc3339(seconds: Int64, text: String) {
         #expect(RFC3339.utc(seconds) == text)
     }

@@ -1,5 +1,6 @@
-@testable import GourdFormats
 import Testing
+
+@testable import GourdFormats
 
 /// Hand-made tar archives, byte by byte, for the reader's hostile cases.
 enum TarBytes {
@@ -70,7 +71,7 @@ enum TarBytes {
         var result: [(TarEntry, [UInt8])] = []
         while let entry = try reader.next() {
             var data: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 7)   // odd size: data read in pieces
+            var buffer = [UInt8](repeating: 0, count: 7)  // odd size: data read in pieces
             while true {
                 let n = try buffer.withUnsafeMutableBytes { try reader.readData(into: $0) }
                 if n == 0 { break }
@@ -82,7 +83,10 @@ enum TarBytes {
     }
 
     func failure(_ bytes: [UInt8]) -> String? {
-        do { _ = try entries(bytes); return nil } catch { return (error as? ArchiveError)?.message ?? "\(error)" }
+        do {
+            _ = try entries(bytes)
+            return nil
+        } catch { return (error as? ArchiveError)?.message ?? "\(error)" }
     }
 
     @Test func readsEveryKind() throws {
@@ -98,10 +102,16 @@ enum TarBytes {
             TarBytes.member(Member(name: "long/name", prefix: "a/very")),
         ])
         let read = try entries(bytes)
-        #expect(read.map(\.0.pathString) == ["dir/", "dir/file", "dir/link", "dir/hard", "dev/null", "dev/sda", "fifo", "weird", "a/very/long/name"])
-        #expect(read.map(\.0.kind) == [.directory, .file, .symlink(target: Array("../etc/passwd".utf8)),
-                                       .hardlink(target: Array("dir/file".utf8)), .characterDevice, .blockDevice, .fifo,
-                                       .unsupported(UInt8(ascii: "Z")), .file])
+        #expect(
+            read.map(\.0.pathString) == [
+                "dir/", "dir/file", "dir/link", "dir/hard", "dev/null", "dev/sda", "fifo", "weird", "a/very/long/name",
+            ])
+        #expect(
+            read.map(\.0.kind) == [
+                .directory, .file, .symlink(target: Array("../etc/passwd".utf8)),
+                .hardlink(target: Array("dir/file".utf8)), .characterDevice, .blockDevice, .fifo,
+                .unsupported(UInt8(ascii: "Z")), .file,
+            ])
         #expect(read[1].1 == Array("hello\n".utf8))
         #expect(read[1].0.mode == 0o4755)
         #expect(read[7].1 == [1, 2, 3])
@@ -136,10 +146,13 @@ enum TarBytes {
 
     @Test func endWithoutTrailerAndSkippedData() throws {
         // No end-of-archive blocks: the stream's end at a header boundary ends it.
-        let bytes = TarBytes.archive([TarBytes.member(Member(name: "a", data: Array(repeating: 9, count: 1000))),
-                                      TarBytes.member(Member(name: "b"))], end: false)
+        let bytes = TarBytes.archive(
+            [
+                TarBytes.member(Member(name: "a", data: Array(repeating: 9, count: 1000))),
+                TarBytes.member(Member(name: "b")),
+            ], end: false)
         var reader = TarReader(BytesSource(bytes))
-        #expect(try reader.next()?.pathString == "a")   // its data is never read: skipped
+        #expect(try reader.next()?.pathString == "a")  // its data is never read: skipped
         #expect(try reader.next()?.pathString == "b")
         #expect(try reader.next() == nil)
         #expect(try reader.next() == nil)
@@ -152,7 +165,7 @@ enum TarBytes {
         // Garbage instead of a header.
         #expect(failure(Array(repeating: 0x41, count: 512))?.contains("corrupt tar header") == true)
         var bad = TarBytes.member(Member(name: "x"))
-        bad[0] = UInt8(ascii: "y")   // checksum no longer matches
+        bad[0] = UInt8(ascii: "y")  // checksum no longer matches
         #expect(failure(bad)?.contains("checksum mismatch") == true)
         // A partial header.
         #expect(failure(Array(TarBytes.member(Member(name: "x")).prefix(300)))?.contains("partial header") == true)
@@ -169,14 +182,23 @@ enum TarBytes {
         let bigName = TarBytes.member(Member(name: "L", type: "L", sizeField: TarBytes.octal(1 << 20, 12)))
         #expect(failure(bigName)?.contains("GNU long name") == true)
         // Malformed pax records.
-        #expect(failure(TarBytes.archive([TarBytes.member(Member(name: "p", type: "x", data: Array("99 path=x\n".utf8))),
-                                          TarBytes.member(Member(name: "x"))]))?.contains("malformed pax") == true)
-        #expect(failure(TarBytes.archive([TarBytes.member(Member(name: "p", type: "x", data: Array("9 pathx\n".utf8))),
-                                          TarBytes.member(Member(name: "x"))]))?.contains("malformed pax") == true)
+        #expect(
+            failure(
+                TarBytes.archive([
+                    TarBytes.member(Member(name: "p", type: "x", data: Array("99 path=x\n".utf8))),
+                    TarBytes.member(Member(name: "x")),
+                ]))?.contains("malformed pax") == true)
+        #expect(
+            failure(
+                TarBytes.archive([
+                    TarBytes.member(Member(name: "p", type: "x", data: Array("9 pathx\n".utf8))),
+                    TarBytes.member(Member(name: "x")),
+                ]))?.contains("malformed pax") == true)
         // Sparse files are refused.
         #expect(failure(TarBytes.archive([TarBytes.member(Member(name: "s", type: "S"))]))?.contains("sparse") == true)
-        #expect(failure(TarBytes.archive([TarBytes.pax(["GNU.sparse.map": "0,0"]), TarBytes.member(Member(name: "s"))]))?
-            .contains("sparse") == true)
+        #expect(
+            failure(TarBytes.archive([TarBytes.pax(["GNU.sparse.map": "0,0"]), TarBytes.member(Member(name: "s"))]))?
+                .contains("sparse") == true)
         // An empty name.
         #expect(failure(TarBytes.archive([TarBytes.member(Member(name: ""))]))?.contains("empty name") == true)
     }
@@ -196,7 +218,7 @@ enum TarBytes {
         for _ in 0..<2000 {
             var bytes = seed
             for _ in 0..<(1 + random(4)) { bytes[random(bytes.count)] = UInt8(random(256)) }
-            _ = failure(bytes)   // must return, never trap
+            _ = failure(bytes)  // must return, never trap
         }
     }
 
@@ -244,10 +266,11 @@ enum TarBytes {
 
     @Test func selectsManifests() throws {
         func descriptor(_ digit: Character, ref: String? = nil, arch: String? = nil) -> OCIImage.Descriptor {
-            OCIImage.Descriptor(mediaType: "application/vnd.oci.image.manifest.v1+json",
-                                digest: "sha256:" + String(repeating: digit, count: 64), size: 1,
-                                annotations: ref.map { ["org.opencontainers.image.ref.name": $0] },
-                                platform: arch.map { .init(architecture: $0, os: "linux") })
+            OCIImage.Descriptor(
+                mediaType: "application/vnd.oci.image.manifest.v1+json",
+                digest: "sha256:" + String(repeating: digit, count: 64), size: 1,
+                annotations: ref.map { ["org.opencontainers.image.ref.name": $0] },
+                platform: arch.map { .init(architecture: $0, os: "linux") })
         }
         let one = OCIImage.Index(manifests: [descriptor("1")])
         #expect(try OCIImage.select(one, ref: nil, what: "x").digest.hasSuffix("1111"))
@@ -258,8 +281,10 @@ enum TarBytes {
         #expect(throws: ArchiveError.self) { try OCIImage.select(two, ref: nil, architecture: "s390x", what: "x") }
         #expect(throws: ArchiveError.self) { try OCIImage.select(OCIImage.Index(manifests: []), ref: nil, what: "x") }
 
-        let images = [OCIImage.DockerImage(config: "a.json", repoTags: ["busybox:latest"], layers: ["l1"]),
-                      OCIImage.DockerImage(config: "b.json", repoTags: ["docker.io/library/alpine:3"], layers: [])]
+        let images = [
+            OCIImage.DockerImage(config: "a.json", repoTags: ["busybox:latest"], layers: ["l1"]),
+            OCIImage.DockerImage(config: "b.json", repoTags: ["docker.io/library/alpine:3"], layers: []),
+        ]
         #expect(try OCIImage.select(images, ref: "busybox", what: "x").config == "a.json")
         #expect(try OCIImage.select(images, ref: "alpine:3", what: "x").config == "b.json")
         #expect(throws: ArchiveError.self) { try OCIImage.select(images, ref: nil, what: "x") }

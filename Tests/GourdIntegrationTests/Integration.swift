@@ -9,8 +9,9 @@ struct Integration {
     init() throws {
         let env = TestEnvironment.shared
         #expect(FileManager.default.isExecutableFile(atPath: env.gourd), "gourd not built at \(env.gourd): run `make test`")
-        #expect(FileManager.default.fileExists(atPath: env.image("busybox-zstd.sqfs")),
-                "test images missing in \(env.images): run `make test` (or `make images`)")
+        #expect(
+            FileManager.default.fileExists(atPath: env.image("busybox-zstd.sqfs")),
+            "test images missing in \(env.images): run `make test` (or `make images`)")
     }
 }
 

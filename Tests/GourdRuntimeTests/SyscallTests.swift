@@ -12,7 +12,10 @@ struct SyscallTests {
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         try #require(fd >= 0)
         let path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        defer { close(fd); unlink(path) }
+        defer {
+            close(fd)
+            unlink(path)
+        }
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         try #require(written == bytes.count)
         return try body(path, fd)
@@ -51,11 +54,18 @@ struct SyscallTests {
 
     @Test func retryingPassesResultsAndErrno() {
         #expect(Syscall.retrying { Int32(3) } == .success(3))
-        #expect(Syscall.retrying { () -> Int32 in errno = EBADF; return -1 } == .failure(.badFileDescriptor))
+        #expect(
+            Syscall.retrying { () -> Int32 in
+                errno = EBADF
+                return -1
+            } == .failure(.badFileDescriptor))
         var calls = 0
         let result = Syscall.retrying { () -> Int32 in
             calls += 1
-            if calls < 3 { errno = EINTR; return -1 }
+            if calls < 3 {
+                errno = EINTR
+                return -1
+            }
             return 0
         }
         #expect(result == .success(0) && calls == 3)

@@ -13,8 +13,10 @@ public struct SIFBuilder {
         public var fileSystem: Int32 = 1
         public var partitionType: Int32 = 2
 
-        public init(type: Int32 = 0x4004, used: Bool = true, id: UInt32 = 1, offset: Int64, size: Int64,
-                    name: String = "rootfs.squashfs", fileSystem: Int32 = 1, partitionType: Int32 = 2) {
+        public init(
+            type: Int32 = 0x4004, used: Bool = true, id: UInt32 = 1, offset: Int64, size: Int64,
+            name: String = "rootfs.squashfs", fileSystem: Int32 = 1, partitionType: Int32 = 2
+        ) {
             self.type = type
             self.used = used
             self.id = id
@@ -26,10 +28,12 @@ public struct SIFBuilder {
         }
     }
 
-    public init(version: String = "01", arch: String = "02",
-                id: [UInt8] = [0xb2, 0x65, 0x9d, 0x4e, 0xbd, 0x50, 0x4e, 0xa5, 0xbd, 0x17, 0xee, 0xc5, 0xe5, 0x4f, 0x91, 0x8e],
-                created: Int64 = 1_504_657_553, total: Int64 = 48, free: Int64? = nil, tableOffset: Int64 = 4096,
-                objects: [Object] = [Object(offset: 32768, size: 8192)], fileSize: Int? = nil) {
+    public init(
+        version: String = "01", arch: String = "02",
+        id: [UInt8] = [0xb2, 0x65, 0x9d, 0x4e, 0xbd, 0x50, 0x4e, 0xa5, 0xbd, 0x17, 0xee, 0xc5, 0xe5, 0x4f, 0x91, 0x8e],
+        created: Int64 = 1_504_657_553, total: Int64 = 48, free: Int64? = nil, tableOffset: Int64 = 4096,
+        objects: [Object] = [Object(offset: 32768, size: 8192)], fileSize: Int? = nil
+    ) {
         self.version = version
         self.arch = arch
         self.id = id
@@ -61,7 +65,8 @@ public struct SIFBuilder {
     }
 
     public func descriptor(_ object: Object) -> [UInt8] {
-        var raw = Self.le(object.type) + [object.used ? 1 : 0] + Self.le(object.id) + Self.le(UInt32(0xf000_0001))
+        var raw =
+            Self.le(object.type) + [object.used ? 1 : 0] + Self.le(object.id) + Self.le(UInt32(0xf000_0001))
             + Self.le(UInt32(0))
         raw += Self.le(object.offset) + Self.le(object.size) + Self.le(object.size)
         raw += Self.le(created) + Self.le(created) + Self.le(Int64(0)) + Self.le(Int64(0))
@@ -76,7 +81,8 @@ public struct SIFBuilder {
     }
 
     public var bytes: [UInt8] {
-        var header = Self.text("#!/usr/bin/env run-singularity\n", 32) + Self.text("SIF_MAGIC", 10)
+        var header =
+            Self.text("#!/usr/bin/env run-singularity\n", 32) + Self.text("SIF_MAGIC", 10)
             + Self.text(version, 3) + Self.text(arch, 3) + id
         header += Self.le(created) + Self.le(created + 100)
         header += Self.le(free ?? (48 - Int64(objects.count))) + Self.le(total)

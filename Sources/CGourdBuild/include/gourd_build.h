@@ -25,7 +25,6 @@
 
 // ---- the build's user namespace (gb_spawn.c) ----
 
-
 /// unshare(CLONE_NEWUSER), deny setgroups, then map uid 0 -> `uid` and gid 0 -> `gid` (one
 /// id each: all an unprivileged process may map). The caller must be single-threaded.
 /// On failure *step names the call that failed. Not async-signal-safe.
@@ -49,26 +48,26 @@ void gb_kill_and_reap(pid_t pid);
 /// Where a child failed before exec.
 typedef enum {
     GB_STEP_NONE = 0,
-    GB_STEP_PDEATHSIG,      ///< prctl(PR_SET_PDEATHSIG)
-    GB_STEP_PARENT_GONE,    ///< gourd died before the child started
-    GB_STEP_PRIVATE,        ///< make / private (MS_REC|MS_PRIVATE)
-    GB_STEP_BIND_ROOT,      ///< bind the build root onto itself
-    GB_STEP_PROC,           ///< mount /proc
-    GB_STEP_DEV,            ///< the /dev tmpfs and its nodes
-    GB_STEP_TMP,            ///< bind the scratch directory on /tmp
-    GB_STEP_HOST_FILES,     ///< bind /etc/resolv.conf, /etc/hosts
-    GB_STEP_READONLY,       ///< make the root read-only (%test)
-    GB_STEP_PIVOT,          ///< pivot_root into the build root
-    GB_STEP_FORK,           ///< fork of the script by the namespace's init
-    GB_STEP_SECCOMP,        ///< install the fake-root seccomp filter
-    GB_STEP_CHDIR,          ///< chdir to the working directory
-    GB_STEP_STDIO,          ///< set up stdin/stdout/stderr
-    GB_STEP_EXEC,           ///< execve
+    GB_STEP_PDEATHSIG,   ///< prctl(PR_SET_PDEATHSIG)
+    GB_STEP_PARENT_GONE, ///< gourd died before the child started
+    GB_STEP_PRIVATE,     ///< make / private (MS_REC|MS_PRIVATE)
+    GB_STEP_BIND_ROOT,   ///< bind the build root onto itself
+    GB_STEP_PROC,        ///< mount /proc
+    GB_STEP_DEV,         ///< the /dev tmpfs and its nodes
+    GB_STEP_TMP,         ///< bind the scratch directory on /tmp
+    GB_STEP_HOST_FILES,  ///< bind /etc/resolv.conf, /etc/hosts
+    GB_STEP_READONLY,    ///< make the root read-only (%test)
+    GB_STEP_PIVOT,       ///< pivot_root into the build root
+    GB_STEP_FORK,        ///< fork of the script by the namespace's init
+    GB_STEP_SECCOMP,     ///< install the fake-root seccomp filter
+    GB_STEP_CHDIR,       ///< chdir to the working directory
+    GB_STEP_STDIO,       ///< set up stdin/stdout/stderr
+    GB_STEP_EXEC,        ///< execve
 } gb_step;
 
 typedef struct {
-    int32_t step;   ///< gb_step
-    int32_t err;    ///< errno
+    int32_t step; ///< gb_step
+    int32_t err;  ///< errno
 } gb_failure;
 
 /// Name of a gb_step for messages. Async-signal-safe (static strings).
@@ -77,21 +76,21 @@ const char *gb_step_name(int32_t step);
 /// A script run inside the build root (%post, %test), or a host program that fills it
 /// (debootstrap: enter_root 0).
 typedef struct {
-    const char *root;          ///< absolute path of the root being built
-    int enter_root;            ///< 1: pivot into the root; 0: stay on the host, only root/dev is set up
-    const char *tmp_source;    ///< host directory bound on /tmp inside (NULL: the root's own /tmp)
-    int readonly_root;         ///< %test: the root read-only (/tmp, /dev, /proc stay writable)
-    int fake_root_calls;       ///< install the seccomp filter (gb_seccomp.c)
-    char *const *argv;         ///< argv[0]: absolute path inside the root
+    const char *root;       ///< absolute path of the root being built
+    int enter_root;         ///< 1: pivot into the root; 0: stay on the host, only root/dev is set up
+    const char *tmp_source; ///< host directory bound on /tmp inside (NULL: the root's own /tmp)
+    int readonly_root;      ///< %test: the root read-only (/tmp, /dev, /proc stay writable)
+    int fake_root_calls;    ///< install the seccomp filter (gb_seccomp.c)
+    char *const *argv;      ///< argv[0]: absolute path inside the root
     char *const *envp;
-    const char *workdir;       ///< inside the root
-    sigset_t child_mask;       ///< signal mask the script starts with
-    int stdin_fd;              ///< the script's stdin (e.g. /dev/null)
-    int output_fd;             ///< its stdout and stderr, or -1: gourd's own
-    int lifeline_read;         ///< read end of a pipe only gourd writes: EOF means gourd died
-    int lifeline_write;        ///< closed in the child
-    int report_write;          ///< close-on-exec: one gb_failure when set-up or exec fails
-    int report_read;           ///< closed in the child
+    const char *workdir; ///< inside the root
+    sigset_t child_mask; ///< signal mask the script starts with
+    int stdin_fd;        ///< the script's stdin (e.g. /dev/null)
+    int output_fd;       ///< its stdout and stderr, or -1: gourd's own
+    int lifeline_read;   ///< read end of a pipe only gourd writes: EOF means gourd died
+    int lifeline_write;  ///< closed in the child
+    int report_write;    ///< close-on-exec: one gb_failure when set-up or exec fails
+    int report_read;     ///< closed in the child
 } gb_script_spec;
 
 /// Clones the script's namespace init (new mount and PID namespaces; network, user and
@@ -107,8 +106,8 @@ pid_t gb_spawn_script(const gb_script_spec *spec);
 /// (-1: inherited), `mask` restored and PR_SET_PDEATHSIG set. Failures before exec arrive as
 /// a gb_failure on `report_write`. Returns the pid or -errno. The child runs only
 /// async-signal-safe calls; call from a single-threaded process.
-pid_t gb_spawn_program(char *const argv[], char *const envp[], int in_fd, int out_fd, int err_fd,
-                       const sigset_t *mask, int report_write);
+pid_t gb_spawn_program(char *const argv[], char *const envp[], int in_fd, int out_fd, int err_fd, const sigset_t *mask,
+                       int report_write);
 
 /// pipe2(O_CLOEXEC). Async-signal-safe.
 int gb_pipe(int fds[2]);
@@ -159,8 +158,7 @@ void gb_decoder_free(gb_decoder *d);
 /// Decodes from in[*consumed..inlen) into out (up to outcap bytes): adds the bytes taken to
 /// *consumed and returns the bytes produced, or -1 on corrupt input (gb_decoder_error says
 /// why). Concatenated gzip members and zstd frames are decoded in sequence.
-long gb_decoder_run(gb_decoder *d, const uint8_t *in, size_t inlen, size_t *consumed,
-                    uint8_t *out, size_t outcap);
+long gb_decoder_run(gb_decoder *d, const uint8_t *in, size_t inlen, size_t *consumed, uint8_t *out, size_t outcap);
 /// Whether the input so far ends at the end of a complete member or frame.
 int gb_decoder_complete(const gb_decoder *d);
 const char *gb_decoder_error(const gb_decoder *d);

@@ -17,23 +17,23 @@ typedef struct gd_fuse gd_fuse;
 
 /// Failures of gd_image_open beyond errno values (returned negated, like errnos).
 enum {
-    GD_IMAGE_EFORMAT = 10001,   ///< not a squashfs filesystem (bad magic or superblock)
-    GD_IMAGE_EVERSION = 10002,  ///< squashfs version other than 4.0
-    GD_IMAGE_ECOMP = 10003,     ///< compression this libsquashfuse was built without
-    GD_IMAGE_ETRUNC = 10004,    ///< file shorter than the superblock's bytes_used
-    GD_IMAGE_EUNSUP = 10005,    ///< unsupported feature
-    GD_IMAGE_ECORRUPT = 10006,  ///< tables unreadable: corrupt image
+    GD_IMAGE_EFORMAT = 10001,  ///< not a squashfs filesystem (bad magic or superblock)
+    GD_IMAGE_EVERSION = 10002, ///< squashfs version other than 4.0
+    GD_IMAGE_ECOMP = 10003,    ///< compression this libsquashfuse was built without
+    GD_IMAGE_ETRUNC = 10004,   ///< file shorter than the superblock's bytes_used
+    GD_IMAGE_EUNSUP = 10005,   ///< unsupported feature
+    GD_IMAGE_ECORRUPT = 10006, ///< tables unreadable: corrupt image
 };
 
 typedef struct {
-    uint32_t mode;      ///< st_mode bits, S_IF* type included
+    uint32_t mode; ///< st_mode bits, S_IF* type included
     uint64_t size;
     uint32_t uid, gid;
     int64_t mtime;
 } gd_image_attr;
 
 typedef struct {
-    uint32_t compression;  ///< SQUASHFS_*_COMPRESSION (1 gzip, 2 lzma, 3 lzo, 4 xz, 5 lz4, 6 zstd)
+    uint32_t compression; ///< SQUASHFS_*_COMPRESSION (1 gzip, 2 lzma, 3 lzo, 4 xz, 5 lz4, 6 zstd)
     uint16_t major, minor;
     uint64_t bytes_used;
     uint32_t inodes;
@@ -59,14 +59,14 @@ int gd_image_readlink(gd_image *img, uint64_t node, char *buf, size_t *len);
 int gd_image_read(gd_image *img, uint64_t node, uint64_t off, void *buf, size_t *len);
 /// Calls visit(context, name, mode) for each entry of directory `dir` except . and ..;
 /// stops early when visit returns non-zero.
-int gd_image_list(gd_image *img, uint64_t dir,
-                  int (*visit)(void *context, const char *name, uint32_t mode), void *context);
+int gd_image_list(gd_image *img, uint64_t dir, int (*visit)(void *context, const char *name, uint32_t mode),
+                  void *context);
 
 /// Creates a libfuse low-level session serving `img` and mounts it read-only, nosuid, nodev
 /// at `mountpoint` with mount(2) (no fusermount3: call with PR_SET_NO_NEW_PRIVS set).
 /// `errbuf` receives libfuse's own message on failure. The image must outlive the session.
-int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname,
-                  gd_fuse **out, char *errbuf, size_t errlen);
+int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname, gd_fuse **out, char *errbuf,
+                  size_t errlen);
 /// Serving: GD_FUSE_DEFAULT_CACHE_BYTES is the decompressed-block budget of the whole server
 /// (all threads' metadata, data and fragment caches together; the kernel's page cache holds
 /// what the workload has read on top of that). Each serving thread gets an equal share; every
@@ -80,7 +80,7 @@ typedef struct {
     uint32_t threads;
     uint32_t block_size;
     uint64_t md_blocks, data_blocks, frag_blocks;
-    uint64_t handle_bytes;   ///< the most one handle's caches hold
+    uint64_t handle_bytes; ///< the most one handle's caches hold
 } gd_fuse_stats;
 
 /// gd_fuse_mount with `threads` serving threads once gd_fuse_start runs (0: the CPUs this

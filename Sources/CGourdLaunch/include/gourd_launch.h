@@ -15,88 +15,88 @@
 /// Where a launch failed. The container init reports these over a close-on-exec pipe.
 typedef enum {
     GD_STEP_NONE = 0,
-    GD_STEP_PDEATHSIG,       ///< prctl(PR_SET_PDEATHSIG)
-    GD_STEP_PARENT_GONE,     ///< the launcher died before the container started
-    GD_STEP_OPEN_ROOT,       ///< open the staged image root
-    GD_STEP_MOUNT_TARGET,    ///< resolve a mount destination inside the root (openat2)
-    GD_STEP_MOUNT,           ///< mount(2) of a plan entry
-    GD_STEP_REMOUNT,         ///< remount of a bind with its flags
-    GD_STEP_MKDIR,           ///< creating an entry (directory, file, symlink) in a synthesized tmpfs
-    GD_STEP_PIVOT,           ///< pivot_root / detach of the old root
-    GD_STEP_CHDIR,           ///< chdir to the working directory
-    GD_STEP_FORK_WORKLOAD,   ///< fork of the workload by the container init
-    GD_STEP_EXEC,            ///< execve of the workload
-    GD_STEP_CAPABILITIES,    ///< dropping every capability before exec
-    GD_STEP_SETNS,           ///< joining a shared container's namespaces (index: 0 user, 1 mount, 2 pid)
-    GD_STEP_SECCOMP,         ///< no-new-privs and the workload's seccomp filter
-    GD_STEP_HOSTNAME,        ///< sethostname in the container's UTS namespace (--hostname)
-    GD_STEP_LOOPBACK,        ///< bringing up lo in the container's network namespace (--network none)
-    GD_STEP_OVERLAY,         ///< the writable overlay over the image root (--writable-tmpfs)
+    GD_STEP_PDEATHSIG,     ///< prctl(PR_SET_PDEATHSIG)
+    GD_STEP_PARENT_GONE,   ///< the launcher died before the container started
+    GD_STEP_OPEN_ROOT,     ///< open the staged image root
+    GD_STEP_MOUNT_TARGET,  ///< resolve a mount destination inside the root (openat2)
+    GD_STEP_MOUNT,         ///< mount(2) of a plan entry
+    GD_STEP_REMOUNT,       ///< remount of a bind with its flags
+    GD_STEP_MKDIR,         ///< creating an entry (directory, file, symlink) in a synthesized tmpfs
+    GD_STEP_PIVOT,         ///< pivot_root / detach of the old root
+    GD_STEP_CHDIR,         ///< chdir to the working directory
+    GD_STEP_FORK_WORKLOAD, ///< fork of the workload by the container init
+    GD_STEP_EXEC,          ///< execve of the workload
+    GD_STEP_CAPABILITIES,  ///< dropping every capability before exec
+    GD_STEP_SETNS,         ///< joining a shared container's namespaces (index: 0 user, 1 mount, 2 pid)
+    GD_STEP_SECCOMP,       ///< no-new-privs and the workload's seccomp filter
+    GD_STEP_HOSTNAME,      ///< sethostname in the container's UTS namespace (--hostname)
+    GD_STEP_LOOPBACK,      ///< bringing up lo in the container's network namespace (--network none)
+    GD_STEP_OVERLAY,       ///< the writable overlay over the image root (--writable-tmpfs)
 } gd_step;
 
 /// One failure record, written once by the container side.
 typedef struct {
-    int32_t step;    ///< gd_step
-    int32_t err;     ///< errno
-    int32_t index;   ///< mount entry index for mount steps, else -1
+    int32_t step;  ///< gd_step
+    int32_t err;   ///< errno
+    int32_t index; ///< mount entry index for mount steps, else -1
 } gd_failure;
 
 typedef enum {
-    GD_MOUNT_BIND = 1,   ///< attach source_fd, a detached tree from gd_clone_tree
-    GD_MOUNT_PROC = 2,   ///< a new procfs for the container's PID namespace
-    GD_MOUNT_TMPFS = 3,  ///< an empty tmpfs, then each of `entries` created in it
+    GD_MOUNT_BIND = 1,  ///< attach source_fd, a detached tree from gd_clone_tree
+    GD_MOUNT_PROC = 2,  ///< a new procfs for the container's PID namespace
+    GD_MOUNT_TMPFS = 3, ///< an empty tmpfs, then each of `entries` created in it
 } gd_mount_kind;
 
 enum {
-    GD_MOUNT_RECURSIVE = 1,  ///< MS_REC on the bind
-    GD_MOUNT_OPTIONAL = 2,   ///< skip silently when the destination does not exist
+    GD_MOUNT_RECURSIVE = 1, ///< MS_REC on the bind
+    GD_MOUNT_OPTIONAL = 2,  ///< skip silently when the destination does not exist
 };
 
 /// What a GD_MOUNT_TMPFS entry creates, relative to the new tmpfs.
 typedef enum {
-    GD_ENTRY_DIRECTORY = 1,  ///< mkdir, mode 0755
-    GD_ENTRY_FILE = 2,       ///< an empty file, mode 0644: a mount point for a bound file or node
-    GD_ENTRY_SYMLINK = 3,    ///< symlink(target, path)
+    GD_ENTRY_DIRECTORY = 1, ///< mkdir, mode 0755
+    GD_ENTRY_FILE = 2,      ///< an empty file, mode 0644: a mount point for a bound file or node
+    GD_ENTRY_SYMLINK = 3,   ///< symlink(target, path)
 } gd_entry_kind;
 
 typedef struct {
-    int32_t kind;            ///< gd_entry_kind
-    const char *path;        ///< relative to the tmpfs; parents come earlier in the list
-    const char *target;      ///< GD_ENTRY_SYMLINK only
+    int32_t kind;       ///< gd_entry_kind
+    const char *path;   ///< relative to the tmpfs; parents come earlier in the list
+    const char *target; ///< GD_ENTRY_SYMLINK only
 } gd_tmpfs_entry;
 
 typedef struct {
-    int32_t kind;            ///< gd_mount_kind
-    int32_t source_fd;       ///< GD_MOUNT_BIND: detached mount from gd_clone_tree
-    const char *target;      ///< absolute path inside the container root
-    unsigned long flags;     ///< MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC to apply
-    int32_t options;         ///< GD_MOUNT_RECURSIVE | GD_MOUNT_OPTIONAL
-    const gd_tmpfs_entry *entries;  ///< GD_MOUNT_TMPFS: what to create in it before later mounts
+    int32_t kind;                  ///< gd_mount_kind
+    int32_t source_fd;             ///< GD_MOUNT_BIND: detached mount from gd_clone_tree
+    const char *target;            ///< absolute path inside the container root
+    unsigned long flags;           ///< MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC to apply
+    int32_t options;               ///< GD_MOUNT_RECURSIVE | GD_MOUNT_OPTIONAL
+    const gd_tmpfs_entry *entries; ///< GD_MOUNT_TMPFS: what to create in it before later mounts
     size_t nentries;
 } gd_mount;
 
 typedef struct {
-    const char *root;             ///< the staged image root, a mount point in our namespace
+    const char *root; ///< the staged image root, a mount point in our namespace
     const gd_mount *mounts;
     size_t nmounts;
-    const char *workdir;          ///< where the workload starts; "/" if it cannot
-    char *const *argv;            ///< argv[0] is searched in `search_path` unless it has a '/'
+    const char *workdir; ///< where the workload starts; "/" if it cannot
+    char *const *argv;   ///< argv[0] is searched in `search_path` unless it has a '/'
     char *const *envp;
-    const char *search_path;      ///< PATH used to find argv[0] (the container's, not ours)
-    int lifeline_read;            ///< read end of a pipe whose write end only the launcher holds
-    int lifeline_write;           ///< closed in the child
-    int report_write;             ///< close-on-exec pipe for one gd_failure
-    int report_read;              ///< closed in the child
-    sigset_t workload_mask;       ///< signal mask to restore before exec
-    const int *forward_signals;   ///< signals the container init passes on to the workload
+    const char *search_path;    ///< PATH used to find argv[0] (the container's, not ours)
+    int lifeline_read;          ///< read end of a pipe whose write end only the launcher holds
+    int lifeline_write;         ///< closed in the child
+    int report_write;           ///< close-on-exec pipe for one gd_failure
+    int report_read;            ///< closed in the child
+    sigset_t workload_mask;     ///< signal mask to restore before exec
+    const int *forward_signals; ///< signals the container init passes on to the workload
     size_t nforward;
-    int hold;                     ///< no workload: the init holds the namespaces for ranks that join
-    int stop_timeout_ms;          ///< after the workload: SIGTERM to what it left, this long, then SIGKILL
-    int fuse_fd;                  ///< the image's /dev/fuse connection, which the init closes first (-1: none)
-    int namespaces;               ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
-    const char *hostname;         ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
-    const char *overlay_dir;      ///< --writable-tmpfs: an empty directory for the upper layer's tmpfs, or NULL
-    const char *overlay_data;     ///< the overlayfs mount options (lowerdir=root,upperdir=...,workdir=...,userxattr)
+    int hold;                 ///< no workload: the init holds the namespaces for ranks that join
+    int stop_timeout_ms;      ///< after the workload: SIGTERM to what it left, this long, then SIGKILL
+    int fuse_fd;              ///< the image's /dev/fuse connection, which the init closes first (-1: none)
+    int namespaces;           ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
+    const char *hostname;     ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
+    const char *overlay_dir;  ///< --writable-tmpfs: an empty directory for the upper layer's tmpfs, or NULL
+    const char *overlay_data; ///< the overlayfs mount options (lowerdir=root,upperdir=...,workdir=...,userxattr)
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1
@@ -134,11 +134,11 @@ int gd_share_peer_uid(int fd, uint32_t *uid);
 /// One reply from a shared container's server: status 0 and three descriptors (user, mount,
 /// PID namespace), or the failure of its set-up.
 typedef struct {
-    int32_t status;   ///< 0: ready; 1: the init failed (step, err, index as in gd_failure); 2: message
+    int32_t status; ///< 0: ready; 1: the init failed (step, err, index as in gd_failure); 2: message
     int32_t step;
     int32_t err;
     int32_t index;
-    char message[512];   ///< status 2: the server's own error, NUL-terminated
+    char message[512]; ///< status 2: the server's own error, NUL-terminated
 } gd_share_reply;
 /// Sends a reply with `nfds` descriptors (SCM_RIGHTS), MSG_NOSIGNAL. 0 or -errno.
 int gd_share_send(int fd, const gd_share_reply *reply, const int *fds, int nfds);
@@ -204,7 +204,6 @@ unsigned long gd_mount_flags(int read_only, int nosuid, int nodev, int noexec);
 /// The container-side description of a step, for messages.
 const char *gd_step_name(int32_t step);
 
-
 /// Sets no-new-privs and installs the seccomp filter every workload process runs under
 /// (inherited by its children): ioctl(2) with TIOCSTI or TIOCLINUX in the low 32 bits of the
 /// request fails with EPERM, so a workload cannot push input into the caller's terminal. Applies
@@ -214,22 +213,22 @@ int gd_install_workload_filter(void);
 /// Steps of gd_probe, in the order a launch needs them.
 typedef enum {
     GD_PROBE_OK = 0,
-    GD_PROBE_OPENAT2,        ///< openat2(2) exists (Linux 5.6)
-    GD_PROBE_MOUNT_SETATTR,  ///< mount_setattr(2) exists (Linux 5.12)
-    GD_PROBE_USERNS,         ///< unshare(CLONE_NEWUSER|CLONE_NEWNS)
-    GD_PROBE_ID_MAPS,        ///< setgroups deny, uid_map, gid_map
-    GD_PROBE_PRIVATE,        ///< make / private, mount a tmpfs
-    GD_PROBE_FUSE_OPEN,      ///< open /dev/fuse
-    GD_PROBE_FUSE_MOUNT,     ///< mount(2) of a FUSE filesystem in the namespace
-    GD_PROBE_PIDNS,          ///< new PID namespace and its procfs
+    GD_PROBE_OPENAT2,       ///< openat2(2) exists (Linux 5.6)
+    GD_PROBE_MOUNT_SETATTR, ///< mount_setattr(2) exists (Linux 5.12)
+    GD_PROBE_USERNS,        ///< unshare(CLONE_NEWUSER|CLONE_NEWNS)
+    GD_PROBE_ID_MAPS,       ///< setgroups deny, uid_map, gid_map
+    GD_PROBE_PRIVATE,       ///< make / private, mount a tmpfs
+    GD_PROBE_FUSE_OPEN,     ///< open /dev/fuse
+    GD_PROBE_FUSE_MOUNT,    ///< mount(2) of a FUSE filesystem in the namespace
+    GD_PROBE_PIDNS,         ///< new PID namespace and its procfs
 } gd_probe_step;
 
 /// The new mount API system calls a launch uses, as bits of gd_missing_syscalls' result.
 typedef enum {
-    GD_SYSCALL_OPENAT2 = 1 << 0,        ///< openat2(2), Linux 5.6: RESOLVE_IN_ROOT bind targets
-    GD_SYSCALL_OPEN_TREE = 1 << 1,      ///< open_tree(2), Linux 5.2: detached bind mounts
-    GD_SYSCALL_MOVE_MOUNT = 1 << 2,     ///< move_mount(2), Linux 5.2: attach them by fd
-    GD_SYSCALL_MOUNT_SETATTR = 1 << 3,  ///< mount_setattr(2), Linux 5.12: read-only, nosuid...
+    GD_SYSCALL_OPENAT2 = 1 << 0,       ///< openat2(2), Linux 5.6: RESOLVE_IN_ROOT bind targets
+    GD_SYSCALL_OPEN_TREE = 1 << 1,     ///< open_tree(2), Linux 5.2: detached bind mounts
+    GD_SYSCALL_MOVE_MOUNT = 1 << 2,    ///< move_mount(2), Linux 5.2: attach them by fd
+    GD_SYSCALL_MOUNT_SETATTR = 1 << 3, ///< mount_setattr(2), Linux 5.12: read-only, nosuid...
 } gd_syscall_bit;
 
 /// Which of those system calls fail with ENOSYS here (kernel too old, or a seccomp filter).

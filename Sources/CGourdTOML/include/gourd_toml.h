@@ -16,32 +16,32 @@ extern "C" {
 #endif
 
 typedef enum {
-    GT_SYNTAX_ERROR = 1,  ///< not valid TOML: the only event; text is toml++'s message
-    GT_TABLE,             ///< a table begins; its entries follow (each with a key), then GT_END
-    GT_ARRAY,             ///< an array begins; its elements follow (without keys), then GT_END
-    GT_END,               ///< the innermost table or array still open ends
-    GT_STRING,            ///< text: the string (UTF-8, may contain NUL)
-    GT_INTEGER,           ///< integer
-    GT_FLOAT,             ///< number
-    GT_BOOL,              ///< boolean: 0 or 1
-    GT_OTHER,             ///< a date, time or date-time; text: "date", "time" or "date-time"
+    GT_SYNTAX_ERROR = 1, ///< not valid TOML: the only event; text is toml++'s message
+    GT_TABLE,            ///< a table begins; its entries follow (each with a key), then GT_END
+    GT_ARRAY,            ///< an array begins; its elements follow (without keys), then GT_END
+    GT_END,              ///< the innermost table or array still open ends
+    GT_STRING,           ///< text: the string (UTF-8, may contain NUL)
+    GT_INTEGER,          ///< integer
+    GT_FLOAT,            ///< number
+    GT_BOOL,             ///< boolean: 0 or 1
+    GT_OTHER,            ///< a date, time or date-time; text: "date", "time" or "date-time"
 } gt_kind;
 
 /// One event. Pointers are valid only during the handler call that receives them.
 typedef struct {
-    int32_t kind;          ///< gt_kind
+    int32_t kind; ///< gt_kind
     /// 1-based position: of the key for a table entry (for a table from a `[a.b]` header, where
     /// the header first names it); of the value for an array element; of the error for
     /// GT_SYNTAX_ERROR; 0 for the document's root table.
     uint32_t line;
     uint32_t column;
-    const char *key;       ///< the entry's key in the enclosing table; NULL in arrays and for the root
+    const char *key; ///< the entry's key in the enclosing table; NULL in arrays and for the root
     size_t key_length;
-    const char *text;      ///< GT_STRING, GT_OTHER, GT_SYNTAX_ERROR; else NULL
+    const char *text; ///< GT_STRING, GT_OTHER, GT_SYNTAX_ERROR; else NULL
     size_t text_length;
-    int64_t integer;       ///< GT_INTEGER
-    double number;         ///< GT_FLOAT
-    int32_t boolean;       ///< GT_BOOL
+    int64_t integer; ///< GT_INTEGER
+    double number;   ///< GT_FLOAT
+    int32_t boolean; ///< GT_BOOL
 } gt_event;
 
 typedef void (*gt_handler)(const gt_event *event, void *context);

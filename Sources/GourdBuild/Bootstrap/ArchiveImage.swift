@@ -1,8 +1,8 @@
 import CGourdBuild
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 /// An image from an archive, ready to apply: its layers in order and its config.
 struct ArchiveImage {
@@ -33,12 +33,14 @@ struct ArchiveImage {
     /// `docker save` archives: manifest.json names each image's config and layer tarballs.
     static func docker(_ store: BlobStore, ref: String?) throws(BuildError) -> ArchiveImage {
         try naming(store) {
-            let images = try OCIImage.decode([OCIImage.DockerImage].self, try store.contents("manifest.json"), what: "\(store.name): manifest.json")
+            let images = try OCIImage.decode(
+                [OCIImage.DockerImage].self, try store.contents("manifest.json"), what: "\(store.name): manifest.json")
             let image = try OCIImage.select(images, ref: ref, what: store.name)
             let configBytes = try store.contents(image.config)
             let config = try OCIImage.decode(OCIImage.Config.self, configBytes, what: "\(store.name): \(image.config)")
-            return ArchiveImage(layers: try layers(image.layers, config: config, store: store), config: config,
-                                digest: Digests.sha256(configBytes))
+            return ArchiveImage(
+                layers: try layers(image.layers, config: config, store: store), config: config,
+                digest: Digests.sha256(configBytes))
         }
     }
 
@@ -56,7 +58,8 @@ struct ArchiveImage {
                 descriptor = try OCIImage.select(index, ref: nil, what: "image index \(descriptor.digest)")
             }
             let manifest = try OCIImage.decode(OCIImage.Manifest.self, try blob(store, descriptor), what: "manifest \(descriptor.digest)")
-            let config = try OCIImage.decode(OCIImage.Config.self, try blob(store, manifest.config), what: "config \(manifest.config.digest)")
+            let config = try OCIImage.decode(
+                OCIImage.Config.self, try blob(store, manifest.config), what: "config \(manifest.config.digest)")
             var members: [String] = []
             for layer in manifest.layers { members.append(try OCIImage.blobPath(layer.digest)) }
             return ArchiveImage(layers: try layers(members, config: config, store: store), config: config, digest: descriptor.digest)

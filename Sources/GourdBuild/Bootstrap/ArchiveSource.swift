@@ -15,8 +15,10 @@ enum ArchiveSource: BootstrapSource {
     }
 
     static func run(_ bootstrap: Recipe.Bootstrap, with bootstrapper: Bootstrapper) throws(BuildError) -> BaseImage {
-        let from = bootstrap.from ?? "", agent = bootstrap.agent
-        let recipeDirectory = bootstrapper.recipeDirectory, log = bootstrapper.log
+        let from = bootstrap.from ?? ""
+        let agent = bootstrap.agent
+        let recipeDirectory = bootstrapper.recipeDirectory
+        let log = bootstrapper.log
         let (relative, ref) = OCIImage.splitReference(from) { Bootstrapper.exists(Bootstrapper.resolve($0, directory: recipeDirectory)) }
         let path = Bootstrapper.resolve(relative, directory: recipeDirectory)
         let store: BlobStore
@@ -31,7 +33,8 @@ enum ArchiveSource: BootstrapSource {
         log.step("bootstrap: \(agent) \(from) (\(image.layers.count) layer\(image.layers.count == 1 ? "" : "s"), \(image.digest))")
         if let os = image.config.os, os != "linux" { throw BuildError("\(relative): the image is for \(os), not linux") }
         if let arch = image.config.architecture, arch != OCIImage.hostArchitecture {
-            log.warning("\(relative): the image is for \(arch); this host is \(OCIImage.hostArchitecture): %post will fail to run its programs")
+            log.warning(
+                "\(relative): the image is for \(arch); this host is \(OCIImage.hostArchitecture): %post will fail to run its programs")
         }
         try ArchiveApplier(store: store, image: image, writer: bootstrapper.writer, log: log, signals: bootstrapper.signals).apply()
         var base = OCIImage.base(from: image.config)
@@ -42,7 +45,9 @@ enum ArchiveSource: BootstrapSource {
     /// The archive itself if it is a plain tar; a compressed one (`docker save | gzip`) is
     /// first decompressed into the workspace, since members are read in place.
     static func plainTar(_ path: String, name: String, with bootstrapper: Bootstrapper) throws(BuildError) -> String {
-        let log = bootstrapper.log, workspace = bootstrapper.workspace, signals = bootstrapper.signals
+        let log = bootstrapper.log
+        let workspace = bootstrapper.workspace
+        let signals = bootstrapper.signals
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .system("open", path: name, errno: errno) }
         defer { close(fd) }
@@ -62,8 +67,9 @@ enum ArchiveSource: BootstrapSource {
         guard out >= 0 else { throw .system("open", path: output, errno: errno) }
         defer { close(out) }
         do {
-            var source = try DecodingSource(FileRegionSource(fd: fd, offset: 0, count: UInt64(st.st_size), what: name),
-                                            compression: compression, what: name)
+            var source = try DecodingSource(
+                FileRegionSource(fd: fd, offset: 0, count: UInt64(st.st_size), what: name),
+                compression: compression, what: name)
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
             var total: UInt64 = 0
             while true {

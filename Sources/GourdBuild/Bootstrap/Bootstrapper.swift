@@ -45,9 +45,12 @@ struct Bootstrapper {
     /// Checks, before any work, that the base named in the recipe exists.
     static func check(_ recipe: Recipe, directory: String) throws(BuildError) {
         guard let source = source(for: recipe.bootstrap.agent),
-              let from = source.localBase(recipe.bootstrap, directory: directory) else { return }
+            let from = source.localBase(recipe.bootstrap, directory: directory)
+        else { return }
         guard exists(resolve(from, directory: directory)) else {
-            throw .at(recipe, line: recipe.bootstrapLine, "Bootstrap: \(recipe.bootstrap.agent): \(from): no such file (relative paths start at \(directory))")
+            throw .at(
+                recipe, line: recipe.bootstrapLine,
+                "Bootstrap: \(recipe.bootstrap.agent): \(from): no such file (relative paths start at \(directory))")
         }
     }
 

@@ -8,8 +8,9 @@ enum DebootstrapSource: BootstrapSource {
     static func localBase(_ bootstrap: Recipe.Bootstrap, directory: String) -> String? { nil }
 
     static func run(_ bootstrap: Recipe.Bootstrap, with bootstrapper: Bootstrapper) throws(BuildError) -> BaseImage {
-        try Debootstrapper(bootstrapper: bootstrapper).run(suite: bootstrap.values["osversion"] ?? "",
-                                                           mirror: bootstrap.values["mirrorurl"] ?? "",
-                                                           include: bootstrap.list("include"))
+        try Debootstrapper(bootstrapper: bootstrapper).run(
+            suite: bootstrap.values["osversion"] ?? "",
+            mirror: bootstrap.values["mirrorurl"] ?? "",
+            include: bootstrap.list("include"))
     }
 }

@@ -1,8 +1,8 @@
 import CGourdBuild
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 /// `Bootstrap: debootstrap`: the host's debootstrap fills the root, unprivileged. It runs in
 /// the build's user namespace as its root, in mount and PID namespaces of its own, with the
@@ -23,7 +23,8 @@ struct Debootstrapper {
         let logPath = workspace.path + "/debootstrap.log"
         let output = log.terminal && !log.quiet ? -1 : open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         defer { if output >= 0 { close(output) } }
-        let argv = [debootstrap, "--variant=minbase"] + (include.isEmpty ? [] : ["--include=" + include.joined(separator: ",")])
+        let argv =
+            [debootstrap, "--variant=minbase"] + (include.isEmpty ? [] : ["--include=" + include.joined(separator: ",")])
             + [suite, workspace.root, mirror]
         var environment = ScriptRunner.environment(base: BaseImage(), extra: ["DEBIAN_FRONTEND=noninteractive"])
         // The host's PATH: debootstrap runs host tools (wget, gpgv, ar, tar).

@@ -1,8 +1,8 @@
 import CGourdBuild
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 /// Applies image layers (tar streams) to the root, in order, as the OCI image spec's
 /// "Applying Changesets" says: entries are created or replace what lower layers had;
@@ -50,7 +50,7 @@ struct LayerApplier {
                 try writer.directory(parts, mode: writer.isDirectory(parts) ? modeOf(parts) : 0o755)
                 try hideLower(in: parts, keeping: mine)
             case .entry(let parts):
-                if parts.isEmpty { continue }   // the root itself: its mode stays 0755
+                if parts.isEmpty { continue }  // the root itself: its mode stays 0755
                 for depth in 1...parts.count { mine.insert(ArchivePath.join(Array(parts.prefix(depth)))) }
                 try create(entry, at: parts, from: &reader, what: what)
             }
@@ -75,8 +75,10 @@ struct LayerApplier {
         }
     }
 
-    mutating func create<S: ByteSource>(_ entry: TarEntry, at parts: ArchivePath.Components,
-                                        from reader: inout TarReader<S>, what: String) throws(BuildError) {
+    mutating func create<S: ByteSource>(
+        _ entry: TarEntry, at parts: ArchivePath.Components,
+        from reader: inout TarReader<S>, what: String
+    ) throws(BuildError) {
         switch entry.kind {
         case .directory:
             try writer.directory(parts, mode: entry.mode)
@@ -92,7 +94,9 @@ struct LayerApplier {
             try writer.symlink(parts, target: target)
         case .hardlink(let target):
             let existing: ArchivePath.Components
-            do { existing = try ArchivePath.components(target) } catch { throw BuildError("\(what): hard link \(ArchivePath.display(parts)): \(error.message)") }
+            do { existing = try ArchivePath.components(target) } catch {
+                throw BuildError("\(what): hard link \(ArchivePath.display(parts)): \(error.message)")
+            }
             try writer.hardlink(parts, to: existing)
         case .fifo:
             try writer.fifo(parts, mode: entry.mode)
@@ -104,8 +108,10 @@ struct LayerApplier {
         }
     }
 
-    static func copyData<S: ByteSource>(from reader: inout TarReader<S>, to fd: Int32, what: String,
-                                        signals: BuildSignals) throws(BuildError) {
+    static func copyData<S: ByteSource>(
+        from reader: inout TarReader<S>, to fd: Int32, what: String,
+        signals: BuildSignals
+    ) throws(BuildError) {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n: Int
@@ -134,11 +140,15 @@ struct LayerApplier {
     /// One warning for everything skipped.
     func reportSkipped(_ source: String) {
         if skippedDevices > 0 {
-            log.warning("\(source): skipped \(skippedDevices) device node(s): an unprivileged build cannot create devices (gourd provides /dev at run time)")
+            log.warning(
+                "\(source): skipped \(skippedDevices) device node(s): an unprivileged build cannot create devices (gourd provides /dev at run time)"
+            )
         }
         if !skippedOther.isEmpty {
             let shown = skippedOther.prefix(5).joined(separator: ", ")
-            log.warning("\(source): skipped \(skippedOther.count) entr\(skippedOther.count == 1 ? "y" : "ies"): \(shown)\(skippedOther.count > 5 ? ", ..." : "")")
+            log.warning(
+                "\(source): skipped \(skippedOther.count) entr\(skippedOther.count == 1 ? "y" : "ies"): \(shown)\(skippedOther.count > 5 ? ", ..." : "")"
+            )
         }
     }
 }

@@ -18,14 +18,17 @@ enum LocalImageSource: BootstrapSource {
         bootstrapper.log.step("bootstrap: localimage \(from)")
         let digest: String
         do { digest = try ImageAdmission.sha256(opened.squash.descriptor, path: path) } catch { throw BuildError(error.description) }
-        var inspection = ImageInspection(file: .init(path: path, size: 0, sha256: digest), sif: nil,
-                                         squashfs: .init(compressionID: 0, major: 4, minor: 0, blockSize: 0, inodes: 0, bytesUsed: 0))
+        var inspection = ImageInspection(
+            file: .init(path: path, size: 0, sha256: digest), sif: nil,
+            squashfs: .init(compressionID: 0, major: 4, minor: 0, blockSize: 0, inodes: 0, bytesUsed: 0))
         inspection.readMetadata(from: opened.squash)
         for warning in inspection.warnings { bootstrapper.log.warning("\(from): \(warning)") }
-        var extractor = SquashExtractor(image: opened.squash, writer: bootstrapper.writer, log: bootstrapper.log, signals: bootstrapper.signals, what: from)
+        var extractor = SquashExtractor(
+            image: opened.squash, writer: bootstrapper.writer, log: bootstrapper.log, signals: bootstrapper.signals, what: from)
         try extractor.extract()
-        var base = BaseImage(gourd: inspection.gourd, apptainerLabels: inspection.apptainer?.labels,
-                             apptainerHelp: inspection.apptainer?.help)
+        var base = BaseImage(
+            gourd: inspection.gourd, apptainerLabels: inspection.apptainer?.labels,
+            apptainerHelp: inspection.apptainer?.help)
         base.bases.append(.init(source: "localimage:\(from)", digest: "sha256:\(digest)"))
         return base
     }

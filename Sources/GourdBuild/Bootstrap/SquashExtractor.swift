@@ -2,8 +2,8 @@ import CGourdBuild
 import CGourdImage
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 /// Copies a squashfs image (a plain file or a SIF partition) into the root, through gourd's
 /// own reader (libsquashfuse) and the in-root writer: no unsquashfs, and nothing in the image
@@ -34,7 +34,9 @@ struct SquashExtractor {
         log.progressDone()
         if !skipped.isEmpty {
             let shown = skipped.prefix(5).joined(separator: ", ")
-            log.warning("\(what): skipped \(skipped.count) device node(s) or socket(s): \(shown)\(skipped.count > 5 ? ", ..." : "") (an unprivileged build cannot create devices; gourd provides /dev at run time)")
+            log.warning(
+                "\(what): skipped \(skipped.count) device node(s) or socket(s): \(shown)\(skipped.count > 5 ? ", ..." : "") (an unprivileged build cannot create devices; gourd provides /dev at run time)"
+            )
         }
     }
 
@@ -42,13 +44,17 @@ struct SquashExtractor {
         final class Names { var list: [[UInt8]] = [] }
         let names = Names()
         let rc = withExtendedLifetime(names) {
-            gd_image_list(image.handle, node, { context, name, _ in
-                let names = Unmanaged<Names>.fromOpaque(context!).takeUnretainedValue()
-                let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(name!).assumingMemoryBound(to: UInt8.self),
-                                                      count: strlen(name!)))
-                names.list.append(bytes)
-                return 0
-            }, Unmanaged.passUnretained(names).toOpaque())
+            gd_image_list(
+                image.handle, node,
+                { context, name, _ in
+                    let names = Unmanaged<Names>.fromOpaque(context!).takeUnretainedValue()
+                    let bytes = Array(
+                        UnsafeBufferPointer(
+                            start: UnsafeRawPointer(name!).assumingMemoryBound(to: UInt8.self),
+                            count: strlen(name!)))
+                    names.list.append(bytes)
+                    return 0
+                }, Unmanaged.passUnretained(names).toOpaque())
         }
         guard rc == 0 else { throw BuildError("\(what): cannot list a directory: \(String(cString: strerror(-rc)))") }
         return names.list.sorted { $0.lexicographicallyPrecedes($1) }
@@ -60,7 +66,8 @@ struct SquashExtractor {
             // A name is one component: squashfs directory entries cannot hold "/", but a
             // corrupt image could claim "." or ".." or a NUL-free name with "/".
             guard !name.isEmpty, name != [0x2e], name != [0x2e, 0x2e], !name.contains(0x2f) else {
-                throw BuildError("\(what): corrupt directory entry '\(String(decoding: name, as: UTF8.self))' in \(ArchivePath.display(parts))")
+                throw BuildError(
+                    "\(what): corrupt directory entry '\(String(decoding: name, as: UTF8.self))' in \(ArchivePath.display(parts))")
             }
             let child = parts + [name]
             var inode: UInt64 = 0
@@ -73,13 +80,13 @@ struct SquashExtractor {
             if files % 256 == 0 { try signals.check() }
             log.progress("\(what): \(files) files, \(BuildLog.size(bytes))")
             switch attr.mode & 0o170000 {
-            case 0o040000:   // directory
+            case 0o040000:  // directory
                 try writer.directory(child, mode: mode)
                 try copyDirectory(inode, to: child, depth: depth + 1)
-            case 0o100000:   // regular file
+            case 0o100000:  // regular file
                 try writer.file(child, mode: mode) { (fd) throws(BuildError) in try copyFile(inode, size: attr.size, to: fd, path: child) }
                 bytes += attr.size
-            case 0o120000:   // symlink
+            case 0o120000:  // symlink
                 var target = [UInt8](repeating: 0, count: 4096)
                 var len = target.count
                 let rc = target.withUnsafeMutableBytes { gd_image_readlink(image.handle, inode, $0.baseAddress, &len) }
@@ -87,7 +94,7 @@ struct SquashExtractor {
                     throw BuildError("\(what): cannot read the symlink \(ArchivePath.display(child))")
                 }
                 try writer.symlink(child, target: Array(target.prefix(len)))
-            case 0o010000:   // FIFO
+            case 0o010000:  // FIFO
                 try writer.fifo(child, mode: mode)
             default:
                 skipped.append(ArchivePath.display(child))

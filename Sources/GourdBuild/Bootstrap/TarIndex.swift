@@ -1,8 +1,8 @@
 import CGourdBuild
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 /// The members of an uncompressed tar file (a `docker save` or OCI archive), by normalized
 /// path, found by reading the headers once; member data is then read in place. Symlinks
@@ -45,7 +45,10 @@ final class TarIndex: BlobStore {
         var parts: [Substring] = []
         for part in path.split(separator: "/") {
             if part == "." { continue }
-            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            if part == ".." {
+                if !parts.isEmpty { parts.removeLast() }
+                continue
+            }
             parts.append(part)
         }
         return parts.joined(separator: "/")

@@ -1,8 +1,8 @@
 import CGourdBuild
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 /// `%files`: copies host files into the root as Apptainer does (`cp -fLr SOURCE DEST`):
 /// sources are globs relative to the recipe's directory, symlinks among them are followed,
@@ -26,8 +26,10 @@ struct FileCopier {
         defer { globfree(&result) }
         let rc = glob(pattern, GLOB_NOSORT, nil, &result)
         guard rc == 0 else {
-            throw .at(recipe, line: copy.line, "%files source '\(copy.source)': " +
-                      (rc == GLOB_NOMATCH ? "no such file (relative paths start at \(directory))" : "cannot be read"))
+            throw .at(
+                recipe, line: copy.line,
+                "%files source '\(copy.source)': "
+                    + (rc == GLOB_NOMATCH ? "no such file (relative paths start at \(directory))" : "cannot be read"))
         }
         var paths: [String] = []
         for index in 0..<Int(result.gl_pathc) {

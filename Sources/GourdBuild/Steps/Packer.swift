@@ -24,8 +24,10 @@ struct Packer {
     }
 
     func argv(mksquashfs: String, output: String, compression: String, time: Int64) -> [String] {
-        [mksquashfs, workspace.root, output, "-noappend", "-comp", compression, "-all-root", "-no-xattrs",
-         "-mkfs-time", String(time), "-all-time", String(time)]
+        [
+            mksquashfs, workspace.root, output, "-noappend", "-comp", compression, "-all-root", "-no-xattrs",
+            "-mkfs-time", String(time), "-all-time", String(time),
+        ]
             + (log.terminal && !log.quiet ? [] : ["-quiet", "-no-progress"])
     }
 

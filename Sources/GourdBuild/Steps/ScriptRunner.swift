@@ -13,10 +13,14 @@ struct ScriptRunner {
     /// The environment scripts start with: a fixed PATH and HOME, the proxy settings and
     /// terminal of the caller (builds download), then the base image's own environment.
     static func environment(base: BaseImage, extra: [String]) -> [String] {
-        var env = ["PATH=" + EnvironmentRules.defaultPath, "HOME=/root",
-                   "USER=root", "LOGNAME=root"]
-        let passed = ["TERM", "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                      "FTP_PROXY", "NO_PROXY", "SOURCE_DATE_EPOCH"]
+        var env = [
+            "PATH=" + EnvironmentRules.defaultPath, "HOME=/root",
+            "USER=root", "LOGNAME=root",
+        ]
+        let passed = [
+            "TERM", "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+            "FTP_PROXY", "NO_PROXY", "SOURCE_DATE_EPOCH",
+        ]
         for name in passed {
             if let value = getenv(name) { env.append("\(name)=\(String(cString: value))") }
         }
@@ -34,9 +38,12 @@ struct ScriptRunner {
     /// signal N). Set-up failures throw, naming `what`.
     /// With `enterRoot` false, argv[0] is a host program (debootstrap) that fills the root;
     /// `output` (when not -1) receives its stdout and stderr.
-    func run(_ argv: [String], environment: [String], readOnly: Bool, tmp: String?, what: String,
-             enterRoot: Bool = true, output: Int32 = -1) throws(BuildError) -> Int32 {
-        var lifeline: [Int32] = [-1, -1], report: [Int32] = [-1, -1]
+    func run(
+        _ argv: [String], environment: [String], readOnly: Bool, tmp: String?, what: String,
+        enterRoot: Bool = true, output: Int32 = -1
+    ) throws(BuildError) -> Int32 {
+        var lifeline: [Int32] = [-1, -1]
+        var report: [Int32] = [-1, -1]
         guard gb_pipe(&lifeline) == 0, gb_pipe(&report) == 0 else { throw .system("pipe2", errno: errno) }
         let devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)
         let cArgv = CStringArray(argv)
@@ -69,7 +76,9 @@ struct ScriptRunner {
                 throw BuildError("\(what): \(argv[0]) does not exist in the image")
             }
             if failure.step == Int32(GB_STEP_EXEC.rawValue), failure.err == EACCES {
-                throw BuildError("\(what): cannot execute \(argv[0]): permission denied (is TMPDIR, where the root is built, on a noexec file system? set TMPDIR)")
+                throw BuildError(
+                    "\(what): cannot execute \(argv[0]): permission denied (is TMPDIR, where the root is built, on a noexec file system? set TMPDIR)"
+                )
             }
             throw .child(failure, what: what)
         }

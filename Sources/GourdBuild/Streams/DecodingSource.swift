@@ -2,8 +2,8 @@ import CGourdBuild
 import Crypto
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 /// Decompresses another source (gb_decode.c: zlib, libzstd), in process.
 struct DecodingSource<Inner: ByteSource>: ByteSource {
@@ -53,8 +53,9 @@ struct DecodingSource<Inner: ByteSource>: ByteSource {
             }
             var used = consumed
             let produced = input.withUnsafeBufferPointer { inputBuffer in
-                gb_decoder_run(decoder.pointer, inputBuffer.baseAddress, available, &used,
-                               buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), buffer.count)
+                gb_decoder_run(
+                    decoder.pointer, inputBuffer.baseAddress, available, &used,
+                    buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), buffer.count)
             }
             guard produced >= 0 else {
                 throw ArchiveError("\(what): \(String(cString: gb_decoder_error(decoder.pointer)))")

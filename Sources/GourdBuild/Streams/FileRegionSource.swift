@@ -2,8 +2,8 @@ import CGourdBuild
 import Crypto
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 /// `count` bytes of an open file from `offset` (a member of an uncompressed tar, a blob).
 /// The descriptor belongs to whoever opened it.

@@ -2,8 +2,8 @@ import CGourdBuild
 import Crypto
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 /// Passes another source through, hashing what goes by (sha256).
 struct HashingSource<Inner: ByteSource>: ByteSource {

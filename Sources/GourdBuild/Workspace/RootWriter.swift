@@ -1,8 +1,8 @@
 import CGourdBuild
 import Glibc
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 /// Writes into the root being built; every path is resolved inside it (gb_root.c).
 struct RootWriter {

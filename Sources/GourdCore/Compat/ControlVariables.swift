@@ -56,7 +56,8 @@ public struct ControlVariables: Sendable {
     /// last). `PREPEND_PATH` and `APPEND_PATH` are not variables: Apptainer adds them to PATH.
     public func injected() throws(PlanError) -> (variables: [Injected], prependPath: Injected?, appendPath: Injected?) {
         var variables: [Injected] = []
-        var prepend: Injected?, append: Injected?
+        var prepend: Injected?
+        var append: Injected?
         for prefix in personality.injectionPrefixes.reversed() {
             for variable in environment where variable.name.hasPrefix(prefix) {
                 let name = String(variable.name.dropFirst(prefix.count))

@@ -25,20 +25,24 @@ public struct UnsupportedOption: Sendable, Equatable {
         "the container has no capabilities and no-new-privs is set: gourd runs everything with exactly your rights"
 
     public static let all: [UnsupportedOption] = [
-        UnsupportedOption(["--fakeroot", "-f"], env: ["FAKEROOT"],
-                          "gourd maps your own uid, never root; `gourd build` runs %post as root of its own namespace"),
-        UnsupportedOption(["--writable", "-w"], env: ["WRITABLE"],
-                          "the image is a read-only squashfs: bind a writable host directory (-B DIR:/path) or use --scratch"),
-        UnsupportedOption(["--overlay", "-o"], value: true, env: ["OVERLAY", "OVERLAYIMAGE"],
-                          "not supported yet: bind a writable host directory (-B DIR:/path) instead"),
+        UnsupportedOption(
+            ["--fakeroot", "-f"], env: ["FAKEROOT"],
+            "gourd maps your own uid, never root; `gourd build` runs %post as root of its own namespace"),
+        UnsupportedOption(
+            ["--writable", "-w"], env: ["WRITABLE"],
+            "the image is a read-only squashfs: bind a writable host directory (-B DIR:/path) or use --scratch"),
+        UnsupportedOption(
+            ["--overlay", "-o"], value: true, env: ["OVERLAY", "OVERLAYIMAGE"],
+            "not supported yet: bind a writable host directory (-B DIR:/path) instead"),
         UnsupportedOption(["--network-args"], value: true, env: ["NETWORK_ARGS"], "gourd has no network set-up"),
         UnsupportedOption(["--dns"], value: true, env: ["DNS"], "the container uses the host's /etc/resolv.conf"),
         UnsupportedOption(["--add-caps"], value: true, env: ["ADD_CAPS"], capabilityReason),
         UnsupportedOption(["--drop-caps"], value: true, env: ["DROP_CAPS"], capabilityReason),
         UnsupportedOption(["--keep-privs"], env: ["KEEP_PRIVS"], capabilityReason),
         UnsupportedOption(["--allow-setuid"], env: ["ALLOW_SETUID"], "binds are always nosuid; gourd never runs setuid programs"),
-        UnsupportedOption(["--security"], value: true, env: ["SECURITY"],
-                          "gourd applies no SELinux, AppArmor or seccomp profiles of its own"),
+        UnsupportedOption(
+            ["--security"], value: true, env: ["SECURITY"],
+            "gourd applies no SELinux, AppArmor or seccomp profiles of its own"),
         UnsupportedOption(["--boot"], env: ["BOOT"], "gourd runs a command, never the image's init"),
         UnsupportedOption(["--nvccli"], env: ["NVCCLI"], "gourd binds the host's NVIDIA driver itself: use --nv"),
         UnsupportedOption(["--apply-cgroups"], value: true, env: ["APPLY_CGROUPS"], cgroupReason),

@@ -8,7 +8,8 @@ public struct DevicePattern: Sendable, Equatable {
 
     public init?(_ text: String) {
         guard text.hasPrefix("/"), let open = text.firstIndex(of: "{"), let close = text.firstIndex(of: "}"),
-              open < close, !text[..<open].isEmpty else { return nil }
+            open < close, !text[..<open].isEmpty
+        else { return nil }
         let slash = text[..<open].lastIndex(of: "/")!
         guard !text[close...].contains("/") else { return nil }
         let inner = text[text.index(after: open)..<close].filter { $0 != " " }
@@ -17,7 +18,8 @@ public struct DevicePattern: Sendable, Equatable {
         default:
             let parts = inner.split(separator: "+")
             guard parts.count == 2, let number = Int(parts.first == "N" ? parts[1] : parts[0]),
-                  parts.contains("N"), number >= 0 else { return nil }
+                parts.contains("N"), number >= 0
+            else { return nil }
             offset = number
         }
         directory = slash == text.startIndex ? "/" : String(text[..<slash])

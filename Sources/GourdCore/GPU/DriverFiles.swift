@@ -36,7 +36,10 @@ struct DriverFiles {
         }
         for binary in vendor.binaries {
             let path = vendor.binaryDirectories.map { Paths.join($0, binary) }.first { hostFS.kind($0) == .file }
-            guard let path, let real = hostFS.realPath(path) else { files.missing.append(binary); continue }
+            guard let path, let real = hostFS.realPath(path) else {
+                files.missing.append(binary)
+                continue
+            }
             files.binaries.append(File(inside: "bin/" + binary, source: real, aliases: []))
         }
         return files

@@ -5,8 +5,10 @@ public struct GPUPolicy: Sendable, Equatable, Codable {
     /// In the order `auto` and `any` try them.
     public var vendors: [GPUVendor]
 
-    public init(defaultChoice: GPUChoice = .none, defaultOrigin: PolicyOrigin? = nil,
-                vendors: [GPUVendor] = [.nvidia, .amd]) {
+    public init(
+        defaultChoice: GPUChoice = .none, defaultOrigin: PolicyOrigin? = nil,
+        vendors: [GPUVendor] = [.nvidia, .amd]
+    ) {
         self.defaultChoice = defaultChoice
         self.defaultOrigin = defaultOrigin
         self.vendors = vendors

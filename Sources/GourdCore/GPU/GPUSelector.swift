@@ -46,8 +46,9 @@ struct GPUSelector {
                 }
             }
         }
-        return GPUSelection(vendor: vendor, gpus: chosen, reason: reasons.joined(separator: ", "),
-                            environment: environment, notes: notes)
+        return GPUSelection(
+            vendor: vendor, gpus: chosen, reason: reasons.joined(separator: ", "),
+            environment: environment, notes: notes)
     }
 
     /// The GPU numbers a visible-devices value names, in its order; nil when it cannot be
@@ -81,7 +82,8 @@ struct GPUSelector {
         var table: [String: Int] = [:]
         for bus in hostFS.list(base) ?? [] {
             guard let bytes = hostFS.readFile(base + "/" + bus + "/information", limit: 8192) else { continue }
-            var uuid: String?, minor: Int?
+            var uuid: String?
+            var minor: Int?
             for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
                 let parts = line.split(separator: ":", maxSplits: 1).map { String($0).trimmingSpaces() }
                 guard parts.count == 2 else { continue }

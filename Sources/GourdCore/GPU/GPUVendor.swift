@@ -24,10 +24,12 @@ public struct GPUVendor: Sendable, Equatable, Codable {
     public var environment: [PolicyVariable]
     public var origin: PolicyOrigin?
 
-    public init(name: String, perGPU: [String], devices: [String], libraries: [String], binaries: [String],
-                libraryDirectories: [String] = [], binaryDirectories: [String] = GPUVendor.standardBinaryDirectories,
-                allocationVariables: [String], visibleVariables: [String], environment: [PolicyVariable] = [],
-                origin: PolicyOrigin? = nil) {
+    public init(
+        name: String, perGPU: [String], devices: [String], libraries: [String], binaries: [String],
+        libraryDirectories: [String] = [], binaryDirectories: [String] = GPUVendor.standardBinaryDirectories,
+        allocationVariables: [String], visibleVariables: [String], environment: [PolicyVariable] = [],
+        origin: PolicyOrigin? = nil
+    ) {
         self.name = name
         self.perGPU = perGPU
         self.devices = devices
@@ -49,8 +51,10 @@ public struct GPUVendor: Sendable, Equatable, Codable {
     public static let nvidia = GPUVendor(
         name: "nvidia",
         perGPU: ["/dev/nvidia{N}"],
-        devices: ["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset",
-                  "/dev/nvidia-caps/*"],
+        devices: [
+            "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset",
+            "/dev/nvidia-caps/*",
+        ],
         libraries: [
             "libcuda.so", "libcudadebugger.so", "libnvidia-ml.so", "libnvidia-ptxjitcompiler.so",
             "libnvidia-nvvm.so", "libnvidia-opencl.so", "libnvidia-cfg.so", "libnvidia-compiler.so",
@@ -60,8 +64,10 @@ public struct GPUVendor: Sendable, Equatable, Codable {
             "libnvidia-glsi.so", "libnvidia-glvkspirv.so", "libEGL_nvidia.so", "libGLX_nvidia.so",
             "libGLESv1_CM_nvidia.so", "libGLESv2_nvidia.so", "libnvidia-fbc.so", "libnvidia-ifr.so",
         ],
-        binaries: ["nvidia-smi", "nvidia-debugdump", "nvidia-persistenced", "nvidia-cuda-mps-control",
-                   "nvidia-cuda-mps-server"],
+        binaries: [
+            "nvidia-smi", "nvidia-debugdump", "nvidia-persistenced", "nvidia-cuda-mps-control",
+            "nvidia-cuda-mps-server",
+        ],
         allocationVariables: ["SLURM_STEP_GPUS", "SLURM_JOB_GPUS"],
         visibleVariables: ["CUDA_VISIBLE_DEVICES"])
 
@@ -71,8 +77,10 @@ public struct GPUVendor: Sendable, Equatable, Codable {
         name: "amd",
         perGPU: ["/dev/dri/renderD{N+128}"],
         devices: ["/dev/kfd"],
-        libraries: ["libhsakmt.so", "librocm_smi64.so", "libdrm_amdgpu.so", "libamdhip64.so",
-                    "libhsa-runtime64.so", "libamd_comgr.so"],
+        libraries: [
+            "libhsakmt.so", "librocm_smi64.so", "libdrm_amdgpu.so", "libamdhip64.so",
+            "libhsa-runtime64.so", "libamd_comgr.so",
+        ],
         binaries: ["rocm-smi", "rocminfo"],
         allocationVariables: ["SLURM_STEP_GPUS", "SLURM_JOB_GPUS"],
         visibleVariables: ["ROCR_VISIBLE_DEVICES", "GPU_DEVICE_ORDINAL", "HIP_VISIBLE_DEVICES"])

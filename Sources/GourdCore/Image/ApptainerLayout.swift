@@ -35,7 +35,8 @@ public enum ApptainerLayout {
         var text = "#!/bin/sh\n# The Docker/OCI base image's environment (Env), written by gourd build as Apptainer does.\n"
         for entry in environment {
             guard let eq = entry.firstIndex(of: "="), eq != entry.startIndex else { continue }
-            let name = String(entry[..<eq]), value = String(entry[entry.index(after: eq)...])
+            let name = String(entry[..<eq])
+            let value = String(entry[entry.index(after: eq)...])
             guard EnvironmentRules.isValidName(name) else { continue }
             let quoted = value.reduce(into: "") { result, character in
                 if "\\\"$`".contains(character) { result.append("\\") }

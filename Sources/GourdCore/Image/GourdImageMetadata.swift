@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// gourd's own image metadata, one JSON document at `/.gourd/image.json`. Unknown keys are
@@ -39,10 +39,12 @@ public struct GourdImageMetadata: Codable, Sendable, Equatable {
         }
     }
 
-    public init(schema: Int = 1, environment: [String]? = nil, entrypoint: [String]? = nil,
-                cmd: [String]? = nil, runscript: String? = nil, labels: [String: String]? = nil,
-                help: String? = nil, recipe: String? = nil, bases: [Base]? = nil, buildTime: String? = nil,
-                gourdVersion: String? = nil) {
+    public init(
+        schema: Int = 1, environment: [String]? = nil, entrypoint: [String]? = nil,
+        cmd: [String]? = nil, runscript: String? = nil, labels: [String: String]? = nil,
+        help: String? = nil, recipe: String? = nil, bases: [Base]? = nil, buildTime: String? = nil,
+        gourdVersion: String? = nil
+    ) {
         self.schema = schema
         self.environment = environment
         self.entrypoint = entrypoint

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import GourdFormats
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// What `gourd inspect` tells about an image: the file, its format, its squashfs, and the
 /// metadata inside it (gourd's and Apptainer's). Plain data: the runtime fills in the file
@@ -88,8 +89,10 @@ public struct ImageInspection: Codable, Sendable, Equatable {
         /// The definition file the image was built from.
         public var definition: String?
 
-        public init(labels: [String: String]? = nil, help: String? = nil, runscript: String? = nil,
-                    environmentScripts: [String] = [], definition: String? = nil) {
+        public init(
+            labels: [String: String]? = nil, help: String? = nil, runscript: String? = nil,
+            environmentScripts: [String] = [], definition: String? = nil
+        ) {
             self.labels = labels
             self.help = help
             self.runscript = runscript
@@ -112,8 +115,10 @@ public struct ImageInspection: Codable, Sendable, Equatable {
     /// Metadata that could not be read (the rest of the report still stands).
     public var warnings: [String]
 
-    public init(file: File, sif: SIF?, squashfs: SquashFS, gourd: GourdImageMetadata? = nil,
-                apptainer: Apptainer? = nil, run: [String] = ["/bin/sh"], warnings: [String] = []) {
+    public init(
+        file: File, sif: SIF?, squashfs: SquashFS, gourd: GourdImageMetadata? = nil,
+        apptainer: Apptainer? = nil, run: [String] = ["/bin/sh"], warnings: [String] = []
+    ) {
         self.file = file
         format = sif == nil ? "squashfs" : "sif"
         self.sif = sif
@@ -176,11 +181,17 @@ public struct ImageInspection: Codable, Sendable, Equatable {
         var text: String
         init(from decoder: any Decoder) throws {
             let value = try decoder.singleValueContainer()
-            if value.decodeNil() { text = "null" }
-            else if let string = try? value.decode(String.self) { text = string }
-            else if let bool = try? value.decode(Bool.self) { text = bool ? "true" : "false" }
-            else if let int = try? value.decode(Int64.self) { text = String(int) }
-            else { text = String(try value.decode(Double.self)) }
+            if value.decodeNil() {
+                text = "null"
+            } else if let string = try? value.decode(String.self) {
+                text = string
+            } else if let bool = try? value.decode(Bool.self) {
+                text = bool ? "true" : "false"
+            } else if let int = try? value.decode(Int64.self) {
+                text = String(int)
+            } else {
+                text = String(try value.decode(Double.self))
+            }
         }
     }
 

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import GourdFormats
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `gourd inspect` output: one JSON document for tools, or text for people.
 public enum InspectReport {
@@ -21,7 +22,10 @@ public enum InspectReport {
         out.append(field("size", "\(file.size) bytes"))
         out.append(field("sha256", file.sha256))
         if let sif = inspection.sif {
-            out.append(field("format", "SIF \(sif.version): squashfs primary partition at offset \(sif.partitionOffset), \(sif.partitionSize) bytes"))
+            out.append(
+                field(
+                    "format", "SIF \(sif.version): squashfs primary partition at offset \(sif.partitionOffset), \(sif.partitionSize) bytes")
+            )
             out.append(field("sif id", sif.id))
             out.append(field("arch", sif.arch))
             out.append(field("created", sif.created))
@@ -35,7 +39,11 @@ public enum InspectReport {
             out.append(field("format", "squashfs"))
         }
         let squash = inspection.squashfs
-        out.append(field("squashfs", "version \(squash.version), \(squash.compression) compression, block size \(squash.blockSize), \(squash.inodes) inodes, \(squash.bytesUsed) bytes"))
+        out.append(
+            field(
+                "squashfs",
+                "version \(squash.version), \(squash.compression) compression, block size \(squash.blockSize), \(squash.inodes) inodes, \(squash.bytesUsed) bytes"
+            ))
         out.append(field("run", words(inspection.run)))
         out += gourdSection(inspection.gourd)
         out += apptainerSection(inspection.apptainer)
@@ -86,9 +94,12 @@ public enum InspectReport {
     /// Shell words, quoted only when they need it.
     static func words(_ argv: [String]) -> String {
         argv.map { word in
-            let plain = !word.isEmpty && word.unicodeScalars.allSatisfy {
-                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_@%+=:,./-".unicodeScalars.contains($0)
-            }
+            let plain =
+                !word.isEmpty
+                && word.unicodeScalars.allSatisfy {
+                    ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                        || "_@%+=:,./-".unicodeScalars.contains($0)
+                }
             return plain ? word : ShellQuote.quote(word)
         }.joined(separator: " ")
     }

@@ -6,14 +6,17 @@ public enum InspectSelection: String, CaseIterable, Sendable {
 
     /// The selected parts, in the order given, separated by a blank line; nil when the image
     /// has none of them. `environment` shows the env scripts' text from `scripts` (path, text).
-    public static func text(_ inspection: ImageInspection, _ selections: [InspectSelection],
-                            scripts: [(String, String)] = []) -> String? {
+    public static func text(
+        _ inspection: ImageInspection, _ selections: [InspectSelection],
+        scripts: [(String, String)] = []
+    ) -> String? {
         let parts = selections.compactMap { part(inspection, $0, scripts: scripts) }
         return parts.isEmpty ? nil : parts.joined(separator: "\n")
     }
 
     static func part(_ inspection: ImageInspection, _ selection: InspectSelection, scripts: [(String, String)]) -> String? {
-        let apptainer = inspection.apptainer, gourd = inspection.gourd
+        let apptainer = inspection.apptainer
+        let gourd = inspection.gourd
         func trailing(_ text: String) -> String { text.hasSuffix("\n") ? String(text.dropLast()) : text }
         switch selection {
         case .labels:

@@ -9,8 +9,10 @@ public struct HostContext: Sendable, Equatable {
     public var hostName: String
     public var parentPID: Int32
 
-    public init(identity: Identity, cwd: String, environment: [EnvironmentVariable], hostName: String = "localhost",
-                parentPID: Int32 = 0) {
+    public init(
+        identity: Identity, cwd: String, environment: [EnvironmentVariable], hostName: String = "localhost",
+        parentPID: Int32 = 0
+    ) {
         self.identity = identity
         self.cwd = cwd
         self.environment = environment

@@ -8,8 +8,10 @@ public struct Identity: Sendable, Equatable, Codable {
     public var shell: String
     public var gecos: String
 
-    public init(uid: UInt32, gid: UInt32, userName: String, groupName: String, home: String,
-                shell: String, gecos: String = "") {
+    public init(
+        uid: UInt32, gid: UInt32, userName: String, groupName: String, home: String,
+        shell: String, gecos: String = ""
+    ) {
         self.uid = uid
         self.gid = gid
         self.userName = userName

@@ -41,11 +41,13 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     /// --writable-tmpfs: an overlay over the image whose writes go to a 64 MiB tmpfs.
     public var writableTmpfs = false
 
-    public init(image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],
-                environment: [EnvironmentVariable], argv: [String], searchPath: String, workdir: String,
-                notes: [String], warnings: [String] = [], devices: [DeviceGrant] = [],
-                environmentChanges: [EnvironmentChange] = [], addedMountPoints: [AddedMountPoint] = [],
-                policyFile: String? = nil, imageChecks: [String] = [], share: ShareScope? = nil) {
+    public init(
+        image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],
+        environment: [EnvironmentVariable], argv: [String], searchPath: String, workdir: String,
+        notes: [String], warnings: [String] = [], devices: [DeviceGrant] = [],
+        environmentChanges: [EnvironmentChange] = [], addedMountPoints: [AddedMountPoint] = [],
+        policyFile: String? = nil, imageChecks: [String] = [], share: ShareScope? = nil
+    ) {
         self.image = image
         self.identity = identity
         self.mounts = mounts

@@ -50,8 +50,10 @@ public struct LaunchRequest: Sendable, Equatable {
     /// --writable-tmpfs (also part of --compat).
     public var writableTmpfs = false
 
-    public init(mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,
-                workdir: String? = nil, mountHome: Bool = true, gpu: GPUChoice? = nil, devices: DeviceMode? = nil, share: ShareRequest = .auto) {
+    public init(
+        mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,
+        workdir: String? = nil, mountHome: Bool = true, gpu: GPUChoice? = nil, devices: DeviceMode? = nil, share: ShareRequest = .auto
+    ) {
         self.mode = mode
         self.binds = binds
         self.environment = environment

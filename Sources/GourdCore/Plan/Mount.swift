@@ -44,9 +44,11 @@ public struct Mount: Sendable, Equatable, Codable {
     /// Why this mount is there (a default, a flag, an environment variable).
     public var reason: String
 
-    public init(kind: Kind, destination: String, readOnly: Bool = false, noSuid: Bool = true,
-                noDev: Bool = true, noExec: Bool = false, recursive: Bool = true,
-                optional: Bool = false, reason: String) {
+    public init(
+        kind: Kind, destination: String, readOnly: Bool = false, noSuid: Bool = true,
+        noDev: Bool = true, noExec: Bool = false, recursive: Bool = true,
+        optional: Bool = false, reason: String
+    ) {
         self.kind = kind
         self.destination = destination
         self.readOnly = readOnly

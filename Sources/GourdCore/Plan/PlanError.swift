@@ -40,13 +40,15 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
         case let .bindSourceMissing(path, origin):
             return "\(origin): source '\(path)' does not exist on the host"
         case let .bindDestinationMissing(path, origin):
-            return "\(origin): destination '\(path)' cannot be created: it lies in another mount that lacks it, or under a file in the image"
+            return
+                "\(origin): destination '\(path)' cannot be created: it lies in another mount that lacks it, or under a file in the image"
         case let .bindKindMismatch(path, origin, sourceIsDirectory):
             return sourceIsDirectory
                 ? "\(origin): destination '\(path)' is a file, but the source is a directory"
                 : "\(origin): destination '\(path)' is a directory, but the source is a file"
         case let .bindDestinationProtected(path, origin):
-            return "\(origin): destination '\(path)' is not allowed: a bind may not cover the container's root, /proc (or anything in it) or /dev; bind below another directory, e.g. /mnt"
+            return
+                "\(origin): destination '\(path)' is not allowed: a bind may not cover the container's root, /proc (or anything in it) or /dev; bind below another directory, e.g. /mnt"
         case let .badEnvironment(text, origin):
             return "\(origin) '\(text)': expected NAME=VALUE with a valid variable name"
         case let .badImageMetadata(path, reason):

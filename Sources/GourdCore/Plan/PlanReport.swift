@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// `gourd plan` output: the resolved plan, every entry with the reason it is there.
@@ -19,18 +19,25 @@ public enum PlanReport {
         out.append("policy     \(plan.policyFile ?? "none found: built-in defaults")")
         out += plan.imageChecks.map { "           image allowed: \($0)" }
         let id = plan.identity
-        out.append("identity   uid \(id.uid) (\(id.userName)) and gid \(id.gid) (\(id.groupName)) mapped to themselves; setgroups denied; no capabilities; no-new-privs")
+        out.append(
+            "identity   uid \(id.uid) (\(id.userName)) and gid \(id.gid) (\(id.groupName)) mapped to themselves; setgroups denied; no capabilities; no-new-privs"
+        )
         out.append("argv       \(plan.argv.map(ShellQuote.quote).joined(separator: " "))")
         out.append("workdir    \(plan.workdir)")
         if !plan.namespaces.isEmpty { out.append("namespaces also \(plan.namespaces.summary)") }
         if plan.writableTmpfs { out.append("root       writable: overlayfs over the image, writes in a 64 MiB tmpfs (--writable-tmpfs)") }
-        out.append("container  " + (plan.share.map { "shared with the other ranks of \($0.key) [\($0.reason)]" } ?? "its own (no other ranks to share with)"))
+        out.append(
+            "container  "
+                + (plan.share.map { "shared with the other ranks of \($0.key) [\($0.reason)]" } ?? "its own (no other ranks to share with)")
+        )
         let threads = plan.serving.threads == 0 ? "one per CPU" : "\(plan.serving.threads)"
         out.append("serving    FUSE with \(threads) threads, \(plan.serving.cacheMiB) MiB block cache [\(plan.serving.reason)]")
         out.append("")
         out.append("mounts, in order (image root: read-only, nosuid, nodev)")
         if !plan.addedMountPoints.isEmpty {
-            out.append("  mount points the image lacks, added by gourd's FUSE server: \(plan.addedMountPoints.map(\.path).joined(separator: ", "))")
+            out.append(
+                "  mount points the image lacks, added by gourd's FUSE server: \(plan.addedMountPoints.map(\.path).joined(separator: ", "))"
+            )
         }
         for mount in plan.mounts { out.append("  " + line(mount)) }
         out.append("")

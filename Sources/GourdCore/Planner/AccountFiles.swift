@@ -3,15 +3,20 @@
 /// appear) in place of any image entry with the same name or id.
 public enum AccountFiles {
     public static func passwd(image: String?, identity: Identity) -> String {
-        merge(image, own: [identity.userName, "x", String(identity.uid), String(identity.gid),
-                           identity.gecos, identity.home, identity.shell],
-              first: ["root", "x", "0", "0", "root", "/root", "/bin/sh"],
-              last: ["nobody", "x", "65534", "65534", "nobody", "/nonexistent", "/usr/sbin/nologin"])
+        merge(
+            image,
+            own: [
+                identity.userName, "x", String(identity.uid), String(identity.gid),
+                identity.gecos, identity.home, identity.shell,
+            ],
+            first: ["root", "x", "0", "0", "root", "/root", "/bin/sh"],
+            last: ["nobody", "x", "65534", "65534", "nobody", "/nonexistent", "/usr/sbin/nologin"])
     }
 
     public static func group(image: String?, identity: Identity) -> String {
-        merge(image, own: [identity.groupName, "x", String(identity.gid), identity.userName],
-              first: ["root", "x", "0", ""], last: ["nogroup", "x", "65534", ""])
+        merge(
+            image, own: [identity.groupName, "x", String(identity.gid), identity.userName],
+            first: ["root", "x", "0", ""], last: ["nogroup", "x", "65534", ""])
     }
 
     /// Records are name:x:id:...; `own` replaces image records with its name or id, and the

@@ -31,7 +31,11 @@ public struct BindSpec: Sendable, Equatable {
                 case "ro": readOnly = true
                 case "rw": readOnly = false
                 case _ where option.hasPrefix("image-src=") || option.hasPrefix("id="):
-                    throw .badBind(text, origin: origin, reason: "option '\(option)' binds from inside an image file, which gourd does not support: extract the files, or bind a directory")
+                    throw .badBind(
+                        text, origin: origin,
+                        reason:
+                            "option '\(option)' binds from inside an image file, which gourd does not support: extract the files, or bind a directory"
+                    )
                 default: throw .badBind(text, origin: origin, reason: "mode '\(option)' is not ro or rw")
                 }
             }
@@ -41,9 +45,10 @@ public struct BindSpec: Sendable, Equatable {
             throw .badBind(text, origin: origin, reason: "destination '\(destination)' is not an absolute path")
         }
         let absoluteDestination = destination.hasPrefix("/") ? destination : absoluteSource
-        return BindSpec(source: Paths.normalize(absoluteSource),
-                        destination: Paths.normalize(absoluteDestination),
-                        readOnly: readOnly, origin: origin)
+        return BindSpec(
+            source: Paths.normalize(absoluteSource),
+            destination: Paths.normalize(absoluteDestination),
+            readOnly: readOnly, origin: origin)
     }
 
     /// Parses a comma-separated list as Apptainer does (`-B a,b:/b:ro`, APPTAINER_BIND,

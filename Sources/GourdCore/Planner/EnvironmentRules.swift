@@ -17,7 +17,9 @@ public enum EnvironmentRules {
 
     public static func isValidName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, !(("0"..."9").contains(first)) else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+        return name.unicodeScalars.allSatisfy {
+            $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+        }
     }
 
     /// Splits "NAME=VALUE"; nil when there is no "=" or the name is not a valid identifier.
@@ -43,8 +45,10 @@ public enum EnvironmentRules {
     /// The user's overrides: the host's injection families (GOURDENV_NAME, APPTAINERENV_NAME,
     /// SINGULARITYENV_NAME; the personality's first family wins), then --env flags (in that
     /// order). PREPEND_PATH and APPEND_PATH are left to the planner.
-    public static func userOverrides(host: [EnvironmentVariable], flags: [String],
-                                     personality: CommandPersonality = .gourd) throws(PlanError) -> [EnvironmentVariable] {
+    public static func userOverrides(
+        host: [EnvironmentVariable], flags: [String],
+        personality: CommandPersonality = .gourd
+    ) throws(PlanError) -> [EnvironmentVariable] {
         let injected = try ControlVariables(environment: host, personality: personality).injected()
         return injected.variables.map(\.variable) + (try flagOverrides(flags))
     }

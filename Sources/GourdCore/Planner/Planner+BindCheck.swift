@@ -22,14 +22,19 @@ extension Planner {
 
     /// Checks a bind of host `source` onto `destination` (an absolute, normalized path inside)
     /// after `mounts`. `directoriesOnly`: a file source counts as missing.
-    func checkBind(_ source: String, onto destination: String, after mounts: [Mount],
-                   directoriesOnly: Bool = false) -> Result<CheckedBind, BindProblem> {
+    func checkBind(
+        _ source: String, onto destination: String, after mounts: [Mount],
+        directoriesOnly: Bool = false
+    ) -> Result<CheckedBind, BindProblem> {
         guard !Self.isProtected(destination) else { return .failure(.protectedDestination) }
         guard let real = hostFS.realPath(source), let sourceKind = hostFS.kind(real),
-              !directoriesOnly || sourceKind == .directory else { return .failure(.sourceMissing) }
+            !directoriesOnly || sourceKind == .directory
+        else { return .failure(.sourceMissing) }
         // A destination the image lacks is added by the FUSE server (Planner+MountPoints).
-        guard let destinationKind = kindInside(destination, mounts: mounts)
-                ?? (canAdd(destination, after: mounts) ? sourceKind : nil) else {
+        guard
+            let destinationKind = kindInside(destination, mounts: mounts)
+                ?? (canAdd(destination, after: mounts) ? sourceKind : nil)
+        else {
             return .failure(.destinationUnreachable)
         }
         guard (sourceKind == .directory) == (destinationKind == .directory) else {

@@ -44,7 +44,9 @@ extension Planner {
             guard !skip.contains(path) else { continue }
             // /tmp is in every image gourd builds; /var/tmp (newer here) is skipped quietly when missing.
             guard image.kind(path) == .directory else {
-                if path == "/tmp" || image.kind(path) != nil { notes.append("\(path) is not a directory in the image: not mounted (default: host \(path))") }
+                if path == "/tmp" || image.kind(path) != nil {
+                    notes.append("\(path) is not a directory in the image: not mounted (default: host \(path))")
+                }
                 continue
             }
             if request.contain {
@@ -110,12 +112,16 @@ extension Planner {
         for path in request.scratch {
             guard path.hasPrefix("/") else { throw .badOption("--scratch", path, reason: "not an absolute path") }
             let destination = Paths.normalize(path)
-            guard !Self.isProtected(destination), kindInside(destination, mounts: mounts + result) == .directory
-                    || canAdd(destination, after: mounts + result) else {
+            guard !Self.isProtected(destination),
+                kindInside(destination, mounts: mounts + result) == .directory
+                    || canAdd(destination, after: mounts + result)
+            else {
                 throw .bindDestinationMissing(destination, origin: "--scratch")
             }
             if let workspace = request.workspace,
-               let source = hostFS.realPath(Paths.join(workspace, "scratch/" + (destination.split(separator: "/").last.map(String.init) ?? "root"))) {
+                let source = hostFS.realPath(
+                    Paths.join(workspace, "scratch/" + (destination.split(separator: "/").last.map(String.init) ?? "root")))
+            {
                 result.append(Mount(kind: .bind(source: source), destination: destination, reason: "--scratch in --workdir"))
             } else {
                 result.append(privateDirectory(destination, reason: "--scratch (tmpfs)"))
@@ -133,7 +139,10 @@ extension Planner {
     func currentDirectoryMount(after mounts: [Mount], skip: Set<String>, notes: inout [String]) -> [Mount] {
         let cwd = host.cwd
         if request.contain || skip.contains("cwd") || Self.systemDirectories.contains(cwd)
-            || ["/sys", "/proc", "/dev"].contains(where: { Paths.isWithin(cwd, $0) }) { return [] }
+            || ["/sys", "/proc", "/dev"].contains(where: { Paths.isWithin(cwd, $0) })
+        {
+            return []
+        }
         if insidePath(ofHost: cwd, mounts: mounts) != nil { return [] }
         switch checkBind(cwd, onto: cwd, after: mounts, directoriesOnly: true) {
         case .success(let bind):
@@ -153,16 +162,20 @@ extension Planner {
         if let network = request.network {
             let types = ApptainerList.split(network)
             guard !types.isEmpty, types.allSatisfy({ $0 == "none" }) else {
-                throw .unsupportedOption("--network \(network)",
-                                         "only 'none' (a network namespace with loopback only): other networks need root (Apptainer's CNI set-up)")
+                throw .unsupportedOption(
+                    "--network \(network)",
+                    "only 'none' (a network namespace with loopback only): other networks need root (Apptainer's CNI set-up)")
             }
             namespaces.network = true
         } else if request.net {
-            throw .unsupportedOption("--net without --network none", "gourd can only give an empty network namespace (loopback only): add --network none")
+            throw .unsupportedOption(
+                "--net without --network none", "gourd can only give an empty network namespace (loopback only): add --network none")
         }
         if let name = request.hostname {
             guard (1...64).contains(name.utf8.count),
-                  name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == ".") })
+                name.unicodeScalars.allSatisfy({
+                    $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == ".")
+                })
             else { throw .badOption("--hostname", name, reason: "expected 1 to 64 letters, digits, '-' or '.'") }
             namespaces.uts = true
             namespaces.hostname = name

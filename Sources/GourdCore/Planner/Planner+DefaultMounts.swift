@@ -5,14 +5,18 @@ extension Planner {
     func defaultMounts(devices: [Mount], notes: inout [String]) throws(PlanError) -> [Mount] {
         let skip = try skippedDefaults()
         var mounts: [Mount] = []
-        func system(_ kind: Mount.Kind, _ destination: String, readOnly: Bool = false, noDev: Bool = true,
-                    noExec: Bool = false, reason: String) {
+        func system(
+            _ kind: Mount.Kind, _ destination: String, readOnly: Bool = false, noDev: Bool = true,
+            noExec: Bool = false, reason: String
+        ) {
             guard image.kind(destination) == .directory else {
                 notes.append("\(destination) is not a directory in the image: not mounted (\(reason))")
                 return
             }
-            mounts.append(Mount(kind: kind, destination: destination, readOnly: readOnly, noDev: noDev,
-                                noExec: noExec, optional: true, reason: reason))
+            mounts.append(
+                Mount(
+                    kind: kind, destination: destination, readOnly: readOnly, noDev: noDev,
+                    noExec: noExec, optional: true, reason: reason))
         }
         system(.proc, "/proc", noExec: true, reason: "default: procfs of the container's PID namespace")
         mounts += devices
@@ -24,13 +28,17 @@ extension Planner {
         // Files can only be bound over files the image has (it is read-only).
         for file in ["/etc/hosts", "/etc/resolv.conf", "/etc/localtime"] where image.kind(file) == .file && !skip.contains(file) {
             guard let source = hostFS.realPath(file), hostFS.kind(source) == .file else { continue }
-            mounts.append(Mount(kind: .bind(source: source), destination: file, readOnly: true,
-                                recursive: false, optional: true, reason: "default: host \(file)"))
+            mounts.append(
+                Mount(
+                    kind: .bind(source: source), destination: file, readOnly: true,
+                    recursive: false, optional: true, reason: "default: host \(file)"))
         }
         for name in ["passwd", "group"] where image.kind("/etc/" + name) == .file {
-            mounts.append(Mount(kind: .generated(name: name), destination: "/etc/" + name, readOnly: true,
-                                recursive: false, optional: true,
-                                reason: "default: image entries plus the caller's account"))
+            mounts.append(
+                Mount(
+                    kind: .generated(name: name), destination: "/etc/" + name, readOnly: true,
+                    recursive: false, optional: true,
+                    reason: "default: image entries plus the caller's account"))
         }
         return mounts
     }
@@ -56,16 +64,17 @@ extension Planner {
             return []
         case nil:
             guard let ancestor = Paths.ancestors(home).first(where: { image.kind($0) != nil }),
-                  image.kind(ancestor) == .directory, image.list(ancestor)?.isEmpty == true,
-                  let rest = Paths.relative(home, to: ancestor)
+                image.kind(ancestor) == .directory, image.list(ancestor)?.isEmpty == true,
+                let rest = Paths.relative(home, to: ancestor)
             else {
                 notes.append("home \(home) has no mount point in the image: not mounted")
                 return []
             }
             let parts = rest.split(separator: "/").map(String.init)
             let directories = parts.indices.map { TmpfsEntry.directory(parts[...$0].joined(separator: "/")) }
-            let tmpfs = Mount(kind: .tmpfs(entries: directories), destination: ancestor, readOnly: true,
-                              recursive: false, reason: "mount point for the caller's home (\(ancestor) is empty in the image)")
+            let tmpfs = Mount(
+                kind: .tmpfs(entries: directories), destination: ancestor, readOnly: true,
+                recursive: false, reason: "mount point for the caller's home (\(ancestor) is empty in the image)")
             return [tmpfs, bind]
         }
     }
@@ -95,8 +104,10 @@ extension Planner {
             case .failure(.kindMismatch(let sourceIsDirectory)):
                 throw .bindKindMismatch(spec.destination, origin: spec.origin, sourceIsDirectory: sourceIsDirectory)
             }
-            mounts.append(Mount(kind: .bind(source: source), destination: spec.destination, readOnly: spec.readOnly,
-                                recursive: true, reason: "\(spec.origin) \(spec.source):\(spec.destination)"))
+            mounts.append(
+                Mount(
+                    kind: .bind(source: source), destination: spec.destination, readOnly: spec.readOnly,
+                    recursive: true, reason: "\(spec.origin) \(spec.source):\(spec.destination)"))
         }
         return Array(mounts.dropFirst(defaults.count))
     }
@@ -107,7 +118,10 @@ extension Planner {
         guard let index = coveringMount(destination, mounts: mounts) else {
             // A parent of an added mount point is an (added) directory.
             if image.kind(destination) == nil && mounts.contains(where: { $0.destination.hasPrefix(destination + "/") })
-                && canAdd(destination, after: []) { return .directory }
+                && canAdd(destination, after: [])
+            {
+                return .directory
+            }
             return image.kind(destination)
         }
         let mount = mounts[index]

@@ -24,8 +24,9 @@ extension Planner {
             return ([], [])
         }
         if mode == .host {
-            let mount = Mount(kind: .bind(source: "/dev"), destination: "/dev", noDev: false, optional: true,
-                              reason: "\(why): host /dev")
+            let mount = Mount(
+                kind: .bind(source: "/dev"), destination: "/dev", noDev: false, optional: true,
+                reason: "\(why): host /dev")
             return ([mount], [DeviceGrant(path: "/dev/*", reason: "\(why): every host device node")] + granted)
         }
         var nodes: [DeviceGrant] = []
@@ -47,20 +48,29 @@ extension Planner {
             entries.append(.file(relative))
         }
         entries += Self.standardLinks.map { TmpfsEntry.symlink($0.0, target: $0.1) }
-        var mounts = [Mount(kind: .tmpfs(entries: entries), destination: "/dev", readOnly: true, noExec: true,
-                            recursive: false, reason: "\(why): minimal /dev")]
+        var mounts = [
+            Mount(
+                kind: .tmpfs(entries: entries), destination: "/dev", readOnly: true, noExec: true,
+                recursive: false, reason: "\(why): minimal /dev")
+        ]
         for node in nodes {
-            mounts.append(Mount(kind: .bind(source: node.path), destination: node.path, noDev: false, noExec: true,
-                                recursive: false, optional: true, reason: node.reason))
+            mounts.append(
+                Mount(
+                    kind: .bind(source: node.path), destination: node.path, noDev: false, noExec: true,
+                    recursive: false, optional: true, reason: node.reason))
         }
         // Terminals (gourd shell) live on the host's devpts; MPI and Python share memory in /dev/shm.
         if hostFS.kind("/dev/pts") == .directory {
-            mounts.append(Mount(kind: .bind(source: "/dev/pts"), destination: "/dev/pts", noDev: false, noExec: true,
-                                recursive: false, optional: true, reason: "\(why): host terminals (devpts)"))
+            mounts.append(
+                Mount(
+                    kind: .bind(source: "/dev/pts"), destination: "/dev/pts", noDev: false, noExec: true,
+                    recursive: false, optional: true, reason: "\(why): host terminals (devpts)"))
         }
         if let shm = hostFS.realPath("/dev/shm"), hostFS.kind(shm) == .directory {
-            mounts.append(Mount(kind: .bind(source: shm), destination: "/dev/shm", optional: true,
-                                reason: "\(why): host shared memory"))
+            mounts.append(
+                Mount(
+                    kind: .bind(source: shm), destination: "/dev/shm", optional: true,
+                    reason: "\(why): host shared memory"))
         }
         return (mounts, nodes)
     }
@@ -68,10 +78,13 @@ extension Planner {
     /// Paths with "*" or "?" in their last component, expanded against the host, sorted.
     func expandDeviceGlobs(_ patterns: [String]) -> [String] {
         var result: [String] = []
-        var listings: [String: [String]] = [:]   // each directory listed once (/dev is long)
+        var listings: [String: [String]] = [:]  // each directory listed once (/dev is long)
         for pattern in patterns {
             let name = Paths.lastComponent(pattern)
-            guard Glob.hasWildcards(name) else { result.append(pattern); continue }
+            guard Glob.hasWildcards(name) else {
+                result.append(pattern)
+                continue
+            }
             let directory = Paths.parent(of: pattern)
             if listings[directory] == nil { listings[directory] = hostFS.list(directory) ?? [] }
             let names = listings[directory, default: []].filter { Glob.matches(name, $0) }.sorted()

@@ -19,8 +19,10 @@ extension Planner {
     /// 4. HOME, GOURD_CONTAINER (PS1 for shell), the GPU variables;
     /// 5. GOURDENV_NAME from the host, then --env;
     /// 6. the GPU driver directories appended to LD_LIBRARY_PATH and PATH.
-    func composeEnvironment(identity: Identity, location: ImageLocation, metadata: ImageMetadata,
-                            gpu: GPUPlan) throws(PlanError) -> EnvironmentResult {
+    func composeEnvironment(
+        identity: Identity, location: ImageLocation, metadata: ImageMetadata,
+        gpu: GPUPlan
+    ) throws(PlanError) -> EnvironmentResult {
         var env = OrderedEnvironment()
         var reasons: [String: String] = [:]
         func set(_ variable: EnvironmentVariable, _ reason: String) {
@@ -28,8 +30,10 @@ extension Planner {
             reasons[variable.name] = reason
         }
         let forbidden = policy.environment
-        for variable in host.environment where EnvironmentRules.passesThrough(variable.name, clean: request.cleanEnvironment)
-            && forbidden.forbidding(variable.name) == nil {
+        for variable in host.environment
+        where EnvironmentRules.passesThrough(variable.name, clean: request.cleanEnvironment)
+            && forbidden.forbidding(variable.name) == nil
+        {
             env.set(variable)
         }
         set(EnvironmentVariable("PATH", EnvironmentRules.defaultPath), "default PATH (the host's names host directories)")
@@ -42,7 +46,8 @@ extension Planner {
         for (variable, reason) in gpu.environment { set(variable, reason) }
         let (overrides, pathEdits) = try userOverrides()
         for (variable, origin) in overrides { set(variable, origin) }
-        var appends: [EnvironmentVariable] = [], prepends: [EnvironmentVariable] = []
+        var appends: [EnvironmentVariable] = []
+        var prepends: [EnvironmentVariable] = []
         if let prepend = pathEdits.prepend {
             let current = env.variables.last(where: { $0.name == "PATH" })?.value ?? ""
             set(EnvironmentVariable("PATH", current.isEmpty ? prepend.0 : prepend.0 + ":" + current), "\(prepend.1) prepended")
@@ -56,12 +61,14 @@ extension Planner {
         for (name, directory) in [("LD_LIBRARY_PATH", gpu.libraryDirectory), ("PATH", gpu.binaryDirectory)] {
             guard let directory else { continue }
             let current = env.variables.last(where: { $0.name == name })?.value ?? ""
-            set(EnvironmentVariable(name, current.isEmpty ? directory : current + ":" + directory),
+            set(
+                EnvironmentVariable(name, current.isEmpty ? directory : current + ":" + directory),
                 "\(reasons[name].map { $0 + ", " } ?? "")host GPU driver files appended")
             appends.append(EnvironmentVariable(name, directory))
         }
-        return EnvironmentResult(variables: env.variables, changes: changes(env.variables, reasons: reasons),
-                                 overrides: overrides.map(\.0), appends: appends, prepends: prepends)
+        return EnvironmentResult(
+            variables: env.variables, changes: changes(env.variables, reasons: reasons),
+            overrides: overrides.map(\.0), appends: appends, prepends: prepends)
     }
 
     /// The user's path edits: (directories, origin) for PREPEND_PATH and APPEND_PATH.
@@ -77,8 +84,9 @@ extension Planner {
     func userOverrides() throws(PlanError) -> ([(EnvironmentVariable, String)], PathEdits) {
         let injected = try ControlVariables(environment: host.environment, personality: request.personality).injected()
         var candidates = injected.variables.map { ($0.variable, "host \($0.origin)") }
-        var edits = PathEdits(prepend: injected.prependPath.map { ($0.variable.value, "host \($0.origin)") },
-                              append: injected.appendPath.map { ($0.variable.value, "host \($0.origin)") })
+        var edits = PathEdits(
+            prepend: injected.prependPath.map { ($0.variable.value, "host \($0.origin)") },
+            append: injected.appendPath.map { ($0.variable.value, "host \($0.origin)") })
         for file in request.envFiles {
             candidates += try environmentFile(file).map { ($0, "--env-file \(file)") }
         }

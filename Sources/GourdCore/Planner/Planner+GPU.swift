@@ -36,13 +36,19 @@ extension Planner {
         let selectors = candidates.map { GPUSelector(vendor: $0, hostFS: hostFS, host: host) }
         guard let selector = selectors.first(where: { !$0.present().isEmpty }) else {
             let nodes = candidates.compactMap(\.perGPU.first).joined(separator: ", ")
-            if choice == .auto { notes.append("\(why): no GPU device node (\(nodes)) on this host"); return nil }
+            if choice == .auto {
+                notes.append("\(why): no GPU device node (\(nodes)) on this host")
+                return nil
+            }
             throw .gpuUnavailable("\(why): no GPU device node (\(nodes)) on this host")
         }
         let selection = try selector.select()
         notes += selection.notes
         if selection.gpus.isEmpty {
-            if choice == .auto { notes.append("\(why): no \(selection.vendor.name) GPU allocated (\(selection.reason))"); return nil }
+            if choice == .auto {
+                notes.append("\(why): no \(selection.vendor.name) GPU allocated (\(selection.reason))")
+                return nil
+            }
             throw .gpuUnavailable("\(why): no \(selection.vendor.name) GPU allocated to this process (\(selection.reason))")
         }
         return selection
@@ -78,12 +84,17 @@ extension Planner {
         for file in files.libraries + files.binaries {
             let inside = Self.hostDirectory + "/" + file.inside
             entries.append(.file(file.inside))
-            entries += file.aliases.map { TmpfsEntry.symlink(Paths.parent(of: file.inside) + "/" + $0, target: Paths.lastComponent(file.inside)) }
-            plan.mounts.append(Mount(kind: .bind(source: file.source), destination: inside, readOnly: true,
-                                     recursive: false, reason: "\(why): host driver file \(file.source)"))
+            entries += file.aliases.map {
+                TmpfsEntry.symlink(Paths.parent(of: file.inside) + "/" + $0, target: Paths.lastComponent(file.inside))
+            }
+            plan.mounts.append(
+                Mount(
+                    kind: .bind(source: file.source), destination: inside, readOnly: true,
+                    recursive: false, reason: "\(why): host driver file \(file.source)"))
         }
-        let tmpfs = Mount(kind: .tmpfs(entries: entries), destination: Self.hostDirectory,
-                          readOnly: true, noExec: true, recursive: false, reason: "\(why): host driver files")
+        let tmpfs = Mount(
+            kind: .tmpfs(entries: entries), destination: Self.hostDirectory,
+            readOnly: true, noExec: true, recursive: false, reason: "\(why): host driver files")
         plan.mounts.insert(tmpfs, at: 0)
         if !files.libraries.isEmpty { plan.libraryDirectory = Self.hostDirectory + "/lib" }
         if !files.binaries.isEmpty { plan.binaryDirectory = Self.hostDirectory + "/bin" }
@@ -98,7 +109,9 @@ extension Planner {
         for file in files.libraries + files.binaries {
             let reader: ELFVersions.Reader = { offset, count in hostFS.read(file.source, offset: offset, count: count) }
             guard let needed = ELFVersions.requiredGlibc(reader), needed > imageLibc.version else { continue }
-            warnings.append("host driver file \(file.source) needs glibc \(needed), but the image has glibc \(imageLibc.version) (\(imageLibc.path)): programs that load it will fail")
+            warnings.append(
+                "host driver file \(file.source) needs glibc \(needed), but the image has glibc \(imageLibc.version) (\(imageLibc.path)): programs that load it will fail"
+            )
         }
         return warnings
     }

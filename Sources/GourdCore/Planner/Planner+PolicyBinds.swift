@@ -12,7 +12,8 @@ extension Planner {
                 if bind.required { throw .policyBindFailed(bind.source, origin: bind.origin, reason: reason) }
                 notes.append("policy bind '\(bind.source)' (\(bind.origin)) skipped: \(reason)")
             }
-            let source: String, destination: String
+            let source: String
+            let destination: String
             switch (variables.expand(bind.source), variables.expand(bind.destination ?? bind.source)) {
             case let (.success(s), .success(d)):
                 source = Paths.normalize(s)
@@ -37,8 +38,10 @@ extension Planner {
                 try skip("\(source) and \(destination) are not both directories or both files")
                 continue
             }
-            mounts.append(Mount(kind: .bind(source: real), destination: destination, readOnly: bind.readOnly,
-                                reason: "policy \(bind.origin)"))
+            mounts.append(
+                Mount(
+                    kind: .bind(source: real), destination: destination, readOnly: bind.readOnly,
+                    reason: "policy \(bind.origin)"))
         }
         return Array(mounts.dropFirst(earlier.count))
     }
@@ -51,7 +54,9 @@ extension Planner {
             guard case .success(let expanded) = variables.expand(rule.path) else { continue }
             let denied = hostFS.realPath(expanded) ?? Paths.normalize(expanded)
             if Paths.isWithin(source, denied) || Paths.isWithin(spec.source, Paths.normalize(expanded)) {
-                throw .bindDenied(source, origin: spec.origin, rule: "binds.deny '\(rule.path)' at \(rule.origin.file)\(rule.origin.line.map { ":\($0)" } ?? "")")
+                throw .bindDenied(
+                    source, origin: spec.origin,
+                    rule: "binds.deny '\(rule.path)' at \(rule.origin.file)\(rule.origin.line.map { ":\($0)" } ?? "")")
             }
         }
         if let origin = rules.denyOtherHomes {
@@ -60,7 +65,8 @@ extension Planner {
             let realHomes = Paths.parent(of: realHome)
             let inOwn = Paths.isWithin(source, realHome) || Paths.isWithin(source, home)
             // The directory of homes itself counts: binding /home shows every home.
-            let inHomes = (homes != "/" && Paths.isWithin(source, homes))
+            let inHomes =
+                (homes != "/" && Paths.isWithin(source, homes))
                 || (realHomes != "/" && Paths.isWithin(source, realHomes))
             if inHomes && !inOwn {
                 throw .bindDenied(source, origin: spec.origin, rule: "another user's home, \(origin)")

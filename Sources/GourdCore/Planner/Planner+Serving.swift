@@ -14,16 +14,18 @@ extension Planner {
         }
         if let text = host.variable("GOURD_FUSE_CACHE_MB") {
             guard let value = Int(text), value >= 1, value <= ServingPlan.maxCacheMiB else {
-                throw .badServingVariable(name: "GOURD_FUSE_CACHE_MB", value: text,
-                                          expected: "MiB from 1 to \(ServingPlan.maxCacheMiB)")
+                throw .badServingVariable(
+                    name: "GOURD_FUSE_CACHE_MB", value: text,
+                    expected: "MiB from 1 to \(ServingPlan.maxCacheMiB)")
             }
             plan.cacheMiB = value
             reasons.append("GOURD_FUSE_CACHE_MB")
         }
         if let text = host.variable("GOURD_FUSE_THREADS") {
             guard let value = Int(text), value >= 0, value <= ServingPlan.maxThreads else {
-                throw .badServingVariable(name: "GOURD_FUSE_THREADS", value: text,
-                                          expected: "0 (one per CPU) to \(ServingPlan.maxThreads)")
+                throw .badServingVariable(
+                    name: "GOURD_FUSE_THREADS", value: text,
+                    expected: "0 (one per CPU) to \(ServingPlan.maxThreads)")
             }
             plan.threads = value
             reasons.append("GOURD_FUSE_THREADS")

@@ -7,8 +7,10 @@ public struct Planner {
     public let image: any ImageView
     public let policy: Policy
 
-    public init(request: LaunchRequest, host: HostContext, hostFS: any HostFileSystem, image: any ImageView,
-                policy: Policy = .builtIn) {
+    public init(
+        request: LaunchRequest, host: HostContext, hostFS: any HostFileSystem, image: any ImageView,
+        policy: Policy = .builtIn
+    ) {
         self.request = request
         self.host = host
         self.hostFS = hostFS
@@ -20,7 +22,8 @@ public struct Planner {
     /// checks them on the open file), carried into the plan for `gourd plan` to show.
     public func plan(image location: ImageLocation, imageChecks: [String] = []) throws(PlanError) -> LaunchPlan {
         let metadata = try ImageMetadata.read(from: image)
-        var notes: [String] = [], warnings: [String] = []
+        var notes: [String] = []
+        var warnings: [String] = []
         let gpu = try gpuSelection(notes: &notes).map { gpuPlan($0, notes: &notes, warnings: &warnings) } ?? GPUPlan()
         let dev = deviceMounts(granted: gpu.devices, notes: &notes)
         var mounts = try defaultMounts(devices: dev.mounts, notes: &notes)
@@ -36,9 +39,10 @@ public struct Planner {
             GeneratedFile(name: "group", contents: AccountFiles.group(image: image.readText("/etc/group"), identity: identity)),
         ]
         let environment = try composeEnvironment(identity: identity, location: location, metadata: metadata, gpu: gpu)
-        let argv = wrapForEnvScripts(try command(metadata: metadata), metadata: metadata,
-                                     overrides: environment.overrides, appends: environment.appends,
-                                     prepends: environment.prepends)
+        let argv = wrapForEnvScripts(
+            try command(metadata: metadata), metadata: metadata,
+            overrides: environment.overrides, appends: environment.appends,
+            prepends: environment.prepends)
         let namespaces = try containerNamespaces()
         var share = ShareScope.decide(request.share, host: host)
         if share != nil && (!namespaces.isEmpty || request.writableTmpfs) {
@@ -90,8 +94,10 @@ public struct Planner {
     /// them with the image's bash when it has one (Apptainer evaluates them with a bash-like
     /// interpreter, so `source`, `[[` and arrays work even where /bin/sh is dash), else its
     /// /bin/sh; then re-apply the user's overrides and path edits (they win), then exec.
-    func wrapForEnvScripts(_ argv: [String], metadata: ImageMetadata, overrides: [EnvironmentVariable],
-                           appends: [EnvironmentVariable] = [], prepends: [EnvironmentVariable] = []) -> [String] {
+    func wrapForEnvScripts(
+        _ argv: [String], metadata: ImageMetadata, overrides: [EnvironmentVariable],
+        appends: [EnvironmentVariable] = [], prepends: [EnvironmentVariable] = []
+    ) -> [String] {
         guard !metadata.apptainerEnvScripts.isEmpty, let shell = ApptainerLayout.scriptShell(image) else { return argv }
         var script = ApptainerLayout.sourceEnvironmentScripts
         for variable in overrides {
@@ -100,11 +106,13 @@ public struct Planner {
         // Path edits once: the environment gourd passes already has them, and a script that
         // leaves PATH alone must not get them twice.
         for variable in prepends {
-            let name = variable.name, value = ShellQuote.quote(variable.value)
+            let name = variable.name
+            let value = ShellQuote.quote(variable.value)
             script += "case \"$\(name)\" in \(value)|\(value):*) ;; *) export \(name)=\(value)\"${\(name):+:$\(name)}\";; esac; "
         }
         for variable in appends {
-            let name = variable.name, value = ShellQuote.quote(variable.value)
+            let name = variable.name
+            let value = ShellQuote.quote(variable.value)
             script += "case \"$\(name)\" in \(value)|*:\(value)) ;; *) export \(name)=\"${\(name):+$\(name):}\"\(value);; esac; "
         }
         script += "exec \"$@\""
@@ -125,7 +133,8 @@ public struct Planner {
         }
         // `gourd run` behaves like `docker run`: the image's WorkingDir, when it has one.
         if case .run = request.mode, let wanted = metadata.gourd?.workingDir, wanted.hasPrefix("/"),
-           kindInside(Paths.normalize(wanted), mounts: mounts) == .directory {
+            kindInside(Paths.normalize(wanted), mounts: mounts) == .directory
+        {
             return Paths.normalize(wanted)
         }
         if let inside = insidePath(ofHost: host.cwd, mounts: mounts) { return inside }

@@ -9,8 +9,10 @@ public struct DevicePolicy: Sendable, Equatable, Codable {
 
     public static let standardExtra = ["/dev/infiniband/*", "/dev/hfi1_*", "/dev/cxi*"]
 
-    public init(mode: DeviceMode = .minimal, modeOrigin: PolicyOrigin? = nil, extra: [String] = DevicePolicy.standardExtra,
-                extraOrigin: PolicyOrigin? = nil) {
+    public init(
+        mode: DeviceMode = .minimal, modeOrigin: PolicyOrigin? = nil, extra: [String] = DevicePolicy.standardExtra,
+        extraOrigin: PolicyOrigin? = nil
+    ) {
         self.mode = mode
         self.modeOrigin = modeOrigin
         self.extra = extra

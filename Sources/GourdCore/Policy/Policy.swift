@@ -21,9 +21,11 @@ public struct Policy: Sendable, Equatable, Codable {
     /// `[serving]`: the FUSE server's cache budget and threads.
     public var serving: ServingPolicy = ServingPolicy()
 
-    public init(file: String? = nil, binds: [PolicyBind] = [], userBinds: BindRules = BindRules(),
-                images: ImageRules = ImageRules(), devices: DevicePolicy = DevicePolicy(),
-                gpu: GPUPolicy = GPUPolicy(), environment: EnvironmentPolicy = EnvironmentPolicy()) {
+    public init(
+        file: String? = nil, binds: [PolicyBind] = [], userBinds: BindRules = BindRules(),
+        images: ImageRules = ImageRules(), devices: DevicePolicy = DevicePolicy(),
+        gpu: GPUPolicy = GPUPolicy(), environment: EnvironmentPolicy = EnvironmentPolicy()
+    ) {
         self.file = file
         self.binds = binds
         self.userBinds = userBinds

@@ -9,8 +9,10 @@ public struct PolicyBind: Sendable, Equatable, Codable {
     public var required: Bool
     public var origin: PolicyOrigin
 
-    public init(source: String, destination: String? = nil, readOnly: Bool = false, required: Bool = false,
-                origin: PolicyOrigin) {
+    public init(
+        source: String, destination: String? = nil, readOnly: Bool = false, required: Bool = false,
+        origin: PolicyOrigin
+    ) {
         self.source = source
         self.destination = destination
         self.readOnly = readOnly

@@ -2,8 +2,10 @@ import GourdFormats
 
 /// `[gpu]` and `[gpu.VENDOR]`, and the typed accessors every section uses.
 extension PolicyParser {
-    static let vendorKeys = ["per_gpu", "devices", "libraries", "binaries", "library_dirs", "binary_dirs",
-                             "allocation_variables", "visible_variables", "environment"]
+    static let vendorKeys = [
+        "per_gpu", "devices", "libraries", "binaries", "library_dirs", "binary_dirs",
+        "allocation_variables", "visible_variables", "environment",
+    ]
 
     func gpu(_ gpu: TOMLNode) throws(PolicyError) -> GPUPolicy {
         var result = GPUPolicy()
@@ -17,8 +19,11 @@ extension PolicyParser {
             guard base != nil || table["per_gpu"] != nil else {
                 throw invalid(at, "a vendor gourd does not know needs per_gpu (e.g. [\"/dev/accel{N}\"])")
             }
-            var vendor = base ?? GPUVendor(name: key, perGPU: [], devices: [], libraries: [], binaries: [],
-                                           allocationVariables: [], visibleVariables: [])
+            var vendor =
+                base
+                ?? GPUVendor(
+                    name: key, perGPU: [], devices: [], libraries: [], binaries: [],
+                    allocationVariables: [], visibleVariables: [])
             vendor.origin = origin(at)
             if let list = try optionalStrings(table, "per_gpu", at: at) {
                 for pattern in list where DevicePattern(pattern) == nil {
@@ -45,7 +50,8 @@ extension PolicyParser {
                 throw invalid(["gpu", "default"], "'\(text)' is not none, auto or a vendor name")
             }
             if case .vendor(let name) = choice, result.vendor(named: name) == nil {
-                throw invalid(["gpu", "default"], "no vendor named '\(name)' (known: \(result.vendors.map(\.name).joined(separator: ", ")))")
+                throw invalid(
+                    ["gpu", "default"], "no vendor named '\(name)' (known: \(result.vendors.map(\.name).joined(separator: ", ")))")
             }
             result.defaultChoice = choice
             result.defaultOrigin = origin(["gpu", "default"])

@@ -123,8 +123,9 @@ public struct PolicyParser {
             }
             destination = text
         }
-        return PolicyBind(source: source, destination: destination, readOnly: try flag("readonly"),
-                          required: try flag("required"), origin: origin(at + ["source"], occurrence: occurrence))
+        return PolicyBind(
+            source: source, destination: destination, readOnly: try flag("readonly"),
+            required: try flag("required"), origin: origin(at + ["source"], occurrence: occurrence))
     }
 
     func digests(_ images: TOMLNode) throws(PolicyError) -> [PathRule] {

@@ -42,7 +42,10 @@ public struct PolicyVariables: Sendable {
                 name = rest.prefix(while: { $0 == "_" || $0.isASCIIDigit || ($0.isASCII && $0.isLetter) })
                 rest = rest.dropFirst(name.count)
             }
-            guard !name.isEmpty else { result += "$"; continue }
+            guard !name.isEmpty else {
+                result += "$"
+                continue
+            }
             guard let value = value(String(name)) else { return .failure(UnsetVariable(name: String(name))) }
             result += value
         }

@@ -22,20 +22,28 @@ public struct BootstrapAgent: Sendable {
 
     public static let all: [BootstrapAgent] = [
         BootstrapAgent(name: "scratch", required: [], optional: [], ignored: []),
-        BootstrapAgent(name: "localimage", required: [.init(key: "from", hint: "From: the squashfs or SIF image to start from")],
-                       optional: [], ignored: []),
-        BootstrapAgent(name: "docker-archive", required: [.init(key: "from", hint: "From: a `docker save` tarball")],
-                       optional: [], ignored: ["includecmd"]),
-        BootstrapAgent(name: "oci-archive", required: [.init(key: "from", hint: "From: an OCI image-layout tarball")],
-                       optional: [], ignored: ["includecmd"]),
-        BootstrapAgent(name: "oci", required: [.init(key: "from", hint: "From: an OCI image-layout directory")],
-                       optional: [], ignored: ["includecmd"]),
-        BootstrapAgent(name: "docker", required: [.init(key: "from", hint: "From: an image reference such as debian:12 or host:5000/repo@sha256:...")],
-                       optional: [], ignored: ["includecmd"]),
-        BootstrapAgent(name: "debootstrap",
-                       required: [.init(key: "osversion", hint: "OSVersion: the suite, e.g. bookworm"),
-                                  .init(key: "mirrorurl", hint: "MirrorURL: e.g. http://deb.debian.org/debian")],
-                       optional: ["include"], ignored: []),
+        BootstrapAgent(
+            name: "localimage", required: [.init(key: "from", hint: "From: the squashfs or SIF image to start from")],
+            optional: [], ignored: []),
+        BootstrapAgent(
+            name: "docker-archive", required: [.init(key: "from", hint: "From: a `docker save` tarball")],
+            optional: [], ignored: ["includecmd"]),
+        BootstrapAgent(
+            name: "oci-archive", required: [.init(key: "from", hint: "From: an OCI image-layout tarball")],
+            optional: [], ignored: ["includecmd"]),
+        BootstrapAgent(
+            name: "oci", required: [.init(key: "from", hint: "From: an OCI image-layout directory")],
+            optional: [], ignored: ["includecmd"]),
+        BootstrapAgent(
+            name: "docker", required: [.init(key: "from", hint: "From: an image reference such as debian:12 or host:5000/repo@sha256:...")],
+            optional: [], ignored: ["includecmd"]),
+        BootstrapAgent(
+            name: "debootstrap",
+            required: [
+                .init(key: "osversion", hint: "OSVersion: the suite, e.g. bookworm"),
+                .init(key: "mirrorurl", hint: "MirrorURL: e.g. http://deb.debian.org/debian"),
+            ],
+            optional: ["include"], ignored: []),
     ]
 
     public static func named(_ name: String) -> BootstrapAgent? { all.first { $0.name == name } }

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import GourdFormats
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The metadata a build writes: `/.gourd/image.json` for gourd, and Apptainer's
 /// `/.singularity.d/` files so that Apptainer (and gourd's Apptainer support) run the image

@@ -21,8 +21,10 @@ public enum RecipeParser {
 
     /// A lowercased header key as Apptainer's documentation spells it, for messages.
     static func displayName(_ key: String) -> String {
-        let spellings = ["includecmd": "IncludeCmd", "from": "From", "osversion": "OSVersion", "mirrorurl": "MirrorURL",
-                         "include": "Include"]
+        let spellings = [
+            "includecmd": "IncludeCmd", "from": "From", "osversion": "OSVersion", "mirrorurl": "MirrorURL",
+            "include": "Include",
+        ]
         return spellings[key] ?? key
     }
 
@@ -86,8 +88,10 @@ public enum RecipeParser {
             var body: [Line] = []
             while index < lines.count, sectionWord(lines[index].text) == nil {
                 if startsStage(lines[index].text) {
-                    errors.append(RecipeError(file: file, line: lines[index].number,
-                                              "multi-stage recipes are not supported (a second Bootstrap: header)"))
+                    errors.append(
+                        RecipeError(
+                            file: file, line: lines[index].number,
+                            "multi-stage recipes are not supported (a second Bootstrap: header)"))
                 }
                 body.append(lines[index])
                 index += 1
@@ -169,14 +173,17 @@ public enum RecipeParser {
             }
             // As in Apptainer, '#' starts a comment anywhere on a header line.
             let content = String(trimmed.prefix(while: { $0 != "#" })).trimmingWhitespace()
-            var key: String, value: String, keyLine: Int
+            var key: String
+            var value: String
+            var keyLine: Int
             if let open = pending {
                 (key, value, keyLine) = (open.key, open.value + content, open.line)
                 pending = nil
             } else {
                 guard let colon = content.firstIndex(of: ":") else {
-                    throw RecipeError(file: file, line: line.number,
-                                      "header line '\(content)' is not 'Key: value' (sections start with %)")
+                    throw RecipeError(
+                        file: file, line: line.number,
+                        "header line '\(content)' is not 'Key: value' (sections start with %)")
                 }
                 key = String(content[..<colon]).trimmingWhitespace().lowercased()
                 value = String(content[content.index(after: colon)...]).trimmingWhitespace()
@@ -196,19 +203,23 @@ public enum RecipeParser {
         return header
     }
 
-    static func makeRecipe(header: [String: HeaderValue], file: String, text: String,
-                           lastLine: Int) throws(RecipeError) -> Recipe {
+    static func makeRecipe(
+        header: [String: HeaderValue], file: String, text: String,
+        lastLine: Int
+    ) throws(RecipeError) -> Recipe {
         guard let bootstrap = header["bootstrap"] else {
-            throw RecipeError(file: file, line: header.values.map(\.line).min() ?? 1,
-                              "no 'Bootstrap:' header: the recipe must start with e.g. 'Bootstrap: scratch'")
+            throw RecipeError(
+                file: file, line: header.values.map(\.line).min() ?? 1,
+                "no 'Bootstrap:' header: the recipe must start with e.g. 'Bootstrap: scratch'")
         }
         let name = bootstrap.value.lowercased()
         guard let agent = BootstrapAgent.named(name) else {
             if let advice = unsupportedAgents[name] {
                 throw RecipeError(file: file, line: bootstrap.line, "Bootstrap: \(bootstrap.value) is not supported: \(advice)")
             }
-            throw RecipeError(file: file, line: bootstrap.line,
-                              "unknown bootstrap agent '\(bootstrap.value)' (gourd provides: \(BootstrapAgent.names))")
+            throw RecipeError(
+                file: file, line: bootstrap.line,
+                "unknown bootstrap agent '\(bootstrap.value)' (gourd provides: \(BootstrapAgent.names))")
         }
         var ignored: [Recipe.HeaderKey] = []
         var values: [String: String] = [:]
@@ -218,8 +229,10 @@ public enum RecipeParser {
             case "stage":
                 errors.append(RecipeError(file: file, line: entry.line, "multi-stage recipes (Stage:) are not supported"))
             case "fingerprints":
-                errors.append(RecipeError(file: file, line: entry.line,
-                                          "Fingerprints: gourd does not verify SIF signatures, so it refuses to pretend it checked them"))
+                errors.append(
+                    RecipeError(
+                        file: file, line: entry.line,
+                        "Fingerprints: gourd does not verify SIF signatures, so it refuses to pretend it checked them"))
             default:
                 guard agent.keys.contains(key) else {
                     errors.append(RecipeError(file: file, line: entry.line, "header key '\(key)' is not used by Bootstrap: \(name)"))
@@ -233,8 +246,10 @@ public enum RecipeParser {
             }
         }
         for requirement in agent.required where (values[requirement.key] ?? "").isEmpty {
-            errors.append(RecipeError(file: file, line: header[requirement.key]?.line ?? bootstrap.line,
-                                      "Bootstrap: \(name) needs '\(requirement.hint)'"))
+            errors.append(
+                RecipeError(
+                    file: file, line: header[requirement.key]?.line ?? bootstrap.line,
+                    "Bootstrap: \(name) needs '\(requirement.hint)'"))
         }
         if let error = RecipeError.combined(errors) { throw error }
         let base = Recipe.Bootstrap(agent: name, values: values)
@@ -268,11 +283,14 @@ public enum RecipeParser {
                 if content.isEmpty || content.hasPrefix("#") { continue }
                 let tokens = try fileTokens(content, file: file, line: line.number)
                 guard tokens.count <= 2 else {
-                    throw RecipeError(file: file, line: line.number,
-                                      "%files line has \(tokens.count) paths: expected SOURCE [DESTINATION] (quote paths with spaces)")
+                    throw RecipeError(
+                        file: file, line: line.number,
+                        "%files line has \(tokens.count) paths: expected SOURCE [DESTINATION] (quote paths with spaces)")
                 }
-                recipe.files.append(Recipe.FileCopy(source: tokens[0], destination: tokens.count == 2 ? tokens[1] : nil,
-                                                    line: line.number))
+                recipe.files.append(
+                    Recipe.FileCopy(
+                        source: tokens[0], destination: tokens.count == 2 ? tokens[1] : nil,
+                        line: line.number))
             }
         case "labels":
             guard args.isEmpty else { throw fail("%labels takes no arguments") }
@@ -286,7 +304,11 @@ public enum RecipeParser {
         case "environment", "help":
             guard args.isEmpty else { throw fail("%\(name) takes no arguments") }
             let script = Recipe.Script(text: bodyText(body), line: start.number)
-            if name == "environment" { recipe.environment = merge(recipe.environment, script) } else { recipe.help = merge(recipe.help, script) }
+            if name == "environment" {
+                recipe.environment = merge(recipe.environment, script)
+            } else {
+                recipe.help = merge(recipe.help, script)
+            }
         case "post", "test", "runscript":
             var script = Recipe.Script(text: bodyText(body), line: start.number)
             var rest = args[...]
@@ -310,8 +332,10 @@ public enum RecipeParser {
             default: recipe.runscript = merge(recipe.runscript, script)
             }
         default:
-            throw fail(name.isEmpty ? "a line starting with '%' but no section name" :
-                "unknown section %\(name) (gourd supports %files, %post, %environment, %runscript, %labels, %help, %test)")
+            throw fail(
+                name.isEmpty
+                    ? "a line starting with '%' but no section name"
+                    : "unknown section %\(name) (gourd supports %files, %post, %environment, %runscript, %labels, %help, %test)")
         }
     }
 

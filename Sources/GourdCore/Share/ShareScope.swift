@@ -27,7 +27,8 @@ public struct ShareScope: Sendable, Equatable, Codable {
         case .auto: break
         }
         if let size = number("OMPI_COMM_WORLD_SIZE"), size > 1,
-           let job = host.variable("PMIX_NAMESPACE") ?? host.variable("OMPI_MCA_ess_base_jobid") {
+            let job = host.variable("PMIX_NAMESPACE") ?? host.variable("OMPI_MCA_ess_base_jobid")
+        {
             return scope("openmpi:" + job, "Open MPI rank (OMPI_COMM_WORLD_SIZE=\(size))")
         }
         if let size = number("PMI_SIZE"), size > 1, host.variable("PMI_RANK") != nil, host.variable("SLURM_STEP_ID") == nil {
@@ -37,7 +38,8 @@ public struct ShareScope: Sendable, Equatable, Codable {
             return scope("pmix:" + namespace, "PMIx rank (PMIX_NAMESPACE=\(namespace))")
         }
         if let job = host.variable("SLURM_JOB_ID"), let step = host.variable("SLURM_STEP_ID"),
-           let tasks = number("SLURM_STEP_NUM_TASKS") ?? number("SLURM_NTASKS"), tasks > 1 {
+            let tasks = number("SLURM_STEP_NUM_TASKS") ?? number("SLURM_NTASKS"), tasks > 1
+        {
             return scope("slurm:\(job).\(step)", "Slurm step \(job).\(step) with \(tasks) tasks")
         }
         return nil

@@ -5,7 +5,8 @@ struct ByteFields {
 
     func unsigned(at offset: Int, size: Int) -> UInt64? {
         guard offset >= 0, size >= 0, size <= 8, size <= bytes.count,
-              offset <= bytes.count - size else { return nil }
+            offset <= bytes.count - size
+        else { return nil }
         var value: UInt64 = 0
         for i in 0..<size {
             let byte = bytes[offset + (bigEndian ? i : size - 1 - i)]

@@ -33,9 +33,10 @@ struct ELFImage {
     /// Reads e_ident and the section header table; nil when not a well-formed ELF.
     init?(read: @escaping ELFVersions.Reader) {
         guard let header = ELFImage.readExactly(read, at: 0, count: 64, allowShort: true),
-              header.count >= 52,
-              header[0] == 0x7f, header[1] == UInt8(ascii: "E"),
-              header[2] == UInt8(ascii: "L"), header[3] == UInt8(ascii: "F") else { return nil }
+            header.count >= 52,
+            header[0] == 0x7f, header[1] == UInt8(ascii: "E"),
+            header[2] == UInt8(ascii: "L"), header[3] == UInt8(ascii: "F")
+        else { return nil }
         // e_ident[EI_CLASS]: 1 = ELFCLASS32, 2 = ELFCLASS64; e_ident[EI_DATA]: 1 = LSB, 2 = MSB.
         guard (1...2).contains(header[4]), (1...2).contains(header[5]) else { return nil }
         self.read = read
@@ -51,17 +52,20 @@ struct ELFImage {
     /// "Sections"; e_shnum 0 means the count lives in section 0's sh_size).
     private static func readSections(_ read: ELFVersions.Reader, _ header: ByteFields, wide: Bool) -> [ELFSection]? {
         guard let shoff = header.word(wide ? 0x28 : 0x20, wide: wide),
-              let entsize = header.u16(wide ? 0x3a : 0x2e).map(Int.init),
-              let shnum = header.u16(wide ? 0x3c : 0x30).map(Int.init) else { return nil }
+            let entsize = header.u16(wide ? 0x3a : 0x2e).map(Int.init),
+            let shnum = header.u16(wide ? 0x3c : 0x30).map(Int.init)
+        else { return nil }
         guard shoff != 0, entsize >= (wide ? 64 : 40) else { return nil }
         var count = shnum
         if count == 0 {
             guard let first = readSection(read, at: shoff, entsize: entsize, header.bigEndian, wide: wide),
-                  let extended = Int(exactly: first.size) else { return nil }
+                let extended = Int(exactly: first.size)
+            else { return nil }
             count = extended
         }
         guard count > 0, count <= maxSections, count * entsize <= maxTableBytes,
-              let table = readExactly(read, at: shoff, count: count * entsize) else { return nil }
+            let table = readExactly(read, at: shoff, count: count * entsize)
+        else { return nil }
         let fields = ByteFields(bytes: table, bigEndian: header.bigEndian)
         var sections: [ELFSection] = []
         for index in 0..<count {
@@ -71,8 +75,10 @@ struct ELFImage {
         return sections
     }
 
-    private static func readSection(_ read: ELFVersions.Reader, at offset: UInt64, entsize: Int,
-                                    _ bigEndian: Bool, wide: Bool) -> ELFSection? {
+    private static func readSection(
+        _ read: ELFVersions.Reader, at offset: UInt64, entsize: Int,
+        _ bigEndian: Bool, wide: Bool
+    ) -> ELFSection? {
         guard let bytes = readExactly(read, at: offset, count: entsize) else { return nil }
         return parseSection(ByteFields(bytes: bytes, bigEndian: bigEndian), at: 0, wide: wide)
     }
@@ -81,15 +87,18 @@ struct ELFImage {
     private static func parseSection(_ fields: ByteFields, at base: Int, wide: Bool) -> ELFSection? {
         let w = wide ? 8 : 4
         guard let type = fields.u32(base + 4),
-              let offset = fields.word(base + 8 + 2 * w, wide: wide),
-              let size = fields.word(base + 8 + 3 * w, wide: wide),
-              let link = fields.u32(base + 8 + 4 * w) else { return nil }
+            let offset = fields.word(base + 8 + 2 * w, wide: wide),
+            let size = fields.word(base + 8 + 3 * w, wide: wide),
+            let link = fields.u32(base + 8 + 4 * w)
+        else { return nil }
         return ELFSection(type: type, offset: offset, size: size, link: link)
     }
 
     /// Exactly `count` bytes at `offset` (or up to `count` when `allowShort`), nil otherwise.
-    static func readExactly(_ read: ELFVersions.Reader, at offset: UInt64, count: Int,
-                            allowShort: Bool = false) -> [UInt8]? {
+    static func readExactly(
+        _ read: ELFVersions.Reader, at offset: UInt64, count: Int,
+        allowShort: Bool = false
+    ) -> [UInt8]? {
         guard count >= 0, let bytes = read(offset, count) else { return nil }
         if bytes.count > count { return Array(bytes.prefix(count)) }
         return bytes.count == count || allowShort ? bytes : nil
@@ -99,7 +108,8 @@ struct ELFImage {
 
     private func contents(of section: ELFSection) -> ByteFields? {
         guard let size = Int(exactly: section.size), size <= Self.maxSectionBytes,
-              let bytes = Self.readExactly(read, at: section.offset, count: size) else { return nil }
+            let bytes = Self.readExactly(read, at: section.offset, count: size)
+        else { return nil }
         return ByteFields(bytes: bytes, bigEndian: bigEndian)
     }
 
@@ -130,7 +140,8 @@ struct ELFImage {
         var needs: [ELFVersionNeed] = []
         for section in found {
             guard let fields = contents(of: section),
-                  let parsed = parseNeeds(fields, strings: section.link) else { return nil }
+                let parsed = parseNeeds(fields, strings: section.link)
+            else { return nil }
             needs += parsed
         }
         return needs
@@ -143,10 +154,10 @@ struct ELFImage {
         var position = 0
         for _ in 0..<Self.maxEntries {
             guard let count = fields.u16(position + 2), let file = fields.u32(position + 4),
-                  let aux = fields.u32(position + 8), let next = fields.u32(position + 12),
-                  let auxStart = ByteFields.offsetting(position, by: UInt64(aux)),
-                  let fileName = string(inSection: strings, at: file),
-                  let versions = parseNeedAux(fields, at: auxStart, count: Int(count), strings: strings)
+                let aux = fields.u32(position + 8), let next = fields.u32(position + 12),
+                let auxStart = ByteFields.offsetting(position, by: UInt64(aux)),
+                let fileName = string(inSection: strings, at: file),
+                let versions = parseNeedAux(fields, at: auxStart, count: Int(count), strings: strings)
             else { return nil }
             needs.append(ELFVersionNeed(file: fileName, versions: versions))
             if next == 0 { return needs }
@@ -164,7 +175,8 @@ struct ELFImage {
         var position = start
         for index in 0..<count {
             guard let name = fields.u32(position + 8), let next = fields.u32(position + 12),
-                  let text = string(inSection: strings, at: name) else { return nil }
+                let text = string(inSection: strings, at: name)
+            else { return nil }
             names.append(text)
             if index == count - 1 { break }
             guard next != 0, let following = ByteFields.offsetting(position, by: UInt64(next)) else { return nil }
@@ -183,7 +195,8 @@ struct ELFImage {
         var names: [String] = []
         for section in found {
             guard let fields = contents(of: section),
-                  let parsed = parseDefinitions(fields, strings: section.link) else { return nil }
+                let parsed = parseDefinitions(fields, strings: section.link)
+            else { return nil }
             names += parsed
         }
         return names
@@ -196,11 +209,13 @@ struct ELFImage {
         var position = 0
         for _ in 0..<Self.maxEntries {
             guard let count = fields.u16(position + 6), let aux = fields.u32(position + 12),
-                  let next = fields.u32(position + 16) else { return nil }
+                let next = fields.u32(position + 16)
+            else { return nil }
             if count > 0 {
                 guard let auxStart = ByteFields.offsetting(position, by: UInt64(aux)),
-                      let name = fields.u32(auxStart),
-                      let text = string(inSection: strings, at: name) else { return nil }
+                    let name = fields.u32(auxStart),
+                    let text = string(inSection: strings, at: name)
+                else { return nil }
                 names.append(text)
             }
             if next == 0 { return names }

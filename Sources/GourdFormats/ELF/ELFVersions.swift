@@ -28,7 +28,8 @@ public enum ELFVersions {
     public static func requiredGlibc(_ read: Reader) -> GlibcVersion? {
         withoutActuallyEscaping(read) { read in
             guard let image = ELFImage(read: read),
-                  let needs = image.versionNeeds() else { return nil }
+                let needs = image.versionNeeds()
+            else { return nil }
             let names = needs.filter { glibcSonames.contains($0.file) }.flatMap(\.versions)
             return names.compactMap(GlibcVersion.init(symbolVersion:)).max()
         }
@@ -39,7 +40,8 @@ public enum ELFVersions {
     public static func definedGlibc(_ read: Reader) -> GlibcVersion? {
         withoutActuallyEscaping(read) { read in
             guard let image = ELFImage(read: read),
-                  let names = image.versionDefinitions() else { return nil }
+                let names = image.versionDefinitions()
+            else { return nil }
             return names.compactMap(GlibcVersion.init(symbolVersion:)).max()
         }
     }

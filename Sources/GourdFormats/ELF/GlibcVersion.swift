@@ -42,7 +42,7 @@ public struct GlibcVersion: Sendable, Equatable, Comparable, CustomStringConvert
     /// ASCII digits only, at most six of them: no signs, no overflow on hostile input.
     private static func smallNumber(_ text: Substring) -> Int? {
         guard (1...6).contains(text.utf8.count),
-              text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
         else { return nil }
         return Int(text)
     }

@@ -39,11 +39,11 @@ public struct LdSoCache: Sendable, Equatable {
     /// sysdeps/unix/sysv/linux/{x86_64,aarch64}/dl-cache.h. nil on other architectures.
     public static var nativeFlags: Int32? {
         #if arch(x86_64)
-        return flagELFLibc6 | flagX8664Lib64  // 0x0303
+            return flagELFLibc6 | flagX8664Lib64  // 0x0303
         #elseif arch(arm64)
-        return flagELFLibc6 | flagAArch64Lib64  // 0x0a03
+            return flagELFLibc6 | flagAArch64Lib64  // 0x0a03
         #else
-        return nil
+            return nil
         #endif
     }
 
@@ -95,7 +95,8 @@ public struct LdSoCache: Sendable, Equatable {
             let oldEnd = UInt64(oldHeaderSize) + UInt64(nlibs) * UInt64(oldEntrySize)
             let aligned = (oldEnd + UInt64(newAlignment) - 1) / UInt64(newAlignment) * UInt64(newAlignment)
             if let start = Int(exactly: aligned), start <= bytes.count,
-               bytes[start...].starts(with: newMagic) {
+                bytes[start...].starts(with: newMagic)
+            {
                 return start
             }
         }
@@ -108,8 +109,9 @@ public struct LdSoCache: Sendable, Equatable {
         guard let bigEndian = byteOrder(bytes, base: base) else { return nil }
         let fields = ByteFields(bytes: bytes, bigEndian: bigEndian)
         guard let nlibs = fields.u32(base + 20).flatMap({ Int(exactly: $0) }),
-              let tableEnd = ByteFields.offsetting(base + newHeaderSize, by: UInt64(nlibs) * UInt64(newEntrySize)),
-              tableEnd <= bytes.count else { return nil }
+            let tableEnd = ByteFields.offsetting(base + newHeaderSize, by: UInt64(nlibs) * UInt64(newEntrySize)),
+            tableEnd <= bytes.count
+        else { return nil }
         var entries: [Entry] = []
         entries.reserveCapacity(nlibs)
         for index in 0..<nlibs {
@@ -134,11 +136,11 @@ public struct LdSoCache: Sendable, Equatable {
     /// struct file_entry_new: flags (int32), key, value (uint32), osversion (uint32), hwcap (uint64).
     private static func parseEntry(_ fields: ByteFields, at position: Int, base: Int) -> Entry? {
         guard let flags = fields.u32(position), let key = fields.u32(position + 4),
-              let value = fields.u32(position + 8), let hwcap = fields.u64(position + 16),
-              let keyAt = ByteFields.offsetting(base, by: UInt64(key)),
-              let valueAt = ByteFields.offsetting(base, by: UInt64(value)),
-              let name = fields.cString(at: keyAt, maxLength: maxStringLength),
-              let path = fields.cString(at: valueAt, maxLength: maxStringLength)
+            let value = fields.u32(position + 8), let hwcap = fields.u64(position + 16),
+            let keyAt = ByteFields.offsetting(base, by: UInt64(key)),
+            let valueAt = ByteFields.offsetting(base, by: UInt64(value)),
+            let name = fields.cString(at: keyAt, maxLength: maxStringLength),
+            let path = fields.cString(at: valueAt, maxLength: maxStringLength)
         else { return nil }
         return Entry(name: name, path: path, flags: Int32(bitPattern: flags), hwcap: hwcap)
     }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The JSON documents of OCI image layouts (image-spec: image-layout.md, image-index.md,
@@ -26,8 +26,10 @@ public enum OCIImage {
         public var size: Int64?
         public var annotations: [String: String]?
         public var platform: Platform?
-        public init(mediaType: String?, digest: String, size: Int64?, annotations: [String: String]? = nil,
-                    platform: Platform? = nil) {
+        public init(
+            mediaType: String?, digest: String, size: Int64?, annotations: [String: String]? = nil,
+            platform: Platform? = nil
+        ) {
             self.mediaType = mediaType
             self.digest = digest
             self.size = size
@@ -115,13 +117,13 @@ public enum OCIImage {
     /// The host's architecture as OCI names it (GOARCH).
     public static var hostArchitecture: String {
         #if arch(x86_64)
-        return "amd64"
+            return "amd64"
         #elseif arch(arm64)
-        return "arm64"
+            return "arm64"
         #elseif arch(powerpc64le)
-        return "ppc64le"
+            return "ppc64le"
         #else
-        return "unknown"
+            return "unknown"
         #endif
     }
 
@@ -139,7 +141,8 @@ public enum OCIImage {
         let parts = digest.split(separator: ":", maxSplits: 1).map(String.init)
         let lengths = ["sha256": 64, "sha512": 128]
         guard parts.count == 2, let length = lengths[parts[0]], parts[1].utf8.count == length,
-              parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+            parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        else {
             throw ArchiveError("'\(digest)' is not a sha256 or sha512 digest")
         }
         return "blobs/\(parts[0])/\(parts[1])"
@@ -152,14 +155,17 @@ public enum OCIImage {
 
     /// Picks the manifest of `index` to build from: the one whose ref.name annotation is
     /// `ref` when given; else the only one; else the one for this host's platform.
-    public static func select(_ index: Index, ref: String?, architecture: String = hostArchitecture,
-                              what: String) throws(ArchiveError) -> Descriptor {
+    public static func select(
+        _ index: Index, ref: String?, architecture: String = hostArchitecture,
+        what: String
+    ) throws(ArchiveError) -> Descriptor {
         var candidates = index.manifests
         if let ref {
             candidates = candidates.filter { $0.annotations?[refAnnotation] == ref }
             guard !candidates.isEmpty else {
                 let known = index.manifests.compactMap { $0.annotations?[refAnnotation] }
-                throw ArchiveError("\(what) has no image named '\(ref)'\(known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))")")
+                throw ArchiveError(
+                    "\(what) has no image named '\(ref)'\(known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))")")
             }
         }
         guard !candidates.isEmpty else { throw ArchiveError("\(what) lists no manifests") }
@@ -176,7 +182,8 @@ public enum OCIImage {
         guard let ref else {
             guard images.count == 1 else {
                 let tags = images.flatMap { $0.repoTags ?? [] }
-                throw ArchiveError("\(what) holds \(images.count) images: name one as From: PATH:REPO:TAG (\(tags.joined(separator: ", ")))")
+                throw ArchiveError(
+                    "\(what) holds \(images.count) images: name one as From: PATH:REPO:TAG (\(tags.joined(separator: ", ")))")
             }
             return images[0]
         }

@@ -51,7 +51,8 @@ public enum SIF {
         let fields = Fields(header)
         let version = fields.string(42, 3)
         guard version == "01" else { throw .unsupportedVersion(version) }
-        let dfree = fields.int64(80), dtotal = fields.int64(88)
+        let dfree = fields.int64(80)
+        let dtotal = fields.int64(88)
         let descroff = fields.int64(96)
         guard dtotal >= 0, dtotal <= maxDescriptors else {
             throw .corrupt("the header claims \(dtotal) descriptors (at most \(maxDescriptors) are accepted)")
@@ -65,7 +66,8 @@ public enum SIF {
         }
         let tableStart = UInt64(descroff)
         guard tableStart <= fileSize, tableSize <= fileSize - tableStart else {
-            throw .truncated("the descriptor table (\(dtotal) entries at offset \(descroff)) runs past the end of the file (\(fileSize) bytes)")
+            throw .truncated(
+                "the descriptor table (\(dtotal) entries at offset \(descroff)) runs past the end of the file (\(fileSize) bytes)")
         }
         var descriptors: [SIFDescriptor] = []
         if tableSize > 0 {
@@ -80,9 +82,10 @@ public enum SIF {
             }
         }
         try checkOverlaps(descriptors)
-        return SIFFile(id: uuid(fields.slice(48, 16)), archCode: fields.string(45, 3), version: version,
-                       created: fields.int64(64), modified: fields.int64(72), fileSize: fileSize,
-                       descriptors: descriptors)
+        return SIFFile(
+            id: uuid(fields.slice(48, 16)), archCode: fields.string(45, 3), version: version,
+            created: fields.int64(64), modified: fields.int64(72), fileSize: fileSize,
+            descriptors: descriptors)
     }
 
     /// One used descriptor, its object checked to lie inside the file and after the header and
@@ -90,10 +93,12 @@ public enum SIF {
     static func descriptor(_ raw: Fields, index: Int, fileSize: UInt64, reserved: UInt64) throws(SIFError) -> SIFDescriptor {
         let type = SIFDataType(rawValue: raw.int32(0))
         let id = raw.uint32(5)
-        let offset = raw.int64(17), size = raw.int64(25)
+        let offset = raw.int64(17)
+        let size = raw.int64(25)
         let what = "descriptor \(index) (id \(id), \(type))"
         guard offset >= 0, size >= 0 else { throw .corrupt("\(what) has offset \(offset) and size \(size)") }
-        let start = UInt64(offset), length = UInt64(size)
+        let start = UInt64(offset)
+        let length = UInt64(size)
         guard start <= fileSize, length <= fileSize - start else {
             throw .truncated("\(what) ends at byte \(start + length) but the file has \(fileSize) bytes")
         }
@@ -102,11 +107,13 @@ public enum SIF {
         }
         var partition: SIFPartition?
         if type == .partition {
-            partition = SIFPartition(fileSystem: SIFFileSystem(rawValue: raw.int32(201)),
-                                     type: SIFPartitionType(rawValue: raw.int32(205)), archCode: raw.string(209, 3))
+            partition = SIFPartition(
+                fileSystem: SIFFileSystem(rawValue: raw.int32(201)),
+                type: SIFPartitionType(rawValue: raw.int32(205)), archCode: raw.string(209, 3))
         }
-        return SIFDescriptor(index: index, id: id, type: type, offset: start, size: length,
-                             name: raw.string(73, 128), partition: partition)
+        return SIFDescriptor(
+            index: index, id: id, type: type, offset: start, size: length,
+            name: raw.string(73, 128), partition: partition)
     }
 
     /// Data objects never share bytes: an overlap means a corrupt (or crafted) table.

@@ -14,9 +14,11 @@ extension TOMLNode {
         var builder = Builder()
         text.withUTF8 { bytes in
             withUnsafeMutablePointer(to: &builder) { pointer in
-                _ = gt_parse(bytes.baseAddress, bytes.count, { event, context in
-                    context!.assumingMemoryBound(to: Builder.self).pointee.receive(event!.pointee)
-                }, pointer)
+                _ = gt_parse(
+                    bytes.baseAddress, bytes.count,
+                    { event, context in
+                        context!.assumingMemoryBound(to: Builder.self).pointee.receive(event!.pointee)
+                    }, pointer)
             }
         }
         if let error = builder.error { throw error }
@@ -61,7 +63,10 @@ extension TOMLNode {
         }
 
         mutating func add(_ node: TOMLNode, key: String?) {
-            guard !open.isEmpty else { root = node; return }
+            guard !open.isEmpty else {
+                root = node
+                return
+            }
             if open[open.count - 1].isTable {
                 open[open.count - 1].entries.append((key ?? "", node))
             } else {

@@ -51,7 +51,7 @@ struct TarHeader {
     static func number(_ field: ArraySlice<UInt8>) -> UInt64? {
         guard let first = field.first else { return nil }
         if first & 0x80 != 0 {
-            guard first & 0x40 == 0 else { return nil }   // negative
+            guard first & 0x40 == 0 else { return nil }  // negative
             var value: UInt64 = UInt64(first & 0x3f)
             for byte in field.dropFirst() {
                 guard value <= (UInt64.max >> 8) else { return nil }

@@ -53,8 +53,9 @@ public struct TarReader<Source: ByteSource> {
             let recordSize = header.size
             switch header.type {
             case UInt8(ascii: "x"):
-                pax.merge(try Self.paxRecords(try readMetadata(size: recordSize, limit: Self.maxPaxSize, what: "pax header")),
-                          uniquingKeysWith: { _, new in new })
+                pax.merge(
+                    try Self.paxRecords(try readMetadata(size: recordSize, limit: Self.maxPaxSize, what: "pax header")),
+                    uniquingKeysWith: { _, new in new })
                 continue
             case UInt8(ascii: "g"):
                 _ = try readMetadata(size: recordSize, limit: Self.maxPaxSize, what: "pax global header")
@@ -70,13 +71,16 @@ public struct TarReader<Source: ByteSource> {
             }
             let size = pax["size"].flatMap { Self.decimal($0) } ?? header.size
             if pax.keys.contains(where: { $0.hasPrefix("GNU.sparse") }) || header.type == UInt8(ascii: "S") {
-                throw ArchiveError("sparse file '\(String(decoding: pax["path"] ?? longName ?? header.name, as: UTF8.self))' at offset \(headerOffset): sparse archives are not supported")
+                throw ArchiveError(
+                    "sparse file '\(String(decoding: pax["path"] ?? longName ?? header.name, as: UTF8.self))' at offset \(headerOffset): sparse archives are not supported"
+                )
             }
             let path = pax["path"] ?? longName ?? header.name
             let link = pax["linkpath"] ?? longLink ?? header.linkName
-            var entry = TarEntry(path: path, kind: .file, mode: header.mode & 0o7777, size: 0,
-                                 uid: pax["uid"].flatMap { Self.decimal($0) } ?? header.uid,
-                                 gid: pax["gid"].flatMap { Self.decimal($0) } ?? header.gid)
+            var entry = TarEntry(
+                path: path, kind: .file, mode: header.mode & 0o7777, size: 0,
+                uid: pax["uid"].flatMap { Self.decimal($0) } ?? header.uid,
+                gid: pax["gid"].flatMap { Self.decimal($0) } ?? header.gid)
             var dataSize = size
             switch header.type {
             case UInt8(ascii: "0"), 0, UInt8(ascii: "7"):
@@ -106,7 +110,9 @@ public struct TarReader<Source: ByteSource> {
         guard remaining > 0, buffer.count > 0 else { return 0 }
         let want = Int(min(UInt64(buffer.count), remaining))
         let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
-        if n == 0 { throw ArchiveError("truncated archive: the stream ends \(remaining) bytes before the end of an entry (offset \(offset))") }
+        if n == 0 {
+            throw ArchiveError("truncated archive: the stream ends \(remaining) bytes before the end of an entry (offset \(offset))")
+        }
         offset += UInt64(n)
         remaining -= UInt64(n)
         return n
@@ -170,7 +176,9 @@ public struct TarReader<Source: ByteSource> {
         while left > 0 {
             let want = Int(min(UInt64(buffer.count), left))
             let n = try fill(&buffer, 0..<want)
-            if n == 0 { throw ArchiveError("truncated archive: the stream ends \(left) bytes before the end of an entry (offset \(offset))") }
+            if n == 0 {
+                throw ArchiveError("truncated archive: the stream ends \(left) bytes before the end of an entry (offset \(offset))")
+            }
             left -= UInt64(n)
             offset += UInt64(n)
         }
@@ -202,10 +210,11 @@ public struct TarReader<Source: ByteSource> {
         var records: [String: [UInt8]] = [:]
         var index = 0
         while index < data.count {
-            if data[index] == 0 { break }   // NUL padding some writers leave
+            if data[index] == 0 { break }  // NUL padding some writers leave
             guard let space = data[index...].firstIndex(of: UInt8(ascii: " ")),
-                  let length = decimal(Array(data[index..<space])), length > 0,
-                  UInt64(data.count - index) >= length else {
+                let length = decimal(Array(data[index..<space])), length > 0,
+                UInt64(data.count - index) >= length
+            else {
                 throw ArchiveError("malformed pax header record")
             }
             let end = index + Int(length)

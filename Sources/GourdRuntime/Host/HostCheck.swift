@@ -14,8 +14,10 @@ public enum HostCheck {
 
     public static func run() -> [Result] {
         let launch = probe()
-        var results = [privileges(), kernel(), kernelFeatures(), userNamespaceSettings(launchWorks: launch.passed),
-                       devFuse()]
+        var results = [
+            privileges(), kernel(), kernelFeatures(), userNamespaceSettings(launchWorks: launch.passed),
+            devFuse(),
+        ]
         results.append(launch)
         results.append(sitePolicy())
         return results
@@ -25,11 +27,14 @@ public enum HostCheck {
     static func sitePolicy() -> Result {
         do {
             let policy = try PolicyLoader.load()
-            return Result(name: "site policy", passed: true,
-                          detail: policy.file.map { "\($0) is valid" } ?? "none (\(PolicyLoader.candidates().joined(separator: ", ")) absent): built-in defaults")
+            return Result(
+                name: "site policy", passed: true,
+                detail: policy.file.map { "\($0) is valid" }
+                    ?? "none (\(PolicyLoader.candidates().joined(separator: ", ")) absent): built-in defaults")
         } catch {
-            return Result(name: "site policy", passed: false, detail: "\(error)",
-                          fix: "correct the file (the README's 'Site policy' section lists every key)")
+            return Result(
+                name: "site policy", passed: false, detail: "\(error)",
+                fix: "correct the file (the README's 'Site policy' section lists every key)")
         }
     }
 
@@ -38,8 +43,9 @@ public enum HostCheck {
             try PrivilegeCheck.verify()
             return Result(name: "privileges", passed: true, detail: "runs as uid \(getuid()) without setuid or capabilities")
         } catch {
-            return Result(name: "privileges", passed: false, detail: "\(error)",
-                          fix: "install gourd as an ordinary file (chmod u-s,g-s; setcap -r)")
+            return Result(
+                name: "privileges", passed: false, detail: "\(error)",
+                fix: "install gourd as an ordinary file (chmod u-s,g-s; setcap -r)")
         }
     }
 
@@ -49,8 +55,10 @@ public enum HostCheck {
         let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
         let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
         let ok = numbers.count == 2 && (numbers[0], numbers[1]) >= (5, 12)
-        return Result(name: "kernel", passed: ok, detail: "Linux \(release) (gourd needs 5.12 or newer: openat2, mount_setattr, FUSE in user namespaces)",
-                      fix: "run on a newer kernel (RHEL/Rocky 9, Debian 12, Ubuntu 22.04 or later)")
+        return Result(
+            name: "kernel", passed: ok,
+            detail: "Linux \(release) (gourd needs 5.12 or newer: openat2, mount_setattr, FUSE in user namespaces)",
+            fix: "run on a newer kernel (RHEL/Rocky 9, Debian 12, Ubuntu 22.04 or later)")
     }
 
     /// Each mount API system call, tried with arguments it rejects: ENOSYS means missing.
@@ -75,8 +83,9 @@ public enum HostCheck {
         let binary = HostFiles().realPath("/proc/self/exe") ?? "/path/to/gourd"
         // The dist tarball's layout: bin/gourd beside share/gourd/apparmor/gourd.
         let profile = Paths.parent(of: Paths.parent(of: binary)) + "/share/gourd/apparmor/gourd"
-        let finding = HostBlockers.userNamespaces(settings, launchWorks: launchWorks, gourdPath: binary,
-                                                  profile: access(profile, R_OK) == 0 ? profile : nil)
+        let finding = HostBlockers.userNamespaces(
+            settings, launchWorks: launchWorks, gourdPath: binary,
+            profile: access(profile, R_OK) == 0 ? profile : nil)
         return Result(name: "user namespaces", passed: finding.passed, detail: finding.detail, fix: finding.fix)
     }
 
@@ -106,11 +115,14 @@ public enum HostCheck {
             return Result(name: "launch", passed: true, detail: "user + mount + PID namespaces, FUSE mount and procfs work")
         case Int32(GD_PROBE_OPENAT2.rawValue): (what, fix) = ("openat2(2)", "a kernel of 5.6 or newer")
         case Int32(GD_PROBE_MOUNT_SETATTR.rawValue): (what, fix) = ("mount_setattr(2)", "a kernel of 5.12 or newer")
-        case Int32(GD_PROBE_USERNS.rawValue): (what, fix) = ("unshare(CLONE_NEWUSER|CLONE_NEWNS)", "enable unprivileged user namespaces (see above)")
-        case Int32(GD_PROBE_ID_MAPS.rawValue): (what, fix) = ("writing uid_map/gid_map", "a kernel that allows mapping one's own id (3.19+)")
+        case Int32(GD_PROBE_USERNS.rawValue):
+            (what, fix) = ("unshare(CLONE_NEWUSER|CLONE_NEWNS)", "enable unprivileged user namespaces (see above)")
+        case Int32(GD_PROBE_ID_MAPS.rawValue):
+            (what, fix) = ("writing uid_map/gid_map", "a kernel that allows mapping one's own id (3.19+)")
         case Int32(GD_PROBE_PRIVATE.rawValue): (what, fix) = ("mounting in the new namespace", "check seccomp/LSM policy of the session")
         case Int32(GD_PROBE_FUSE_OPEN.rawValue): (what, fix) = ("open /dev/fuse", "as root: chmod 0666 /dev/fuse")
-        case Int32(GD_PROBE_FUSE_MOUNT.rawValue): (what, fix) = ("FUSE mount in a user namespace", "a kernel of 4.18+ with FUSE built in or loaded")
+        case Int32(GD_PROBE_FUSE_MOUNT.rawValue):
+            (what, fix) = ("FUSE mount in a user namespace", "a kernel of 4.18+ with FUSE built in or loaded")
         default: (what, fix) = ("PID namespace with its own procfs", "allow CLONE_NEWPID; /proc must not be partly masked")
         }
         return Result(name: "launch", passed: false, detail: "\(what) failed: \(Errno(rawValue: err).description)", fix: fix)

@@ -6,15 +6,18 @@ import GourdCore
 /// directory, environment.
 public enum HostProbe {
     public static func context() -> HostContext {
-        HostContext(identity: identity(), cwd: currentDirectory(), environment: environment(), hostName: hostName(),
-                    parentPID: getppid())
+        HostContext(
+            identity: identity(), cwd: currentDirectory(), environment: environment(), hostName: hostName(),
+            parentPID: getppid())
     }
 
     static func identity() -> Identity {
-        let uid = getuid(), gid = getgid()
+        let uid = getuid()
+        let gid = getgid()
         let homeVariable = getenv("HOME").map { String(cString: $0) }
-        var identity = Identity(uid: uid, gid: gid, userName: "user\(uid)", groupName: "group\(gid)",
-                                home: homeVariable ?? "/", shell: "/bin/sh")
+        var identity = Identity(
+            uid: uid, gid: gid, userName: "user\(uid)", groupName: "group\(gid)",
+            home: homeVariable ?? "/", shell: "/bin/sh")
         if let pw = getpwuid(uid) {
             identity.userName = String(cString: pw.pointee.pw_name)
             identity.home = String(cString: pw.pointee.pw_dir)

@@ -5,8 +5,10 @@ import GourdCore
 /// The policy's `[images]` rules, checked on the file gourd has open (not on a path that could
 /// be swapped after the check). Returns what passed, for the plan.
 public enum ImageAdmission {
-    public static func check(_ image: any ServableImage, rules: ImageRules, variables: PolicyVariables,
-                             hostFS: any HostFileSystem) throws(LaunchError) -> [String] {
+    public static func check(
+        _ image: any ServableImage, rules: ImageRules, variables: PolicyVariables,
+        hostFS: any HostFileSystem
+    ) throws(LaunchError) -> [String] {
         var passed: [String] = []
         let path = image.path
         func refuse(_ reason: String) -> LaunchError { .plan(.imageNotAllowed(path, reason: reason)) }
@@ -16,7 +18,8 @@ public enum ImageAdmission {
                 return (hostFS.realPath(expanded) ?? Paths.normalize(expanded), rule)
             }
             guard let (directory, rule) = directories.first(where: { Paths.isWithin(path, $0.0) }) else {
-                throw refuse("not under images.allow_dirs (\(directories.map(\.0).joined(separator: ", "))) of \(rules.allowDirectories[0].origin)")
+                throw refuse(
+                    "not under images.allow_dirs (\(directories.map(\.0).joined(separator: ", "))) of \(rules.allowDirectories[0].origin)")
             }
             passed.append("in \(directory) (\(rule.origin))")
         }
@@ -27,7 +30,9 @@ public enum ImageAdmission {
         if !rules.allowOwners.isEmpty {
             let owners = rules.allowOwners.compactMap { uid(of: $0.path, variables: variables) }
             guard owners.contains(st.st_uid) else {
-                throw refuse("owned by uid \(st.st_uid), not by one of images.allow_owners (\(rules.allowOwners.map(\.path).joined(separator: ", "))) of \(rules.allowOwners[0].origin)")
+                throw refuse(
+                    "owned by uid \(st.st_uid), not by one of images.allow_owners (\(rules.allowOwners.map(\.path).joined(separator: ", "))) of \(rules.allowOwners[0].origin)"
+                )
             }
             passed.append("owner uid \(st.st_uid) allowed (\(rules.allowOwners[0].origin))")
         }

@@ -45,10 +45,12 @@ public enum ImageFile {
         }
         let used = squash.info.bytes_used
         guard used <= partition.size else {
-            throw .image(path: path, reason: "corrupt SIF file: the squashfs (\(used) bytes) is larger than its partition (\(partition.size) bytes)")
+            throw .image(
+                path: path, reason: "corrupt SIF file: the squashfs (\(used) bytes) is larger than its partition (\(partition.size) bytes)")
         }
-        return Opened(squash: squash, location: ImageLocation(path: path, offset: partition.offset),
-                      sif: container.sif, partition: partition)
+        return Opened(
+            squash: squash, location: ImageLocation(path: path, offset: partition.offset),
+            sif: container.sif, partition: partition)
     }
 
     /// The parsed SIF header and descriptors, or nil when `path` is not a readable file that

@@ -13,8 +13,9 @@ public enum ImageInspector {
         // The digest of exactly the file served (not of a path that could be swapped).
         let digest = try ImageAdmission.sha256(fd, path: path)
         let info = opened.squash.info
-        let squashfs = ImageInspection.SquashFS(compressionID: info.compression, major: info.major, minor: info.minor,
-                                                blockSize: info.block_size, inodes: info.inodes, bytesUsed: info.bytes_used)
+        let squashfs = ImageInspection.SquashFS(
+            compressionID: info.compression, major: info.major, minor: info.minor,
+            blockSize: info.block_size, inodes: info.inodes, bytesUsed: info.bytes_used)
         var sif: ImageInspection.SIF?
         if let file = opened.sif, let partition = opened.partition { sif = ImageInspection.SIF(file, partition: partition) }
         var inspection = ImageInspection(file: .init(path: path, size: UInt64(end), sha256: digest), sif: sif, squashfs: squashfs)

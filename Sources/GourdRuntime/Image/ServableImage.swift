@@ -14,6 +14,8 @@ public protocol ServableImage: ImageView, AnyObject {
     /// with `addedMountPoints` (bind destinations the image lacks) served as empty entries.
     /// `serving`: the server's threads (started later, gd_fuse_start) and cache budget.
     /// Returns the session, which the caller serves and destroys.
-    func mountFUSE(at target: String, name: String, addedMountPoints: [AddedMountPoint], serving: ServingPlan)
+    func mountFUSE(
+        at target: String, name: String, addedMountPoints: [AddedMountPoint], serving: ServingPlan
+    )
         throws(LaunchError) -> OpaquePointer
 }

@@ -49,16 +49,20 @@ public final class SquashImage: ServableImage {
 
     // MARK: ServableImage
 
-    public func mountFUSE(at target: String, name: String, addedMountPoints: [AddedMountPoint], serving: ServingPlan)
-        throws(LaunchError) -> OpaquePointer {
+    public func mountFUSE(
+        at target: String, name: String, addedMountPoints: [AddedMountPoint], serving: ServingPlan
+    )
+        throws(LaunchError) -> OpaquePointer
+    {
         for point in addedMountPoints {
             let rc = gd_image_add_path(handle, point.path, point.isDirectory ? 1 : 0)
             if rc < 0 { throw .system(SystemError("add mount point (FUSE)", path: point.path, result: rc), hint: nil) }
         }
         var fuse: OpaquePointer?
         var message = [CChar](repeating: 0, count: 256)
-        let rc = gd_fuse_mount_with(handle, target, name, UInt32(serving.threads), UInt64(serving.cacheMiB) << 20,
-                                    &fuse, &message, message.count)
+        let rc = gd_fuse_mount_with(
+            handle, target, name, UInt32(serving.threads), UInt64(serving.cacheMiB) << 20,
+            &fuse, &message, message.count)
         guard rc == 0, let fuse else {
             let hint = rc == -EACCES || rc == -EPERM || rc == -ENOENT ? "/dev/fuse is not usable; run 'gourd check'" : nil
             throw .system(SystemError("FUSE mount of \(name) on", path: target, result: rc), hint: hint)
@@ -98,11 +102,13 @@ public final class SquashImage: ServableImage {
         final class Names { var list: [String] = [] }
         let names = Names()
         let rc = withExtendedLifetime(names) {
-            gd_image_list(handle, node, { context, name, _ in
-                let names = Unmanaged<Names>.fromOpaque(context!).takeUnretainedValue()
-                names.list.append(String(cString: name!))
-                return 0
-            }, Unmanaged.passUnretained(names).toOpaque())
+            gd_image_list(
+                handle, node,
+                { context, name, _ in
+                    let names = Unmanaged<Names>.fromOpaque(context!).takeUnretainedValue()
+                    names.list.append(String(cString: name!))
+                    return 0
+                }, Unmanaged.passUnretained(names).toOpaque())
         }
         return rc == 0 ? names.list : nil
     }

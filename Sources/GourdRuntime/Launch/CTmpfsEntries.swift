@@ -11,10 +11,11 @@ final class CTmpfsEntries {
 
     init(_ entries: [TmpfsEntry]) {
         paths = CStringArray(entries.map(\.path))
-        targets = CStringArray(entries.map { entry in
-            if case .symlink(_, let target) = entry { return target }
-            return ""
-        })
+        targets = CStringArray(
+            entries.map { entry in
+                if case .symlink(_, let target) = entry { return target }
+                return ""
+            })
         count = entries.count
         base = .allocate(capacity: max(count, 1))
         for (index, entry) in entries.enumerated() {
@@ -24,8 +25,9 @@ final class CTmpfsEntries {
             case .file: kind = GD_ENTRY_FILE
             case .symlink: kind = GD_ENTRY_SYMLINK
             }
-            base[index] = gd_tmpfs_entry(kind: Int32(kind.rawValue), path: paths.constBase[index],
-                                         target: targets.constBase[index])
+            base[index] = gd_tmpfs_entry(
+                kind: Int32(kind.rawValue), path: paths.constBase[index],
+                target: targets.constBase[index])
         }
     }
 

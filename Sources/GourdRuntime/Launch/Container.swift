@@ -18,9 +18,12 @@ struct Container {
     /// report pipe then means ready).
     /// `stopTimeout`: ms between SIGTERM and SIGKILL for what the workload leaves running.
     /// `fuseFD`: the image's /dev/fuse descriptor, the only one the init keeps.
-    static func spawn(plan: LaunchPlan, root: String, descriptors: Descriptors, mask: sigset_t,
-                      hold: Bool = false, stopTimeout: Int32 = 0, fuseFD: Int32) throws(LaunchError) -> Container {
-        var lifeline: [Int32] = [-1, -1], report: [Int32] = [-1, -1]
+    static func spawn(
+        plan: LaunchPlan, root: String, descriptors: Descriptors, mask: sigset_t,
+        hold: Bool = false, stopTimeout: Int32 = 0, fuseFD: Int32
+    ) throws(LaunchError) -> Container {
+        var lifeline: [Int32] = [-1, -1]
+        var report: [Int32] = [-1, -1]
         try check("pipe2", gd_pipe_cloexec(&lifeline))
         try check("pipe2", gd_pipe_cloexec(&report))
         let targets = CStringArray(plan.mounts.map(\.destination))
@@ -32,12 +35,13 @@ struct Container {
         let envp = CStringArray(plan.environment.map(\.assignment))
         var mounts: [gd_mount] = []
         for (index, mount) in plan.mounts.enumerated() {
-            mounts.append(gd_mount(
-                kind: mount.kind.code, source_fd: descriptors.sourceFD(for: mount, at: index),
-                target: targets.constBase[index],
-                flags: gd_mount_flags(mount.readOnly ? 1 : 0, mount.noSuid ? 1 : 0, mount.noDev ? 1 : 0, mount.noExec ? 1 : 0),
-                options: (mount.recursive ? Int32(GD_MOUNT_RECURSIVE) : 0) | (mount.optional ? Int32(GD_MOUNT_OPTIONAL) : 0),
-                entries: entries[index]?.base, nentries: entries[index]?.count ?? 0))
+            mounts.append(
+                gd_mount(
+                    kind: mount.kind.code, source_fd: descriptors.sourceFD(for: mount, at: index),
+                    target: targets.constBase[index],
+                    flags: gd_mount_flags(mount.readOnly ? 1 : 0, mount.noSuid ? 1 : 0, mount.noDev ? 1 : 0, mount.noExec ? 1 : 0),
+                    options: (mount.recursive ? Int32(GD_MOUNT_RECURSIVE) : 0) | (mount.optional ? Int32(GD_MOUNT_OPTIONAL) : 0),
+                    entries: entries[index]?.base, nentries: entries[index]?.count ?? 0))
         }
         let pid: pid_t = withExtendedLifetime((targets, entries, argv, envp)) {
             mounts.withUnsafeBufferPointer { mountBuffer in
@@ -49,30 +53,31 @@ struct Container {
                         report_write: report[1], report_read: report[0], workload_mask: mask,
                         forward_signals: signalBuffer.baseAddress, nforward: signalBuffer.count, hold: hold ? 1 : 0,
                         stop_timeout_ms: stopTimeout, fuse_fd: fuseFD,
-                        namespaces: gd_clone_extra_flags(plan.namespaces.uts ? 1 : 0, plan.namespaces.ipc ? 1 : 0,
-                                                         plan.namespaces.network ? 1 : 0),
+                        namespaces: gd_clone_extra_flags(
+                            plan.namespaces.uts ? 1 : 0, plan.namespaces.ipc ? 1 : 0,
+                            plan.namespaces.network ? 1 : 0),
                         hostname: nil, overlay_dir: nil, overlay_data: nil)
                     // The upper layer's directory, made in the staging tmpfs (Executor.stage).
                     let overlay = plan.writableTmpfs ? "/overlay" : nil
                     let overlayData = overlay.map { "lowerdir=\(root),upperdir=\($0)/upper,workdir=\($0)/work,userxattr" }
                     return withOptionalCString(plan.namespaces.hostname) { hostnamePointer in
-                    withOptionalCString(overlay) { overlayPointer in
-                    withOptionalCString(overlayData) { overlayDataPointer in
-                        spec.overlay_dir = overlayPointer
-                        spec.overlay_data = overlayDataPointer
-                        return root.withCString { rootPointer in
-                            plan.searchPath.withCString { pathPointer in
-                                plan.workdir.withCString { workdirPointer in
-                                    spec.hostname = hostnamePointer
-                                    spec.root = rootPointer
-                                    spec.search_path = pathPointer
-                                    spec.workdir = workdirPointer
-                                    return gd_spawn_container(&spec)
+                        withOptionalCString(overlay) { overlayPointer in
+                            withOptionalCString(overlayData) { overlayDataPointer in
+                                spec.overlay_dir = overlayPointer
+                                spec.overlay_data = overlayDataPointer
+                                return root.withCString { rootPointer in
+                                    plan.searchPath.withCString { pathPointer in
+                                        plan.workdir.withCString { workdirPointer in
+                                            spec.hostname = hostnamePointer
+                                            spec.root = rootPointer
+                                            spec.search_path = pathPointer
+                                            spec.workdir = workdirPointer
+                                            return gd_spawn_container(&spec)
+                                        }
+                                    }
                                 }
                             }
                         }
-                    }
-                    }
                     }
                 }
             }
@@ -92,12 +97,14 @@ extension Container {
     /// Joins a shared container's namespaces (user, mount, PID) and forks the workload there
     /// (C from setns to exec). Returns at once; failures before exec arrive on the report pipe.
     static func join(plan: LaunchPlan, namespaces: [Int32], mask: sigset_t) throws(LaunchError) -> Container {
-        var lifeline: [Int32] = [-1, -1], report: [Int32] = [-1, -1]
+        var lifeline: [Int32] = [-1, -1]
+        var report: [Int32] = [-1, -1]
         try check("pipe2", gd_pipe_cloexec(&lifeline))
         try check("pipe2", gd_pipe_cloexec(&report))
         let argv = CStringArray(plan.argv)
         let envp = CStringArray(plan.environment.map(\.assignment))
-        var step: Int32 = 0, index: Int32 = -1
+        var step: Int32 = 0
+        var index: Int32 = -1
         let pid: pid_t = withExtendedLifetime((argv, envp)) {
             var spec = gd_container_spec(
                 root: nil, mounts: nil, nmounts: 0, workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,

@@ -6,7 +6,7 @@ import GourdCore
 /// mount namespace before the staging tmpfs covers /tmp and before pivot_root hides the host,
 /// and the generated files. All close-on-exec: none reaches the workload.
 final class Descriptors {
-    private(set) var sources: [Int: Int32] = [:]      // mount index -> fd
+    private(set) var sources: [Int: Int32] = [:]  // mount index -> fd
     private(set) var generated: [String: Int32] = [:]  // generated file name -> fd
 
     deinit { closeAll() }

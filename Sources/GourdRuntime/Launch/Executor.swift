@@ -1,5 +1,5 @@
-import CGourdImage
 import CGourdCommon
+import CGourdImage
 import CGourdLaunch
 import Glibc
 import GourdCore
@@ -34,14 +34,17 @@ public struct Executor {
         let stopTimeout = try StopTimeout.milliseconds()
         let staged = try stage(blockAllSignals: false)
         defer { gd_fuse_destroy(staged.fuse) }
-        let container = try Container.spawn(plan: plan, root: Self.rootAfterStaging, descriptors: staged.descriptors,
-                                            mask: staged.oldMask, stopTimeout: stopTimeout,
-                                            fuseFD: gd_fuse_fd(staged.fuse))
+        let container = try Container.spawn(
+            plan: plan, root: Self.rootAfterStaging, descriptors: staged.descriptors,
+            mask: staged.oldMask, stopTimeout: stopTimeout,
+            fuseFD: gd_fuse_fd(staged.fuse))
         staged.descriptors.closeAll()
         // The namespaces exist now: serving threads may start (FIELD-NOTES, "threads before unshare").
         let threaded = gd_fuse_start(staged.fuse) > 0
-        return try Server(fuse: staged.fuse, threaded: threaded, signalFD: staged.signalFD, container: container,
-                          plan: plan).serve()
+        return try Server(
+            fuse: staged.fuse, threaded: threaded, signalFD: staged.signalFD, container: container,
+            plan: plan
+        ).serve()
     }
 
     /// What `stage` leaves ready for a container: the image served over FUSE at
@@ -71,7 +74,9 @@ public struct Executor {
         }
         try descriptors.stage(plan.generatedFiles, in: Self.staging)
         var oldMask = sigset_t()
-        let signalFD = blockAllSignals ? gd_block_all_signalfd(&oldMask)
+        let signalFD =
+            blockAllSignals
+            ? gd_block_all_signalfd(&oldMask)
             : gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
         try check("signalfd", signalFD)
         let fuse = try mountImage()
@@ -97,8 +102,9 @@ public struct Executor {
     func enterNamespaces() throws(LaunchError) {
         let rc = gd_unshare(gd_clone_newuser_newns())
         if rc != 0 {
-            throw .system(SystemError("unshare(CLONE_NEWUSER|CLONE_NEWNS)", result: rc),
-                          hint: "unprivileged user namespaces are unavailable; run 'gourd check'")
+            throw .system(
+                SystemError("unshare(CLONE_NEWUSER|CLONE_NEWNS)", result: rc),
+                hint: "unprivileged user namespaces are unavailable; run 'gourd check'")
         }
         try check("write", path: "/proc/self/setgroups", gc_write_proc_self("setgroups", "deny"))
         try check("write", path: "/proc/self/uid_map", gc_write_proc_self("uid_map", plan.identity.uidMap))
@@ -107,8 +113,9 @@ public struct Executor {
     }
 
     func mountImage() throws(LaunchError) -> OpaquePointer {
-        try image.mountFUSE(at: Self.root, name: plan.image.path, addedMountPoints: plan.addedMountPoints,
-                             serving: plan.serving)
+        try image.mountFUSE(
+            at: Self.root, name: plan.image.path, addedMountPoints: plan.addedMountPoints,
+            serving: plan.serving)
     }
 }
 

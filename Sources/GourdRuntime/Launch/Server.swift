@@ -53,7 +53,9 @@ struct Server {
     /// Reads pending signals: forwards the forwardable ones, reaps the init on SIGCHLD.
     /// Returns the init's status once it has exited.
     func handleSignals() -> Int32? {
-        var signo: Int32 = 0, sender: Int32 = 0, code: Int32 = 0
+        var signo: Int32 = 0
+        var sender: Int32 = 0
+        var code: Int32 = 0
         var status: Int32?
         while gd_read_signal(signalFD, &signo, &sender, &code) == 0 {
             if signo == SIGCHLD {
@@ -84,7 +86,8 @@ struct Server {
         }
         var detail: String?
         if failure.step == Int32(GD_STEP_SETNS.rawValue) {
-            detail = ["user", "mount", "PID"].indices.contains(Int(failure.index))
+            detail =
+                ["user", "mount", "PID"].indices.contains(Int(failure.index))
                 ? ["user", "mount", "PID"][Int(failure.index)] + " namespace" : nil
         } else if failure.index >= 0 && Int(failure.index) < plan.mounts.count {
             let mount = plan.mounts[Int(failure.index)]
@@ -92,7 +95,8 @@ struct Server {
         }
         if failure.step == Int32(GD_STEP_CHDIR.rawValue) { detail = plan.workdir }
         if failure.step == Int32(GD_STEP_OVERLAY.rawValue) {
-            detail = "unprivileged overlayfs over the image needs Linux 5.11 or newer ('gourd check'); bind a writable host directory instead"
+            detail =
+                "unprivileged overlayfs over the image needs Linux 5.11 or newer ('gourd check'); bind a writable host directory instead"
         }
         return .container(step: String(cString: gd_step_name(failure.step)), errno: errno, detail: detail)
     }

@@ -18,8 +18,9 @@ public enum StopTimeout {
     static func parse(_ value: String) throws(LaunchError) -> Int32 {
         if value.isEmpty { return Int32(defaultSeconds * 1000) }
         guard let seconds = Double(value), seconds.isFinite, (0...maximumSeconds).contains(seconds) else {
-            throw .setting(name: variable, value: value,
-                           reason: "not a number of seconds from 0 to \(Int(maximumSeconds)) (e.g. 5 or 0.5)")
+            throw .setting(
+                name: variable, value: value,
+                reason: "not a number of seconds from 0 to \(Int(maximumSeconds)) (e.g. 5 or 0.5)")
         }
         return Int32((seconds * 1000).rounded())
     }

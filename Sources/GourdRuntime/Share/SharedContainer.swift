@@ -32,7 +32,8 @@ public struct SharedContainer {
     var name: String {
         var st = stat()
         fstat(image.descriptor, &st)
-        let key = "scope \(scope.key)\nfile \(st.st_dev) \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)\n"
+        let key =
+            "scope \(scope.key)\nfile \(st.st_dev) \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)\n"
             + plan.containerFingerprint
         return "gourd/\(getuid())/" + Hex.encode(SHA256.hash(data: Array(key.utf8)).prefix(20))
     }
@@ -45,7 +46,7 @@ public struct SharedContainer {
             let fd = gd_share_connect(name)
             if fd >= 0 {
                 if let status = try attach(fd) { return status }
-                continue   // the server was leaving: start over
+                continue  // the server was leaving: start over
             }
             guard fd == -ECONNREFUSED || fd == -ENOENT else {
                 throw .system(SystemError("connect", path: "@" + name, result: fd), hint: nil)
@@ -57,7 +58,7 @@ public struct SharedContainer {
             } else if listener != -EADDRINUSE {
                 throw .system(SystemError("bind", path: "@" + name, result: listener), hint: nil)
             } else {
-                usleep(500)   // another rank is starting the server
+                usleep(500)  // another rank is starting the server
             }
         }
         throw .system(SystemError("join shared container", path: "@" + name, errno: .timedOut), hint: nil)
@@ -69,8 +70,9 @@ public struct SharedContainer {
         var peer: UInt32 = 0
         guard gd_share_peer_uid(fd, &peer) == 0, peer == getuid() else {
             close(fd)
-            throw .system(SystemError("shared container @\(name) is held by uid \(peer), not by you", errno: .permissionDenied),
-                          hint: "run with --share=none")
+            throw .system(
+                SystemError("shared container @\(name) is held by uid \(peer), not by you", errno: .permissionDenied),
+                hint: "run with --share=none")
         }
         var reply = gd_share_reply()
         var fds: [Int32] = [-1, -1, -1]
@@ -93,7 +95,10 @@ public struct SharedContainer {
             close(fd)
             throw Server.error(for: gd_failure(step: reply.step, err: reply.err, index: reply.index), plan: plan)
         }
-        guard count == 3 else { close(fd); return nil }
+        guard count == 3 else {
+            close(fd)
+            return nil
+        }
         defer { for fd in fds { close(fd) } }
         // `fd` stays open until we exit: it is this rank's attachment.
         return try JoinedRank(plan: plan, namespaces: fds).run()

@@ -19,7 +19,11 @@ struct SharedServer {
     let image: any ServableImage
     let listener: Int32
 
-    enum State { case starting, ready([Int32]), failed(gd_share_reply) }
+    enum State {
+        case starting
+        case ready([Int32])
+        case failed(gd_share_reply)
+    }
 
     /// Runs until the group is done; returns the process's exit status.
     func run() -> Int32 {
@@ -28,11 +32,13 @@ struct SharedServer {
         _ = gd_detach()
         let keep = [listener, image.descriptor]
         gd_close_all_except(keep, keep.count)
-        let staged: Executor.Staged, holder: Container
+        let staged: Executor.Staged
+        let holder: Container
         do {
             staged = try Executor(plan: plan, image: image).stage(blockAllSignals: true)
-            holder = try Container.spawn(plan: plan, root: Executor.rootAfterStaging, descriptors: staged.descriptors,
-                                         mask: staged.oldMask, hold: true, fuseFD: gd_fuse_fd(staged.fuse))
+            holder = try Container.spawn(
+                plan: plan, root: Executor.rootAfterStaging, descriptors: staged.descriptors,
+                mask: staged.oldMask, hold: true, fuseFD: gd_fuse_fd(staged.fuse))
             staged.descriptors.closeAll()
         } catch {
             refuseEveryone(Self.reply(error))
@@ -87,22 +93,23 @@ struct SharedServer {
 
         mutating func serve() {
             while !finished {
-                var fds = [
-                    pollfd(fd: threaded ? -1 : gd_fuse_fd(staged.fuse), events: Int16(POLLIN), revents: 0),
-                    pollfd(fd: staged.signalFD, events: Int16(POLLIN), revents: 0),
-                    pollfd(fd: isStarting ? holder.reportRead : -1, events: Int16(POLLIN), revents: 0),
-                    pollfd(fd: server.listener, events: Int16(POLLIN), revents: 0),
-                ] + attached.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+                var fds =
+                    [
+                        pollfd(fd: threaded ? -1 : gd_fuse_fd(staged.fuse), events: Int16(POLLIN), revents: 0),
+                        pollfd(fd: staged.signalFD, events: Int16(POLLIN), revents: 0),
+                        pollfd(fd: isStarting ? holder.reportRead : -1, events: Int16(POLLIN), revents: 0),
+                        pollfd(fd: server.listener, events: Int16(POLLIN), revents: 0),
+                    ] + attached.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
                 if poll(&fds, nfds_t(fds.count), 1000) < 0 && errno != EINTR { return }
                 // Ranks first, while `attached` still matches what was polled.
                 let gone = attached.indices.filter { fds[4 + $0].revents != 0 }
                 for index in gone.reversed() {
-                    close(attached[index])   // a rank never writes: any event is its end
+                    close(attached[index])  // a rank never writes: any event is its end
                     attached.remove(at: index)
                 }
                 if fds[0].revents != 0 {
                     let rc = gd_fuse_process_one(staged.fuse)
-                    if rc < 0 && rc != -EAGAIN && rc != -EINTR { return }   // unmounted
+                    if rc < 0 && rc != -EAGAIN && rc != -EINTR { return }  // unmounted
                 }
                 if fds[1].revents != 0 && holderExited() { return }
                 if fds[2].revents != 0 { holderReported() }
@@ -130,7 +137,9 @@ struct SharedServer {
         /// Signals are read and dropped (SIGTERM is the workloads' business); SIGCHLD from the
         /// init means the container is gone.
         func holderExited() -> Bool {
-            var signo: Int32 = 0, sender: Int32 = 0, code: Int32 = 0
+            var signo: Int32 = 0
+            var sender: Int32 = 0
+            var code: Int32 = 0
             var exited = false
             while gd_read_signal(staged.signalFD, &signo, &sender, &code) == 0 {
                 var status: Int32 = 0
@@ -156,8 +165,12 @@ struct SharedServer {
             for kind in ["user", "mnt", "pid"] {
                 let fd = open("/proc/\(holder.pid)/ns/\(kind)", O_RDONLY | O_CLOEXEC)
                 if fd < 0 {
-                    state = .failed(SharedServer.reply(.system(SystemError("open", path: "/proc/\(holder.pid)/ns/\(kind)",
-                                                                           errno: Errno(rawValue: errno)), hint: nil)))
+                    state = .failed(
+                        SharedServer.reply(
+                            .system(
+                                SystemError(
+                                    "open", path: "/proc/\(holder.pid)/ns/\(kind)",
+                                    errno: Errno(rawValue: errno)), hint: nil)))
                     return
                 }
                 namespaces.append(fd)
@@ -173,14 +186,20 @@ struct SharedServer {
                 let fd = gd_share_accept(server.listener)
                 if fd < 0 { return }
                 var peer: UInt32 = 0
-                guard gd_share_peer_uid(fd, &peer) == 0, peer == getuid() else { close(fd); continue }
+                guard gd_share_peer_uid(fd, &peer) == 0, peer == getuid() else {
+                    close(fd)
+                    continue
+                }
                 if case .ready = state { admit(fd) } else { pending.append(fd) }
             }
         }
 
         /// Sends the namespaces; the rank stays attached while its connection is open.
         mutating func admit(_ fd: Int32) {
-            guard case .ready(let namespaces) = state else { pending.append(fd); return }
+            guard case .ready(let namespaces) = state else {
+                pending.append(fd)
+                return
+            }
             var reply = gd_share_reply()
             if gd_share_send(fd, &reply, namespaces, Int32(namespaces.count)) == 0 {
                 attached.append(fd)

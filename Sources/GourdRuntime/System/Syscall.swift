@@ -1,8 +1,8 @@
 import Crypto
 import Glibc
 import GourdCore
-import SystemPackage
 import GourdFormats
+import SystemPackage
 
 /// The one seam between gourd's Swift code and the read-side system calls: every loop that
 /// reads a descriptor to its end, or a region of it, lives here, with one answer to EINTR

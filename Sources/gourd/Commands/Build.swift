@@ -1,6 +1,6 @@
 import ArgumentParser
-import GourdCore
 import GourdBuild
+import GourdCore
 import GourdRuntime
 
 extension Gourd {
@@ -27,8 +27,9 @@ extension Gourd {
         @Argument(help: "The recipe (definition file).") var recipe: String
 
         func run() throws {
-            let request = BuildRequest(output: output, recipe: recipe, compression: compression, force: force,
-                                       quiet: quiet, gourdVersion: Gourd.version)
+            let request = BuildRequest(
+                output: output, recipe: recipe, compression: compression, force: force,
+                quiet: quiet, gourdVersion: Gourd.version)
             do throws(BuildError) {
                 try BuildRunner.run(request)
             } catch {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import GourdCore
-import GourdRuntime
 import GourdFormats
+import GourdRuntime
 
 extension Gourd {
     struct Inspect: ParsableCommand {
@@ -13,7 +13,8 @@ extension Gourd {
         @Argument(help: "The image (squashfs or SIF file).") var image: String
         @Flag(name: [.customShort("l"), .customLong("labels")], help: "Only the labels (Apptainer's selector).") var labels = false
         @Flag(name: [.customShort("r"), .customLong("runscript")], help: "Only the runscript.") var runscript = false
-        @Flag(name: [.customShort("e"), .customLong("environment")], help: "Only the environment (image.json, env scripts).") var environment = false
+        @Flag(name: [.customShort("e"), .customLong("environment")], help: "Only the environment (image.json, env scripts).")
+        var environment = false
         @Flag(name: [.customShort("H"), .customLong("helpfile")], help: "Only the help text.") var helpfile = false
         @Flag(name: [.customShort("d"), .customLong("deffile")], help: "Only the definition file (recipe).") var deffile = false
 

@@ -12,7 +12,8 @@ extension Gourd {
 
         /// Decided inside the container, where the script's presence is known: Apptainer only
         /// says there is none and succeeds.
-        static let script = "if [ -e \(ApptainerLayout.test) ]; then exec \(ApptainerLayout.test) \"$@\"; fi; "
+        static let script =
+            "if [ -e \(ApptainerLayout.test) ]; then exec \(ApptainerLayout.test) \"$@\"; fi; "
             + "echo 'gourd: no test script in the image (\(ApptainerLayout.test))' >&2"
 
         var invocation: LaunchInvocation {

@@ -9,8 +9,7 @@
 /// every other descriptor closed except `keep` (or -1). With ctty, the child starts a new
 /// session and makes `in` (a pty slave) its controlling terminal, as a login shell has.
 /// Signal dispositions and mask are reset to defaults. Returns the pid or -errno.
-pid_t gdt_spawn(char *const argv[], char *const envp[], const char *cwd,
-                int in, int out, int err, int keep, int ctty);
+pid_t gdt_spawn(char *const argv[], char *const envp[], const char *cwd, int in, int out, int err, int keep, int ctty);
 
 /// Waits up to timeout_ms for pid; 0 with *code (exit code, or 128+N for signal N) when it
 /// ended, -ETIMEDOUT when it did not, else -errno.

@@ -65,19 +65,23 @@ extension Integration {
             let recipe = "Bootstrap: \(agent)\nFrom: \(archives.archive(from))\n%post\n  echo \"$FROM_CONFIG\" > /post-saw-env\n"
             let out = try dir.buildOK("img.sqfs", recipe: recipe)
             #expect(out.stderr.contains("(2 layers, sha256:"), "\(out)")
-            let probe = try dir.sh("img.sqfs", """
+            let probe = try dir.sh(
+                "img.sqfs",
+                """
                 cat /keep.txt /post-saw-env; ls /opaque; cat /replaced/inside /samelayer
                 for f in /gone.txt /gone-dir /opaque/old1 /opaque/olddir; do test -e $f && echo "$f still there"; done
                 stat -c '%a %h' /bin/suid /data/orig; test -p /run/fifo && echo fifo; cat /data/link
                 """)
-            #expect(probe.lines == ["layer2", "yes", "new", "now a directory", "kept", "4755 1", "644 2", "fifo", "linked"],
-                    "\(probe)")
+            #expect(
+                probe.lines == ["layer2", "yes", "new", "now a directory", "kept", "4755 1", "644 2", "fifo", "linked"],
+                "\(probe)")
             // gourd run behaves like docker run: entrypoint + cmd, arguments replace cmd.
             #expect(try Gourd.run(["run", dir.file("img.sqfs")]).stdout == "entry default cmd\n")
             #expect(try Gourd.run(["run", dir.file("img.sqfs"), "x", "y"]).stdout == "entry x y\n")
             #expect(try dir.sh("img.sqfs", "echo $FROM_CONFIG").stdout == "yes\n")
             let inspection = try dir.inspect("img.sqfs")
-            #expect(inspection.gourd?.environment == ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "FROM_CONFIG=yes"])
+            #expect(
+                inspection.gourd?.environment == ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "FROM_CONFIG=yes"])
             #expect(inspection.gourd?.entrypoint == ["/bin/echo", "entry"])
             #expect(inspection.gourd?.cmd == ["default", "cmd"])
             #expect(inspection.gourd?.labels == ["test.label": "from-config"])
@@ -109,13 +113,15 @@ extension Integration {
         @Test func builtImageAsBase() throws {
             let archives = TestArchives.shared
             let dir = BuildDir("chain")
-            try dir.buildOK("first.sqfs", recipe: "Bootstrap: docker-archive\nFrom: \(archives.archive("docker.tar"))\n%labels\n  stage one\n")
+            try dir.buildOK(
+                "first.sqfs", recipe: "Bootstrap: docker-archive\nFrom: \(archives.archive("docker.tar"))\n%labels\n  stage one\n")
             try dir.buildOK("second.sqfs", recipe: "Bootstrap: localimage\nFrom: first.sqfs\n%labels\n  stage two\n", name: "second.def")
             let inspection = try dir.inspect("second.sqfs")
             #expect(inspection.gourd?.entrypoint == ["/bin/echo", "entry"])
             #expect(inspection.gourd?.environment?.contains("FROM_CONFIG=yes") == true)
             #expect(inspection.gourd?.labels == ["test.label": "from-config", "stage": "two"])
-            #expect(inspection.gourd?.bases?.map(\.source) == ["docker-archive:\(archives.archive("docker.tar"))", "localimage:first.sqfs"])
+            #expect(
+                inspection.gourd?.bases?.map(\.source) == ["docker-archive:\(archives.archive("docker.tar"))", "localimage:first.sqfs"])
             #expect(inspection.gourd?.bases?.last?.digest == "sha256:" + (try sha256sum(dir.file("first.sqfs"))))
             #expect(try Gourd.run(["run", dir.file("second.sqfs"), "z"]).stdout == "entry z\n")
         }

@@ -59,22 +59,29 @@ extension Integration {
         }
 
         /// apt-get install in %post, unprivileged (python.def from the cached Debian base).
-        @Test(.enabled(if: DebianBase.available, "no Debian base at \(DebianBase.path): the root set-up (make setup) makes it with debootstrap"),
-              .timeLimit(.minutes(5)))
+        @Test(
+            .enabled(
+                if: DebianBase.available, "no Debian base at \(DebianBase.path): the root set-up (make setup) makes it with debootstrap"),
+            .timeLimit(.minutes(5)))
         func python() throws {
             let dir = BuildDir("recipe-python")
             symlink(DebianBase.path, dir.file("debian-12.sqfs"))
             let start = Date()
-            let out = try dir.build(["python.sqfs", "python.def"], timeout: 280,
-                                    recipe: try DebianBase.recipe("python.def"))
+            let out = try dir.build(
+                ["python.sqfs", "python.def"], timeout: 280,
+                recipe: try DebianBase.recipe("python.def"))
             #expect(out.status == 0, "\(out)")
             print("python.def built in \(Int(Date().timeIntervalSince(start))) s")
             dir.expectClean()
             let run = try Gourd.run(["run", dir.file("python.sqfs"), "-c", "import os; print(6 * 7, os.environ['LC_ALL'])"])
             #expect(run.stdout == "42 C.UTF-8\n", "\(run)")
             let inspection = try dir.inspect("python.sqfs")
-            #expect(inspection.gourd?.bases == [.init(source: "localimage:debian-12.sqfs",
-                                                      digest: "sha256:" + (try sha256sum(DebianBase.path)))])
+            #expect(
+                inspection.gourd?.bases == [
+                    .init(
+                        source: "localimage:debian-12.sqfs",
+                        digest: "sha256:" + (try sha256sum(DebianBase.path)))
+                ])
             // Package lists were removed by the recipe; dpkg's own records say python3 is installed.
             let dpkg = try dir.sh("python.sqfs", "dpkg-query -W -f '${Status}\\n' python3; ls /var/lib/apt/lists | wc -l")
             #expect(dpkg.lines == ["install ok installed", "0"], "\(dpkg)")
@@ -86,15 +93,18 @@ extension Integration {
         }
 
         /// Open MPI from Debian 12 (the host's version); mpirun runs ranks inside.
-        @Test(.enabled(if: DebianBase.available, "no Debian base at \(DebianBase.path): the root set-up (make setup) makes it with debootstrap"),
-              .timeLimit(.minutes(5)))
+        @Test(
+            .enabled(
+                if: DebianBase.available, "no Debian base at \(DebianBase.path): the root set-up (make setup) makes it with debootstrap"),
+            .timeLimit(.minutes(5)))
         func mpi() throws {
             let dir = BuildDir("recipe-mpi")
             symlink(DebianBase.path, dir.file("debian-12.sqfs"))
             let out = try dir.build(["mpi.sqfs", "mpi.def"], timeout: 280, recipe: try DebianBase.recipe("mpi.def"))
             #expect(out.status == 0, "\(out)")
             dir.expectClean()
-            let ranks = try dir.sh("mpi.sqfs", "mpirun --oversubscribe -n 2 sh -c 'echo rank $OMPI_COMM_WORLD_RANK of $OMPI_COMM_WORLD_SIZE' | sort")
+            let ranks = try dir.sh(
+                "mpi.sqfs", "mpirun --oversubscribe -n 2 sh -c 'echo rank $OMPI_COMM_WORLD_RANK of $OMPI_COMM_WORLD_SIZE' | sort")
             #expect(ranks.lines == ["rank 0 of 2", "rank 1 of 2"], "\(ranks)")
             let host = try? String(contentsOfFile: "/var/lib/dpkg/status", encoding: .utf8)
             if let host, let hostVersion = Self.version(of: "openmpi-bin", in: host) {
@@ -104,11 +114,15 @@ extension Integration {
         }
 
         /// Bootstrap: debootstrap, unprivileged (Recipes/debian-12.def).
-        @Test(.enabled(if: DebianBase.debootstrapUsable, "debootstrap missing on the host or \(DebianBase.mirror) unreachable: Bootstrap: debootstrap not tested"),
-              .timeLimit(.minutes(5)))
+        @Test(
+            .enabled(
+                if: DebianBase.debootstrapUsable,
+                "debootstrap missing on the host or \(DebianBase.mirror) unreachable: Bootstrap: debootstrap not tested"),
+            .timeLimit(.minutes(5)))
         func debootstrap() throws {
             let dir = BuildDir("recipe-debootstrap")
-            let recipe = try DebianBase.recipe("debian-12.def").replacingOccurrences(of: "http://deb.debian.org/debian", with: DebianBase.mirror)
+            let recipe = try DebianBase.recipe("debian-12.def").replacingOccurrences(
+                of: "http://deb.debian.org/debian", with: DebianBase.mirror)
             let out = try dir.build(["debian-12.sqfs", "debian-12.def"], timeout: 280, recipe: recipe)
             #expect(out.status == 0, "\(out)")
             dir.expectClean()

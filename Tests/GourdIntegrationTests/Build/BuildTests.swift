@@ -32,8 +32,10 @@ struct BuildDir {
 
     /// Builds RECIPE-TEXT into OUTPUT and expects success.
     @discardableResult
-    func buildOK(_ output: String, recipe: String, name: String = "r.def", args: [String] = [],
-                 env: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws -> Outcome {
+    func buildOK(
+        _ output: String, recipe: String, name: String = "r.def", args: [String] = [],
+        env: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Outcome {
         write(name, recipe)
         let out = try build(args + [output, name], env: env)
         #expect(out.status == 0, "\(out)", sourceLocation: sourceLocation)
@@ -90,39 +92,40 @@ extension Integration {
 
             """
 
-        static let everySection = busybox + """
-            %files
-                data.txt /opt/data.txt
-                tool /opt/bin/
-                tree /opt/tree
+        static let everySection =
+            busybox + """
+                %files
+                    data.txt /opt/data.txt
+                    tool /opt/bin/
+                    tree /opt/tree
 
-            %post
-                /bin/busybox --install -s /bin
-                echo "post as $(id -u):$(id -g) in $(pwd)" > /from-post
-                chown 1234:5678 /from-post
-                chown -R 4321 /opt/tree
-                echo 'export FROM_POST_ENV=yes' >> "$APPTAINER_ENVIRONMENT"
-                readlink /proc/self/ns/net > /post-netns
-                test -c /dev/null && test -c /dev/urandom
-                echo ok > /tmp/not-in-image
+                %post
+                    /bin/busybox --install -s /bin
+                    echo "post as $(id -u):$(id -g) in $(pwd)" > /from-post
+                    chown 1234:5678 /from-post
+                    chown -R 4321 /opt/tree
+                    echo 'export FROM_POST_ENV=yes' >> "$APPTAINER_ENVIRONMENT"
+                    readlink /proc/self/ns/net > /post-netns
+                    test -c /dev/null && test -c /dev/urandom
+                    echo ok > /tmp/not-in-image
 
-            %environment
-                export GREETING=hello
+                %environment
+                    export GREETING=hello
 
-            %runscript
-                echo "runscript: $GREETING $*"
+                %runscript
+                    echo "runscript: $GREETING $*"
 
-            %labels
-                Author gourd tests
-                Version 1
+                %labels
+                    Author gourd tests
+                    Version 1
 
-            %help
-            Prints a greeting.
+                %help
+                Prints a greeting.
 
-            %test
-                test "$GREETING" = hello
-                test -x /bin/sh
-            """
+                %test
+                    test "$GREETING" = hello
+                    test -x /bin/sh
+                """
 
         func prepareInputs(_ dir: BuildDir) {
             dir.write("data.txt", "some data\n")
@@ -151,15 +154,20 @@ extension Integration {
             // %post ran as root inside (mapped onto the builder), its chown pretended, its
             // $APPTAINER_ENVIRONMENT export and the %files are there, its /tmp is not.
             let hostNet = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")) ?? "?"
-            let probe = try dir.sh("img.sqfs", """
+            let probe = try dir.sh(
+                "img.sqfs",
+                """
                 cat /from-post; echo "$FROM_POST_ENV"; cat /post-netns; cat /opt/data.txt; /opt/bin/tool
                 stat -c '%a %n' /opt/bin/tool /opt/tree/sub /opt/.; test -L /opt/tree/link || echo followed; cat /opt/tree/link
                 test -e /tmp/not-in-image && echo tmp-leaked; test -e /.singularity.d/test && echo has-test
                 """)
             #expect(probe.status == 0, "\(probe)")
-            #expect(probe.lines == ["post as 0:0 in /", "yes", hostNet, "some data", "tool ran",
-                                    "755 /opt/bin/tool", "700 /opt/tree/sub", "755 /opt/.", "followed", "leaf", "has-test"],
-                    "\(probe)")
+            #expect(
+                probe.lines == [
+                    "post as 0:0 in /", "yes", hostNet, "some data", "tool ran",
+                    "755 /opt/bin/tool", "700 /opt/tree/sub", "755 /opt/.", "followed", "leaf", "has-test",
+                ],
+                "\(probe)")
 
             let inspection = try dir.inspect("img.sqfs")
             let recipe = try String(contentsOfFile: dir.file("r.def"), encoding: .utf8)
@@ -175,7 +183,10 @@ extension Integration {
             #expect(inspection.apptainer?.runscript == "#!/bin/sh\n\n    echo \"runscript: $GREETING $*\"\n")
             #expect(inspection.apptainer?.help == "Prints a greeting.\n")
             #expect(inspection.apptainer?.definition == recipe + "\n" || inspection.apptainer?.definition == recipe)
-            #expect(inspection.apptainer?.environmentScripts == ["/.singularity.d/env/90-environment.sh", "/.singularity.d/env/91-environment.sh"])
+            #expect(
+                inspection.apptainer?.environmentScripts == [
+                    "/.singularity.d/env/90-environment.sh", "/.singularity.d/env/91-environment.sh",
+                ])
             // The build time is the recipe's modification time (no SOURCE_DATE_EPOCH).
             let mtime = (try FileManager.default.attributesOfItem(atPath: dir.file("r.def"))[.modificationDate] as? Date)!
             #expect(inspection.gourd?.buildTime == RFC3339.utc(Int64(mtime.timeIntervalSince1970)))
@@ -192,7 +203,8 @@ extension Integration {
             sleep(1)
             let out = try dir.build(["two.sqfs", "r.def"])
             #expect(out.status == 0, "\(out)")
-            let one = try #require(dir.bytes("one.sqfs")), two = try #require(dir.bytes("two.sqfs"))
+            let one = try #require(dir.bytes("one.sqfs"))
+            let two = try #require(dir.bytes("two.sqfs"))
             #expect(one == two, "\(one.count) vs \(two.count) bytes")
             // SOURCE_DATE_EPOCH fixes the time instead, and also gives identical bytes.
             for name in ["three.sqfs", "four.sqfs"] {
@@ -230,14 +242,29 @@ extension Integration {
             ("Bootstrap: nosuch\n", "r.def:1: unknown bootstrap agent 'nosuch'"),
             ("# base\nBootstrap: localimage\n", "r.def:2: Bootstrap: localimage needs 'From:"),
             ("Bootstrap: localimage\nFrom: nope.sqfs\n", "r.def:1: Bootstrap: localimage: nope.sqfs: no such file"),
-            ("Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n  missing.txt /x\n", "r.def:4: %files source 'missing.txt': no such file"),
+            (
+                "Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n  missing.txt /x\n",
+                "r.def:4: %files source 'missing.txt': no such file"
+            ),
             ("Bootstrap: scratch\n%setup\n  touch x\n", "r.def:2: %setup is not supported"),
-            ("Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n%post\n  echo before\n  exit 3\n  echo after\n", "r.def:4: %post failed: exit status 3"),
-            ("Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n%post\n  false\n  echo not reached\n", "r.def:4: %post failed: exit status 1"),
+            (
+                "Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n%post\n  echo before\n  exit 3\n  echo after\n",
+                "r.def:4: %post failed: exit status 3"
+            ),
+            (
+                "Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n%post\n  false\n  echo not reached\n",
+                "r.def:4: %post failed: exit status 1"
+            ),
             ("Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n%post\n  kill -KILL $$\n", "r.def:4: %post failed: killed by signal 9"),
-            ("Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n%test\n  echo testing\n  exit 7\n", "r.def:4: %test failed: exit status 7"),
+            (
+                "Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n%test\n  echo testing\n  exit 7\n",
+                "r.def:4: %test failed: exit status 7"
+            ),
             ("Bootstrap: scratch\n%post\n  true\n", "%post: /bin/sh does not exist in the image"),
-            ("Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n%post -c /bin/bash\n  true\n", "%post: /bin/bash does not exist in the image"),
+            (
+                "Bootstrap: scratch\n%files\n  /bin/busybox /bin/sh\n%post -c /bin/bash\n  true\n",
+                "%post: /bin/bash does not exist in the image"
+            ),
         ])
         func badRecipe(recipe: String, message: String) throws {
             let dir = BuildDir("bad")
@@ -265,7 +292,9 @@ extension Integration {
             let dir = BuildDir("args")
             dir.write("r.def", Self.busybox)
             var out = try dir.build(["img.sqfs", "no-such.def"])
-            #expect(out.status == GourdExit.launchFailed && out.stderr.hasPrefix("gourd: recipe no-such.def: No such file or directory"), "\(out)")
+            #expect(
+                out.status == GourdExit.launchFailed && out.stderr.hasPrefix("gourd: recipe no-such.def: No such file or directory"),
+                "\(out)")
             out = try dir.build(["no/such/dir/img.sqfs", "r.def"])
             #expect(out.status == GourdExit.launchFailed && out.stderr.contains("no such directory"), "\(out)")
             out = try dir.build([dir.tmp, "r.def"])

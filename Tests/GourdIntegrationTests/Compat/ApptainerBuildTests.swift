@@ -25,7 +25,10 @@ extension Integration {
                     this line is never run by a shell
                 """
             try dir.buildOK("img.sqfs", recipe: recipe)
-            let probe = try dir.sh("img.sqfs", "cat /post.txt; grep -c 'FROM_CONFIG=\"${FROM_CONFIG:-yes}\"' /.singularity.d/env/10-docker2singularity.sh; test -e /.build.labels || echo no-build-labels")
+            let probe = try dir.sh(
+                "img.sqfs",
+                "cat /post.txt; grep -c 'FROM_CONFIG=\"${FROM_CONFIG:-yes}\"' /.singularity.d/env/10-docker2singularity.sh; test -e /.build.labels || echo no-build-labels"
+            )
             #expect(probe.lines == ["post saw yes", "1", "no-build-labels"], "\(probe)")
             let labels = try dir.inspect("img.sqfs").gourd?.labels
             #expect(labels == ["test.label": "from-config", "build.by": "post-label", "shared": "from-labels"])
@@ -37,7 +40,9 @@ extension Integration {
         /// Every refused feature in one run, each with file:line.
         @Test func everyRefusedFeatureAtOnce() throws {
             let dir = BuildDir("apptainer-refused")
-            dir.write("r.def", "Bootstrap: scratch\nFingerprints: 12AB\n%setup\n  touch $APPTAINER_ROOTFS/x\n%post\n  true\n%appinstall tool\n  make\n")
+            dir.write(
+                "r.def",
+                "Bootstrap: scratch\nFingerprints: 12AB\n%setup\n  touch $APPTAINER_ROOTFS/x\n%post\n  true\n%appinstall tool\n  make\n")
             let out = try dir.build(["img.sqfs", "r.def"])
             #expect(out.status == GourdExit.launchFailed, "\(out)")
             let lines = out.stderr.split(separator: "\n").filter { $0.contains("r.def:") }

@@ -40,12 +40,18 @@ extension Integration {
         @Test func apptainerFamiliesAreTransposedAndBindListsApply() throws {
             let dir = Scratch.shared.directory("apptainer-bind")
             Scratch.shared.write("bound\n", to: dir + "/f")
-            let out = try Gourd.sh(#"echo "$FOO $BAR"; echo "$PATH"; cat /mnt/f; env | grep -c -E '^(APPTAINER|SINGULARITY)(ENV)?_(FOO|BAR|BIND|PREPEND)' || true; echo "$APPTAINER_NAME $SINGULARITY_CONTAINER""#,
-                                   env: ["APPTAINERENV_FOO": "foo", "SINGULARITYENV_BAR": "bar", "APPTAINERENV_PREPEND_PATH": "/pre",
-                                         "SINGULARITYENV_APPEND_PATH": "/post", "APPTAINER_BIND": "\(dir):/mnt:ro"])
+            let out = try Gourd.sh(
+                #"echo "$FOO $BAR"; echo "$PATH"; cat /mnt/f; env | grep -c -E '^(APPTAINER|SINGULARITY)(ENV)?_(FOO|BAR|BIND|PREPEND)' || true; echo "$APPTAINER_NAME $SINGULARITY_CONTAINER""#,
+                env: [
+                    "APPTAINERENV_FOO": "foo", "SINGULARITYENV_BAR": "bar", "APPTAINERENV_PREPEND_PATH": "/pre",
+                    "SINGULARITYENV_APPEND_PATH": "/post", "APPTAINER_BIND": "\(dir):/mnt:ro",
+                ])
             #expect(out.status == 0, "\(out)")
-            #expect(out.lines == ["foo bar", "/pre:" + EnvironmentRules.defaultPath + ":/post", "bound", "0",
-                                  "busybox-zstd.sqfs " + Gourd.env.image("busybox-zstd.sqfs")], "\(out)")
+            #expect(
+                out.lines == [
+                    "foo bar", "/pre:" + EnvironmentRules.defaultPath + ":/post", "bound", "0",
+                    "busybox-zstd.sqfs " + Gourd.env.image("busybox-zstd.sqfs"),
+                ], "\(out)")
             expectNothingLeft()
         }
 
@@ -107,11 +113,13 @@ extension Integration {
         }
 
         @Test func envAndBindTakeApptainersCommaLists() throws {
-            let a = Scratch.shared.directory("list-a"), b = Scratch.shared.directory("list-b")
+            let a = Scratch.shared.directory("list-a")
+            let b = Scratch.shared.directory("list-b")
             Scratch.shared.write("A\n", to: a + "/f")
             Scratch.shared.write("B\n", to: b + "/f")
-            let out = try Gourd.sh("echo $X $Y \"$Z\"; cat /mnt/a/f /mnt/b/f; echo x > /mnt/a/g || echo read-only",
-                                   options: ["--env", #"X=1,Y=2,Z="3,4""#, "-B", "\(a):/mnt/a:ro,\(b):/mnt/b"])
+            let out = try Gourd.sh(
+                "echo $X $Y \"$Z\"; cat /mnt/a/f /mnt/b/f; echo x > /mnt/a/g || echo read-only",
+                options: ["--env", #"X=1,Y=2,Z="3,4""#, "-B", "\(a):/mnt/a:ro,\(b):/mnt/b"])
             #expect(out.lines == ["1 2 3,4", "A", "B", "read-only"], "\(out)")
             let imageSource = try Gourd.sh("true", options: ["-B", "\(a)/f:/mnt:image-src=/sub"])
             #expect(imageSource.status == GourdExit.launchFailed, "\(imageSource)")
@@ -122,17 +130,21 @@ extension Integration {
         /// /bin/sh of this image is busybox ash: the bash syntax of its env scripts works only
         /// because gourd sources them with the image's bash.
         @Test func environmentScriptsRunUnderTheImagesBash() throws {
-            let out = try Gourd.run(["exec", Self.compat, "sh", "-c", "echo $BASHISMS_OK $ARRAY_SECOND $SOURCED_HELPER $OVERRIDE_ME"],
-                                    env: ["GOURDENV_OVERRIDE_ME": "user"])
+            let out = try Gourd.run(
+                ["exec", Self.compat, "sh", "-c", "echo $BASHISMS_OK $ARRAY_SECOND $SOURCED_HELPER $OVERRIDE_ME"],
+                env: ["GOURDENV_OVERRIDE_ME": "user"])
             #expect(out.lines == ["yes two yes user"], "\(out)")
             #expect(!out.stderr.contains("not found"), "\(out)")
         }
 
         @Test func containAllGivesPrivateTmpHomeAndACleanEnvironment() throws {
             let marker = "gourd-it-contained-\(UUID().uuidString.prefix(8))"
-            let out = try Gourd.run(["exec", "-C", Self.compat, "sh", "-c",
-                                     "touch /tmp/\(marker) /var/tmp/\(marker) $HOME/\(marker) && ls $HOME; echo ${HOST_ONLY:-unset}"],
-                                    env: ["HOST_ONLY": "x"])
+            let out = try Gourd.run(
+                [
+                    "exec", "-C", Self.compat, "sh", "-c",
+                    "touch /tmp/\(marker) /var/tmp/\(marker) $HOME/\(marker) && ls $HOME; echo ${HOST_ONLY:-unset}",
+                ],
+                env: ["HOST_ONLY": "x"])
             #expect(out.lines == [marker, "unset"], "\(out)")
             for dir in ["/tmp", "/var/tmp", Gourd.env.user.home] {
                 #expect(!FileManager.default.fileExists(atPath: dir + "/" + marker), "\(dir) got the file")
@@ -141,19 +153,27 @@ extension Integration {
         }
 
         @Test func homeScratchWorkdirEnvFileAndNoMount() throws {
-            let home = OutsideDirectory("home"), work = OutsideDirectory("work")
-            defer { home.remove(); work.remove() }
+            let home = OutsideDirectory("home")
+            let work = OutsideDirectory("work")
+            defer {
+                home.remove()
+                work.remove()
+            }
             Scratch.shared.write("FROM_FILE=\"file value\"\nexport SECOND=2\n", to: home.path + "/vars.env")
-            let out = try Gourd.run(["exec", "--home", "\(home.path):/home/me", "-c", "--workdir", work.path, "-S", "/job",
-                                     "--env-file", home.path + "/vars.env", "--no-mount", "/etc/hosts", Self.compat, "sh", "-c",
-                                     "echo $HOME; ls /home/me; echo \"$FROM_FILE\" $SECOND; touch /job/out /tmp/t; grep -c ' /etc/hosts ' /proc/self/mountinfo"])
+            let out = try Gourd.run([
+                "exec", "--home", "\(home.path):/home/me", "-c", "--workdir", work.path, "-S", "/job",
+                "--env-file", home.path + "/vars.env", "--no-mount", "/etc/hosts", Self.compat, "sh", "-c",
+                "echo $HOME; ls /home/me; echo \"$FROM_FILE\" $SECOND; touch /job/out /tmp/t; grep -c ' /etc/hosts ' /proc/self/mountinfo",
+            ])
             #expect(out.lines == ["/home/me", "vars.env", "file value 2", "0"], "\(out)")
             #expect(FileManager.default.fileExists(atPath: work.path + "/scratch/job/out"), "\(out)")
             #expect(FileManager.default.fileExists(atPath: work.path + "/tmp/t"), "\(out)")
             expectNothingLeft()
         }
 
-        @Test(arguments: [["--fakeroot"], ["--writable"], ["--overlay", "o.img"], ["--memory=4G"], ["--add-caps", "x"], ["--security", "s"]])
+        @Test(arguments: [
+            ["--fakeroot"], ["--writable"], ["--overlay", "o.img"], ["--memory=4G"], ["--add-caps", "x"], ["--security", "s"],
+        ])
         func optionsGourdCannotHonourAreRefusedByName(option: [String]) throws {
             let out = try Gourd.run(["exec"] + option + [Gourd.env.image("busybox-zstd.sqfs"), "echo", "ran"])
             #expect(out.status == GourdExit.launchFailed && !out.stdout.contains("ran"), "\(out)")
@@ -161,15 +181,18 @@ extension Integration {
         }
 
         @Test func acceptedNoOpsAndSpellings() throws {
-            let out = try Gourd.run(["exec", "--pid", "-u", "--no-privs", "--no-init", "-e", "--cwd", "/opt",
-                                     Gourd.env.image("busybox-zstd.sqfs"), "pwd"])
+            let out = try Gourd.run([
+                "exec", "--pid", "-u", "--no-privs", "--no-init", "-e", "--cwd", "/opt",
+                Gourd.env.image("busybox-zstd.sqfs"), "pwd",
+            ])
             #expect(out.lines == ["/opt"], "\(out)")
         }
-    
+
         @Test func runHelpTestAndInspectSelectors() throws {
             let full = Gourd.env.image("apptainer-full.sqfs")
             #expect(try Gourd.run(["run-help", full]).lines == ["Prints its arguments."])
-            #expect(try Gourd.run(["run-help", Gourd.env.image("busybox-zstd.sqfs")]).lines == ["No help sections were defined for this image"])
+            #expect(
+                try Gourd.run(["run-help", Gourd.env.image("busybox-zstd.sqfs")]).lines == ["No help sections were defined for this image"])
             let labels = try Gourd.run(["inspect", "--labels", full])
             #expect(labels.lines == ["org.example.purpose: gourd tests", "org.label-schema.schema-version: 1.0"], "\(labels)")
             #expect(try Gourd.run(["inspect", "--runscript", full]).lines == ["#!/bin/sh", #"echo "apptainer runscript: $*""#])
@@ -182,15 +205,19 @@ extension Integration {
             #expect(none.status == 0 && none.stderr.contains("no test script in the image"), "\(none)")
             expectNothingLeft()
         }
-    
+
         /// --network none: only lo, and up; --hostname: the name inside only; --ipc: its own
         /// IPC namespace. The host's stay as they were.
         @Test func networkHostnameAndIPCNamespaces() throws {
-            let host = ["ipc", "net", "uts"].map { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/\($0)")) ?? "" }
+            let host = ["ipc", "net", "uts"].map {
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/\($0)")) ?? ""
+            }
             let hostName = ProcessInfo.processInfo.hostName
-            let out = try Gourd.run(["exec", "--net", "--network", "none", "--hostname", "gourd-node", "--ipc", Self.compat, "sh", "-c",
-                                     "hostname; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; ip link show lo | grep -c UP; "
-                                     + "for n in ipc net uts; do readlink /proc/self/ns/$n; done"])
+            let out = try Gourd.run([
+                "exec", "--net", "--network", "none", "--hostname", "gourd-node", "--ipc", Self.compat, "sh", "-c",
+                "hostname; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; ip link show lo | grep -c UP; "
+                    + "for n in ipc net uts; do readlink /proc/self/ns/$n; done",
+            ])
             #expect(out.status == 0, "\(out)")
             #expect(Array(out.lines.prefix(3)) == ["gourd-node", "lo", "1"], "\(out)")
             let inside = Array(out.lines.dropFirst(3))
@@ -200,7 +227,7 @@ extension Integration {
             #expect(plain.lines == [host[1], hostName], "\(plain)")
             expectNothingLeft()
         }
-    
+
         /// --writable-tmpfs: writes land in a 64 MiB tmpfs over the image and vanish at exit.
         /// Only where the caller's uid may write, as in Apptainer without --fakeroot: the
         /// overlay's root and what the workload creates there. An image directory owned by root
@@ -209,15 +236,19 @@ extension Integration {
             let options = ["--no-mount", "tmp,cwd"]
             let readOnly = try Gourd.run(["exec"] + options + [Self.compat, "sh", "-c", "mkdir /work"])
             #expect(readOnly.status != 0 && readOnly.stderr.contains("Read-only file system"), "\(readOnly)")
-            let out = try Gourd.run(["exec", "--writable-tmpfs"] + options + [Self.compat, "sh", "-c",
-                                     "mkdir /work && echo written > /work/f && cat /work/f; "
-                                     + "dd if=/dev/zero of=/work/big bs=1M count=100 2>&1 | grep -c 'No space left'; "
-                                     + "grep -c ' / / .* overlay ' /proc/self/mountinfo; touch /opt/x 2>&1 | grep -c 'Permission denied'"])
+            let out = try Gourd.run(
+                ["exec", "--writable-tmpfs"] + options + [
+                    Self.compat, "sh", "-c",
+                    "mkdir /work && echo written > /work/f && cat /work/f; "
+                        + "dd if=/dev/zero of=/work/big bs=1M count=100 2>&1 | grep -c 'No space left'; "
+                        + "grep -c ' / / .* overlay ' /proc/self/mountinfo; touch /opt/x 2>&1 | grep -c 'Permission denied'",
+                ])
             #expect(out.lines == ["written", "1", "1", "1"], "\(out)")
             let again = try Gourd.run(["exec"] + options + [Self.compat, "ls", "/work"])
             #expect(again.status != 0 && again.lines.isEmpty, "\(again)")
-            let compat = try Gourd.run(["exec", "--compat", Self.compat, "sh", "-c", "touch /var/tmp/f /new && echo ${HOST_ONLY:-unset}"],
-                                       env: ["HOST_ONLY": "x"])
+            let compat = try Gourd.run(
+                ["exec", "--compat", Self.compat, "sh", "-c", "touch /var/tmp/f /new && echo ${HOST_ONLY:-unset}"],
+                env: ["HOST_ONLY": "x"])
             #expect(compat.lines == ["unset"], "\(compat)")
             expectNothingLeft()
         }

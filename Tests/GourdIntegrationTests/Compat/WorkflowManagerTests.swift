@@ -16,7 +16,8 @@ extension Integration {
             let reference = Scratch.shared.directory("snakemake-ref")
             Scratch.shared.write("reference-data\n", to: reference + "/ref.txt")
             Scratch.shared.write("input-data\n", to: work + "/in.txt")
-            Scratch.shared.write("""
+            Scratch.shared.write(
+                """
                 envvars: "TASK_VAR"
 
                 rule all:
@@ -35,9 +36,12 @@ extension Integration {
             let path = ApptainerName.directory + ":/usr/local/bin:/usr/bin:/bin"
             let out = try Gourd.start(
                 [Self.snakemake!, "--cores", "1", "--sdm", "apptainer", "--snakefile", work + "/Snakefile", "--directory", work],
-                env: ["PATH": path, "APPTAINERENV_GREETING": "hello", "TASK_VAR": "task",
-                      "APPTAINER_BIND": "\(reference):/refdata:ro", "HOME": work],
-                cwd: work, raw: true).wait(timeout: 120)
+                env: [
+                    "PATH": path, "APPTAINERENV_GREETING": "hello", "TASK_VAR": "task",
+                    "APPTAINER_BIND": "\(reference):/refdata:ro", "HOME": work,
+                ],
+                cwd: work, raw: true
+            ).wait(timeout: 120)
             #expect(out.status == 0, "\(out)")
             let result = (try? String(contentsOfFile: work + "/out.txt", encoding: .utf8)) ?? ""
             #expect(result == "bash\nhello task reference-data input-data compat.sqfs\n\(work)\n\(work)\n", "\(out)")
@@ -52,14 +56,16 @@ extension Integration {
             let shared = OutsideDirectory("nextflow-shared")
             defer { shared.remove() }
             Scratch.shared.write("shared-input\n", to: shared.path + "/data.txt")
-            Scratch.shared.write("""
+            Scratch.shared.write(
+                """
                 #!/bin/bash -ue
                 echo "task in $NXF_TASK_WORKDIR tmp $TMPDIR"
                 cat \(shared.path)/data.txt
                 [[ -d /refs ]] && echo refs-bound
                 echo "home ${HOME}"
                 """, to: task + "/.command.sh")
-            let script = #"env - PATH=/usr/bin:/bin SINGULARITYENV_NXF_TASK_WORKDIR="$PWD" SINGULARITYENV_TMPDIR=/tmp "#
+            let script =
+                #"env - PATH=/usr/bin:/bin SINGULARITYENV_NXF_TASK_WORKDIR="$PWD" SINGULARITYENV_TMPDIR=/tmp "#
                 + "\(ApptainerName.directory)/singularity exec --no-home --pid -B \"$PWD\" -B /tmp,\(shared.path),\(shared.path):/refs:ro "
                 + Gourd.env.image("compat.sqfs") + #" /bin/bash -c "cd $PWD; /bin/bash -ue .command.sh""#
             let out = try Gourd.start(["/bin/sh", "-c", script], cwd: task, raw: true).wait()

@@ -11,8 +11,10 @@ extension Integration {
         /// double free (SIGSEGV or "free(): invalid pointer").
         static let crafted = Gourd.env.image("crafted-inodes.sqfs")
 
-        @Test(arguments: [["exec", "IMAGE", "true"], ["run", "IMAGE"], ["shell", "IMAGE"], ["plan", "IMAGE", "true"],
-                          ["inspect", "IMAGE"], ["inspect", "--json", "IMAGE"]])
+        @Test(arguments: [
+            ["exec", "IMAGE", "true"], ["run", "IMAGE"], ["shell", "IMAGE"], ["plan", "IMAGE", "true"],
+            ["inspect", "IMAGE"], ["inspect", "--json", "IMAGE"],
+        ])
         func craftedInodeCountIsOneLineAndExit125(command: [String]) throws {
             let out = try Gourd.run(command.map { $0 == "IMAGE" ? Self.crafted : $0 })
             #expect(out.status == GourdExit.launchFailed, "\(out)")
@@ -24,8 +26,10 @@ extension Integration {
         /// The same under valgrind, for every malformed image the tests have: no invalid read,
         /// write or free. (Valgrind 3.19 cannot read the DWARF 5 of a Swift debug build, so it
         /// runs a copy without debug sections.)
-        @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind")
-                       && FileManager.default.isExecutableFile(atPath: "/usr/bin/strip")))
+        @Test(
+            .enabled(
+                if: FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind")
+                    && FileManager.default.isExecutableFile(atPath: "/usr/bin/strip")))
         func malformedImagesTouchNoFreedMemory() throws {
             let dir = Scratch.shared.directory("valgrind")
             let copy = dir + "/gourd"
@@ -39,8 +43,9 @@ extension Integration {
                     let out = try Gourd.start(["/usr/bin/valgrind", "-q", "--error-exitcode=99", copy] + command, raw: true)
                         .wait(timeout: 60)
                     #expect(out.status == GourdExit.launchFailed, "\(name) \(command[0]): \(out)")
-                    #expect(out.stderr.split(separator: "\n").count == 1 && out.stderr.hasPrefix("gourd: image \(image): "),
-                            "\(name) \(command[0]): \(out)")
+                    #expect(
+                        out.stderr.split(separator: "\n").count == 1 && out.stderr.hasPrefix("gourd: image \(image): "),
+                        "\(name) \(command[0]): \(out)")
                 }
             }
             unlink(copy)

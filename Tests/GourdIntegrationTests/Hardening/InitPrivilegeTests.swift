@@ -22,9 +22,12 @@ extension Integration {
             let share = share == "KEY" ? "t-" + UUID().uuidString.prefix(8).lowercased() : share
             let out = try Gourd.sh(Self.script, options: ["--share=\(share)"])
             #expect(out.status == 0, "\(out)")
-            #expect(out.lines.filter { $0.hasPrefix("Cap") } == ["CapInh:\t0000000000000000", "CapPrm:\t0000000000000000",
-                                                                  "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000",
-                                                                  "CapAmb:\t0000000000000000"], "--share=\(share): \(out)")
+            #expect(
+                out.lines.filter { $0.hasPrefix("Cap") } == [
+                    "CapInh:\t0000000000000000", "CapPrm:\t0000000000000000",
+                    "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000",
+                    "CapAmb:\t0000000000000000",
+                ], "--share=\(share): \(out)")
             #expect(out.lines.filter { $0.hasPrefix("fd ") } == ["fd anon_inode:[signalfd]"], "--share=\(share): \(out)")
             expectNothingLeft()
         }

@@ -16,13 +16,15 @@ extension Integration {
             var transcript = ""
 
             init(_ args: [String]) throws {
-                var master: Int32 = -1, slave: Int32 = -1
+                var master: Int32 = -1
+                var slave: Int32 = -1
                 #expect(gdt_openpty(&master, &slave) == 0)
                 self.master = master
                 self.slave = slave
                 let env = TestEnvironment.shared
-                pid = Gourd.spawn(env.userPrefix + [env.gourd] + args, environment: env.environment(["TERM": "dumb"]),
-                                  cwd: Scratch.shared.path, in: slave, out: slave, err: slave, keep: -1, ctty: true)
+                pid = Gourd.spawn(
+                    env.userPrefix + [env.gourd] + args, environment: env.environment(["TERM": "dumb"]),
+                    cwd: Scratch.shared.path, in: slave, out: slave, err: slave, keep: -1, ctty: true)
                 guard pid > 0 else { throw HarnessError.spawn(-pid) }
             }
 
@@ -64,12 +66,18 @@ extension Integration {
 
             func wait() -> Int32 {
                 var code: Int32 = -1
-                if gdt_wait(pid, 10_000, &code) != 0 { kill(pid, SIGKILL); _ = gdt_wait(pid, 5000, &code) }
+                if gdt_wait(pid, 10_000, &code) != 0 {
+                    kill(pid, SIGKILL)
+                    _ = gdt_wait(pid, 5000, &code)
+                }
                 for _ in 0..<5 { drain(20) }
                 return code
             }
 
-            deinit { close(master); close(slave) }
+            deinit {
+                close(master)
+                close(slave)
+            }
         }
 
         /// The probe pushes "echo INJECTED-BY-CONTAINER\n" into its terminal with TIOCSTI (also

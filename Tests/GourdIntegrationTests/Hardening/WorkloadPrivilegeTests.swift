@@ -10,9 +10,11 @@ extension Integration {
             grep -E '^(NoNewPrivs|Seccomp|Seccomp_filters|Cap(Inh|Prm|Eff|Bnd|Amb)):' /proc/self/status
             sh -c 'sh -c "grep -E ^NoNewPrivs: /proc/self/status" | sed s/^/child-/'
             """
-        static let expected = ["CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
-                               "CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000", "NoNewPrivs:\t1",
-                               "Seccomp:\t2", "Seccomp_filters:\t1", "child-NoNewPrivs:\t1"]
+        static let expected = [
+            "CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
+            "CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000", "NoNewPrivs:\t1",
+            "Seccomp:\t2", "Seccomp_filters:\t1", "child-NoNewPrivs:\t1",
+        ]
 
         @Test(arguments: ["none", "KEY"])
         func workloadHasNoNewPrivsNoCapabilitiesAndTheFilter(share: String) throws {
@@ -29,8 +31,11 @@ extension Integration {
             let share = "t-" + UUID().uuidString.prefix(8).lowercased()
             let out = try Gourd.run(["exec", "--share=\(share)", Gourd.env.image("probes.sqfs"), "/opt/probe/tiocsti"])
             #expect(out.status == 0, "\(out)")
-            #expect(out.lines == ["TIOCSTI: Operation not permitted", "TIOCSTI+high: Operation not permitted",
-                                  "TIOCLINUX: Operation not permitted"], "\(out)")
+            #expect(
+                out.lines == [
+                    "TIOCSTI: Operation not permitted", "TIOCSTI+high: Operation not permitted",
+                    "TIOCLINUX: Operation not permitted",
+                ], "\(out)")
             expectNothingLeft()
         }
     }

@@ -37,8 +37,11 @@ extension Integration {
 
         /// A corrupt block: reading it inside gives EIO, promptly; other files still work.
         @Test func corruptBlockIsAnIOErrorNotAHang() throws {
-            let out = try Gourd.run(["exec", Gourd.env.image("corrupt.sqfs"), "sh", "-c",
-                                     "cat /zz/corrupt > /dev/null; echo rc=$?; echo still-running"], timeout: 20)
+            let out = try Gourd.run(
+                [
+                    "exec", Gourd.env.image("corrupt.sqfs"), "sh", "-c",
+                    "cat /zz/corrupt > /dev/null; echo rc=$?; echo still-running",
+                ], timeout: 20)
             #expect(out.lines == ["rc=1", "still-running"], "\(out)")
             #expect(out.stderr.contains("Input/output error"), "\(out)")
             expectNothingLeft()

@@ -19,7 +19,9 @@ extension Integration {
 
         @Test func execRunsInsideTheSIFPartition() throws {
             let image = Gourd.env.image("busybox.sif")
-            let out = try Gourd.run(["exec", image, "sh", "-c", "echo \"in $GOURD_CONTAINER\"; grep -c . /etc/passwd >/dev/null && echo ok"])
+            let out = try Gourd.run([
+                "exec", image, "sh", "-c", "echo \"in $GOURD_CONTAINER\"; grep -c . /etc/passwd >/dev/null && echo ok",
+            ])
             #expect(out.status == 0, "\(out)")
             #expect(out.lines == ["in \(image)", "ok"], "\(out)")
             expectNothingLeft()
@@ -39,7 +41,10 @@ extension Integration {
 
         @Test func planShowsThePartitionOffset() throws {
             struct Printed: Decodable {
-                struct Image: Decodable { var path: String; var offset: UInt64 }
+                struct Image: Decodable {
+                    var path: String
+                    var offset: UInt64
+                }
                 var image: Image
             }
             let image = Gourd.env.image("busybox.sif")

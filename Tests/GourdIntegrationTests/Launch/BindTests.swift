@@ -27,7 +27,8 @@ extension Integration {
         }
 
         @Test func gourdBindVariableTakesACommaSeparatedList() throws {
-            let a = Scratch.shared.directory("bind-a"), b = Scratch.shared.directory("bind-b")
+            let a = Scratch.shared.directory("bind-a")
+            let b = Scratch.shared.directory("bind-b")
             Scratch.shared.write("A\n", to: a + "/f")
             Scratch.shared.write("B\n", to: b + "/f")
             let out = try Gourd.sh("cat /mnt/f /opt/f", env: ["GOURD_BIND": "\(a):/mnt, \(b):/opt:ro"])
@@ -58,8 +59,9 @@ extension Integration {
         func symlinkInTheImageCannotEscapeTheRoot(link: String) throws {
             let dir = Scratch.shared.directory("escape")
             Scratch.shared.write("decoy\n", to: dir + "/passwd")
-            let out = try Gourd.sh("cat /etc/passwd; grep ' /etc/passwd ' /proc/self/mountinfo | wc -l",
-                                   options: ["-B", "\(dir)/passwd:\(link)/passwd"])
+            let out = try Gourd.sh(
+                "cat /etc/passwd; grep ' /etc/passwd ' /proc/self/mountinfo | wc -l",
+                options: ["-B", "\(dir)/passwd:\(link)/passwd"])
             #expect(out.status == 0, "\(out)")
             #expect(out.lines.first == "decoy", "the bind landed inside the container root: \(out)")
             let hostPasswd = try String(contentsOfFile: "/etc/passwd", encoding: .utf8)
@@ -82,8 +84,9 @@ extension Integration {
         @Test func missingDestinationIsAdded() throws {
             let dir = Scratch.shared.directory("dst-missing")
             Scratch.shared.write("deep\n", to: dir + "/f")
-            let out = try Gourd.sh("cat /does/not/exist/f /single.txt; ls -a /does/not; grep -c ' /does/not/exist ' /proc/self/mountinfo",
-                                   options: ["--bind", "\(dir):/does/not/exist", "-B", "\(dir)/f:/single.txt:ro"])
+            let out = try Gourd.sh(
+                "cat /does/not/exist/f /single.txt; ls -a /does/not; grep -c ' /does/not/exist ' /proc/self/mountinfo",
+                options: ["--bind", "\(dir):/does/not/exist", "-B", "\(dir)/f:/single.txt:ro"])
             #expect(out.status == 0, "\(out)")
             #expect(out.lines == ["deep", "deep", "1"], "the added parent lists as empty: \(out)")
             expectNothingLeft()

@@ -17,7 +17,9 @@ extension Integration {
             let policy = SitePolicy("[devices]\ndefault = \"everything\"\n")
             let out = try Gourd.run(["check"], env: policy.env)
             #expect(out.status == GourdExit.launchFailed, "\(out)")
-            #expect(out.stdout.contains("FAIL  site policy: policy \(policy.file):2: devices.default: 'everything' is not minimal or host"), "\(out)")
+            #expect(
+                out.stdout.contains("FAIL  site policy: policy \(policy.file):2: devices.default: 'everything' is not minimal or host"),
+                "\(out)")
             let good = try Gourd.run(["check"], env: SitePolicy("[gpu]\ndefault = \"auto\"\n").env)
             #expect(good.status == 0 && good.stdout.contains("policy.toml is valid"), "\(good)")
         }

@@ -12,8 +12,11 @@ extension Integration {
             // The write end stays open at its number in gourd, as a shell's `N>file` would be.
             // (No dup2 to a fixed number: the test runner's other threads own descriptors.)
             let passed = fds[1]
-            let out = try Gourd.run(["exec", Gourd.env.image("busybox-zstd.sqfs"), "sh", "-c",
-                                     "ls -l /proc/$$/fd | tail -n +2; echo via-7 >&\(passed)"], keep: passed)
+            let out = try Gourd.run(
+                [
+                    "exec", Gourd.env.image("busybox-zstd.sqfs"), "sh", "-c",
+                    "ls -l /proc/$$/fd | tail -n +2; echo via-7 >&\(passed)",
+                ], keep: passed)
             close(passed)
             var buffer = [UInt8](repeating: 0, count: 64)
             let n = read(fds[0], &buffer, 64)
@@ -29,11 +32,12 @@ extension Integration {
 
         /// The descriptor numbers of the shell's process as `ls -l /proc/$$/fd` prints them.
         static func descriptorNumbers(_ lines: [String]) -> Set<String> {
-            Set(lines.compactMap { line -> String? in
-                let fields = line.split(separator: " ")
-                guard let arrow = fields.firstIndex(of: "->"), arrow > 0 else { return nil }
-                return String(fields[arrow - 1])
-            })
+            Set(
+                lines.compactMap { line -> String? in
+                    let fields = line.split(separator: " ")
+                    guard let arrow = fields.firstIndex(of: "->"), arrow > 0 else { return nil }
+                    return String(fields[arrow - 1])
+                })
         }
 
         static let listing = "ls -l /proc/$$/fd | tail -n +2"
@@ -75,7 +79,8 @@ extension Integration {
         /// script open (at fd 10 and up), so the listing comes from the program it execs.
         @Test func noBuildDescriptorReachesPost() throws {
             let dir = Scratch.shared.directory("fd-build")
-            Scratch.shared.write("""
+            Scratch.shared.write(
+                """
                 Bootstrap: scratch
                 %files
                   /bin/busybox /bin/busybox

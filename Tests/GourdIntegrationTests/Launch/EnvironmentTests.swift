@@ -5,8 +5,9 @@ import Testing
 extension Integration {
     @Suite struct Environment {
         @Test func hostEnvironmentPassesExceptBlockedNames() throws {
-            let out = try Gourd.sh("echo \"$MY_VAR|$LD_PRELOAD|$LD_LIBRARY_PATH|$PATH\"",
-                                   env: ["MY_VAR": "hello", "LD_PRELOAD": "/host/lib.so", "LD_LIBRARY_PATH": "/host/lib"])
+            let out = try Gourd.sh(
+                "echo \"$MY_VAR|$LD_PRELOAD|$LD_LIBRARY_PATH|$PATH\"",
+                env: ["MY_VAR": "hello", "LD_PRELOAD": "/host/lib.so", "LD_LIBRARY_PATH": "/host/lib"])
             #expect(out.lines == ["hello|||/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "\(out)")
         }
 
@@ -16,8 +17,9 @@ extension Integration {
         }
 
         @Test func gourdenvAndEnvFlagsSetVariablesAndFlagsWin() throws {
-            let out = try Gourd.sh("echo \"$A|$B|$PATH\"", options: ["--env", "B=flag", "--env", "PATH=/bin"],
-                                   env: ["GOURDENV_A": "from-gourdenv", "GOURDENV_B": "loses"])
+            let out = try Gourd.sh(
+                "echo \"$A|$B|$PATH\"", options: ["--env", "B=flag", "--env", "PATH=/bin"],
+                env: ["GOURDENV_A": "from-gourdenv", "GOURDENV_B": "loses"])
             #expect(out.lines == ["from-gourdenv|flag|/bin"], "\(out)")
         }
 
@@ -27,16 +29,18 @@ extension Integration {
         }
 
         @Test func imageMetadataEnvironmentAppliesBeforeUserOverrides() throws {
-            let out = try Gourd.sh("echo \"$FROM_GOURD_META|$OVERRIDE_ME|$PATH\"", image: "gourd-meta.sqfs",
-                                   env: ["OVERRIDE_ME": "host"])
+            let out = try Gourd.sh(
+                "echo \"$FROM_GOURD_META|$OVERRIDE_ME|$PATH\"", image: "gourd-meta.sqfs",
+                env: ["OVERRIDE_ME": "host"])
             #expect(out.lines == ["yes|image|/opt/bin:/bin"], "image env beats host env: \(out)")
             let overridden = try Gourd.sh("echo \"$OVERRIDE_ME\"", image: "gourd-meta.sqfs", options: ["--env", "OVERRIDE_ME=flag"])
             #expect(overridden.lines == ["flag"], "\(overridden)")
         }
 
         @Test func apptainerEnvironmentScriptsAreSourcedAndUserWins() throws {
-            let out = try Gourd.sh("echo \"$FROM_APPTAINER_ENV|$OVERRIDE_ME\"", image: "apptainer.sqfs",
-                                   env: ["GOURDENV_OVERRIDE_ME": "it's mine"])
+            let out = try Gourd.sh(
+                "echo \"$FROM_APPTAINER_ENV|$OVERRIDE_ME\"", image: "apptainer.sqfs",
+                env: ["GOURDENV_OVERRIDE_ME": "it's mine"])
             #expect(out.lines == ["yes|it's mine"], "\(out)")
         }
 

@@ -17,7 +17,8 @@ extension Integration {
         }
 
         @Test func cannotMountUnmountOrChroot() throws {
-            let out = try Gourd.sh("""
+            let out = try Gourd.sh(
+                """
                 mount -t tmpfs none /mnt 2>/dev/null && echo MOUNTED
                 umount /etc/passwd 2>/dev/null && echo UNMOUNTED
                 umount -l / 2>/dev/null && echo ROOT-GONE
@@ -44,8 +45,10 @@ extension Integration {
             let home = TestEnvironment.shared.user.home
             let out = try Gourd.sh("cut -d' ' -f5 /proc/self/mountinfo")
             #expect(out.status == 0, "\(out)")
-            let allowed = ["/", "/proc", "/dev", "/sys", "/tmp", "/home", home, "/etc/hosts", "/etc/resolv.conf",
-                           "/etc/localtime", "/etc/passwd", "/etc/group"]
+            let allowed = [
+                "/", "/proc", "/dev", "/sys", "/tmp", "/home", home, "/etc/hosts", "/etc/resolv.conf",
+                "/etc/localtime", "/etc/passwd", "/etc/group",
+            ]
             let unexpected = out.lines.filter { point in
                 !allowed.contains(point) && !["/dev/", "/sys/", "/tmp/", "/proc/", home + "/"].contains(where: { point.hasPrefix($0) })
             }

@@ -23,8 +23,12 @@ extension Integration {
         /// the workload none when root runs it.
         @Test(.enabled(if: getuid() == 0)) func rootCallerAlsoGetsNoCapabilities() throws {
             let env = TestEnvironment.shared
-            let out = try Gourd.start([env.gourd, "exec", env.image("busybox-zstd.sqfs"), "sh", "-c",
-                                       "id -u; grep -E '^Cap(Eff|Prm|Bnd|Amb)' /proc/self/status"], raw: true, asRunner: true).wait()
+            let out = try Gourd.start(
+                [
+                    env.gourd, "exec", env.image("busybox-zstd.sqfs"), "sh", "-c",
+                    "id -u; grep -E '^Cap(Eff|Prm|Bnd|Amb)' /proc/self/status",
+                ], raw: true, asRunner: true
+            ).wait()
             #expect(out.lines.first == "0", "\(out)")
             #expect(out.lines.dropFirst().allSatisfy { $0.hasSuffix("0000000000000000") } && out.lines.count == 5, "\(out)")
         }
@@ -41,7 +45,8 @@ extension Integration {
         @Test func passwdShowsTheUserAndKeepsImageEntries() throws {
             let out = try Gourd.sh("cat /etc/passwd; echo ---; cat /etc/group")
             let parts = out.stdout.components(separatedBy: "---\n")
-            let passwd = parts[0], group = parts.count > 1 ? parts[1] : ""
+            let passwd = parts[0]
+            let group = parts.count > 1 ? parts[1] : ""
             #expect(passwd.contains("\(user.name):x:\(user.uid):\(user.gid):"), "\(out)")
             #expect(passwd.contains(":\(user.home):"), "\(out)")
             #expect(passwd.contains("imageuser:x:4242:4242:from the image:"), "image entries kept: \(out)")

@@ -15,7 +15,10 @@ extension Integration {
 
         @Test func fuseMountIsNeverVisibleOnTheHost() throws {
             let running = try Gourd.start(["exec", Gourd.env.image("busybox-zstd.sqfs"), "sh", "-c", "echo ready; sleep 30"])
-            defer { running.signal(SIGKILL); _ = try? running.wait() }
+            defer {
+                running.signal(SIGKILL)
+                _ = try? running.wait()
+            }
             #expect(running.waitForOutput("ready"))
             let host = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
             #expect(!host.contains("fuse.gourd"), "the host namespace shows the image mount")
@@ -25,7 +28,9 @@ extension Integration {
         @Test func defaultHostPathsArePresent() throws {
             let dir = Scratch.shared.directory("tmpcheck")
             Scratch.shared.write("from-host-tmp\n", to: dir + "/f")
-            let out = try Gourd.sh("cat \(dir)/f; ls /dev/null /proc/self/status /sys/kernel >/dev/null && echo devprocsys; touch /sys/x 2>/dev/null || echo sys-ro")
+            let out = try Gourd.sh(
+                "cat \(dir)/f; ls /dev/null /proc/self/status /sys/kernel >/dev/null && echo devprocsys; touch /sys/x 2>/dev/null || echo sys-ro"
+            )
             #expect(out.lines == ["from-host-tmp", "devprocsys", "sys-ro"], "\(out)")
         }
 
@@ -75,7 +80,8 @@ extension Integration {
         @Test func noHomeLeavesTheHomeUnbound() throws {
             let home = TestEnvironment.shared.user.home
             // --no-mount cwd too: Apptainer's --no-home still binds home when it is the current directory.
-            let out = try Gourd.sh("echo $HOME; pwd; ls \(home) 2>&1 || echo no-home", options: ["--no-home", "--no-mount", "cwd"], cwd: home)
+            let out = try Gourd.sh(
+                "echo $HOME; pwd; ls \(home) 2>&1 || echo no-home", options: ["--no-home", "--no-mount", "cwd"], cwd: home)
             #expect(out.lines.first == home, "\(out)")
             #expect(out.lines.dropFirst().first == "/", "\(out)")
             #expect(out.lines.last == "no-home", "\(out)")

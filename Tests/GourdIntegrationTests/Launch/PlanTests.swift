@@ -7,9 +7,20 @@ import Testing
 extension Integration {
     @Suite struct Plans {
         struct Printed: Decodable {
-            struct Mount: Decodable { var destination: String; var optional: Bool; var reason: String; var readOnly: Bool }
-            struct Variable: Decodable { var name: String; var value: String }
-            struct Device: Decodable { var path: String; var reason: String }
+            struct Mount: Decodable {
+                var destination: String
+                var optional: Bool
+                var reason: String
+                var readOnly: Bool
+            }
+            struct Variable: Decodable {
+                var name: String
+                var value: String
+            }
+            struct Device: Decodable {
+                var path: String
+                var reason: String
+            }
             var mounts: [Mount]
             var environment: [Variable]
             var devices: [Device]
@@ -38,7 +49,8 @@ extension Integration {
             let plannedEnv = Set(planned.environment.map { "\($0.name)=\($0.value)" })
             #expect(inside == plannedEnv, "launch env differs from the plan: \(inside.symmetricDifference(plannedEnv))")
 
-            let mounts = try Gourd.run(["exec"] + options + [Gourd.env.image("busybox-zstd.sqfs"), "cut", "-d", " ", "-f", "5", "/proc/self/mountinfo"], env: env)
+            let mounts = try Gourd.run(
+                ["exec"] + options + [Gourd.env.image("busybox-zstd.sqfs"), "cut", "-d", " ", "-f", "5", "/proc/self/mountinfo"], env: env)
             let mountPoints = Set(mounts.lines)
             for mount in planned.mounts where !mount.optional {
                 #expect(mountPoints.contains(mount.destination), "planned \(mount.destination) is not mounted: \(mounts.lines)")
@@ -49,8 +61,9 @@ extension Integration {
         }
 
         @Test func textPlanGivesReasonsAndRunsNothing() throws {
-            let out = try Gourd.run(["plan", "--gpu", "-B", "/usr:/opt", Gourd.env.image("busybox-zstd.sqfs")],
-                                    env: ["CUDA_VISIBLE_DEVICES": "2", "GOURDENV_FOO": "bar"])
+            let out = try Gourd.run(
+                ["plan", "--gpu", "-B", "/usr:/opt", Gourd.env.image("busybox-zstd.sqfs")],
+                env: ["CUDA_VISIBLE_DEVICES": "2", "GOURDENV_FOO": "bar"])
             #expect(out.status == 0, "\(out)")
             #expect(out.stdout.contains("policy     none found: built-in defaults"), "\(out)")
             #expect(out.stdout.contains("/opt") && out.stdout.contains("[--bind /usr:/opt]"), "\(out)")
@@ -62,7 +75,9 @@ extension Integration {
 
         @Test func planReportsErrorsLikeALaunch() throws {
             let out = try Gourd.run(["plan", "-B", "/nonexistent:/mnt", Gourd.env.image("busybox-zstd.sqfs"), "true"])
-            #expect(out.status == GourdExit.launchFailed && out.stderr.contains("--bind: source '/nonexistent' does not exist on the host"), "\(out)")
+            #expect(
+                out.status == GourdExit.launchFailed && out.stderr.contains("--bind: source '/nonexistent' does not exist on the host"),
+                "\(out)")
         }
     }
 }

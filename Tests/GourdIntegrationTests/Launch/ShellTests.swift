@@ -11,13 +11,15 @@ extension Integration {
             var transcript = ""
 
             init() throws {
-                var master: Int32 = -1, slave: Int32 = -1
+                var master: Int32 = -1
+                var slave: Int32 = -1
                 #expect(gdt_openpty(&master, &slave) == 0)
                 self.master = master
                 let env = TestEnvironment.shared
-                pid = Gourd.spawn(env.userPrefix + [env.gourd, "shell", env.image("busybox-zstd.sqfs")],
-                                  environment: env.environment(["TERM": "dumb"]), cwd: Scratch.shared.path,
-                                  in: slave, out: slave, err: slave, keep: -1, ctty: true)
+                pid = Gourd.spawn(
+                    env.userPrefix + [env.gourd, "shell", env.image("busybox-zstd.sqfs")],
+                    environment: env.environment(["TERM": "dumb"]), cwd: Scratch.shared.path,
+                    in: slave, out: slave, err: slave, keep: -1, ctty: true)
                 close(slave)
                 guard pid > 0 else { throw HarnessError.spawn(-pid) }
             }
@@ -44,7 +46,10 @@ extension Integration {
 
             func wait() -> Int32 {
                 var code: Int32 = -1
-                if gdt_wait(pid, 10_000, &code) != 0 { kill(pid, SIGKILL); _ = gdt_wait(pid, 5000, &code) }
+                if gdt_wait(pid, 10_000, &code) != 0 {
+                    kill(pid, SIGKILL)
+                    _ = gdt_wait(pid, 5000, &code)
+                }
                 close(master)
                 return code
             }

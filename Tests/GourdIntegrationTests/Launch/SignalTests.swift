@@ -46,8 +46,10 @@ extension Integration {
         }
 
         @Test func sigkillOfGourdLeavesNothing() throws {
-            let running = try Gourd.start(["exec", Gourd.env.image("busybox-zstd.sqfs"), "sh", "-c",
-                                           "sleep 1000 & (trap '' TERM; sleep 1000) & echo ready; sleep 1000"])
+            let running = try Gourd.start([
+                "exec", Gourd.env.image("busybox-zstd.sqfs"), "sh", "-c",
+                "sleep 1000 & (trap '' TERM; sleep 1000) & echo ready; sleep 1000",
+            ])
             #expect(running.waitForOutput("ready"))
             #expect(!HostState.gourdMounts().isEmpty, "the container's mount is visible to root via /proc/PID/mountinfo while it runs")
             running.signal(SIGKILL)

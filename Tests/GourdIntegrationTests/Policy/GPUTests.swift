@@ -12,7 +12,8 @@ extension Integration {
 
         /// A policy that finds the fake driver where make-fake-gpu.sh put it.
         static func driverPolicy(lib: String = "driver/lib") -> SitePolicy {
-            SitePolicy("""
+            SitePolicy(
+                """
                 [gpu.nvidia]
                 library_dirs = ["\(fakeGPU)/\(lib)"]
                 binary_dirs = ["\(fakeGPU)/driver/bin"]
@@ -21,7 +22,8 @@ extension Integration {
         }
 
         init() {
-            #expect(FileManager.default.fileExists(atPath: "/dev/nvidia3"), "the test set-up makes fake /dev/nvidia0-3 (run make test as root)")
+            #expect(
+                FileManager.default.fileExists(atPath: "/dev/nvidia3"), "the test set-up makes fake /dev/nvidia0-3 (run make test as root)")
             #expect(FileManager.default.fileExists(atPath: "/dev/dri/renderD129"), "the test set-up makes fake /dev/dri/renderD128-129")
         }
 
@@ -52,8 +54,9 @@ extension Integration {
         /// The bound node keeps device semantics (nosuid, but not nodev): opening it reaches
         /// the (absent) driver, ENXIO, not the mount's EACCES.
         @Test func boundNodesAreRealDevices() throws {
-            let out = try Gourd.sh("cat /dev/nvidia0 2>&1; grep ' /dev/nvidia0 ' /proc/self/mountinfo", options: ["--gpu=nvidia"],
-                                   env: ["CUDA_VISIBLE_DEVICES": "0"])
+            let out = try Gourd.sh(
+                "cat /dev/nvidia0 2>&1; grep ' /dev/nvidia0 ' /proc/self/mountinfo", options: ["--gpu=nvidia"],
+                env: ["CUDA_VISIBLE_DEVICES": "0"])
             #expect(out.stdout.contains("No such device or address"), "\(out)")
             #expect(out.stdout.contains("nosuid") && !out.stdout.contains("nodev"), "\(out)")
         }
@@ -66,7 +69,8 @@ extension Integration {
             (["SLURM_STEP_GPUS": "1"], "nodes: renderD129 | kfd", "::"),
         ])
         func amdGPUsFollowROCmVariables(env: [String: String], nodes: String, visible: String) throws {
-            let script = "echo nodes: $(ls /dev/dri) \\| $(ls /dev | grep kfd); echo $ROCR_VISIBLE_DEVICES:$GPU_DEVICE_ORDINAL:$HIP_VISIBLE_DEVICES"
+            let script =
+                "echo nodes: $(ls /dev/dri) \\| $(ls /dev | grep kfd); echo $ROCR_VISIBLE_DEVICES:$GPU_DEVICE_ORDINAL:$HIP_VISIBLE_DEVICES"
             let out = try Gourd.sh(script, options: ["--rocm"], env: env)
             #expect(out.status == 0, "\(out)")
             #expect(out.lines == [nodes, visible], "\(out)")
@@ -79,7 +83,9 @@ extension Integration {
             let intel = try Gourd.sh("echo ran", options: ["--gpu=intel"], env: other.env)
             #expect(intel.status == GourdExit.launchFailed && intel.stderr.contains("no GPU device node (/dev/accel/accel{N})"), "\(intel)")
             let unknown = try Gourd.sh("echo ran", options: ["--gpu=intel"])
-            #expect(unknown.status == GourdExit.launchFailed && unknown.stderr.contains("no such GPU vendor (known: nvidia, amd, none, auto)"), "\(unknown)")
+            #expect(
+                unknown.status == GourdExit.launchFailed && unknown.stderr.contains("no such GPU vendor (known: nvidia, amd, none, auto)"),
+                "\(unknown)")
             let conflict = try Gourd.sh("echo ran", options: ["--nv", "--rocm"])
             #expect(conflict.status == GourdExit.launchFailed && conflict.stderr.contains("choose one"), "\(conflict)")
             let auto = try Gourd.sh("echo ran", options: ["--gpu=auto"], env: ["CUDA_VISIBLE_DEVICES": ""])
@@ -99,15 +105,22 @@ extension Integration {
         /// has no driver: the library and the program come from the host, read-only.
         @Test func injectedDriverRunsInside() throws {
             let policy = Self.driverPolicy()
-            let out = try Gourd.run(["exec", "--gpu", Gourd.env.image("glibc.sqfs"), "nvidia-smi"],
-                                    env: policy.env.merging(["CUDA_VISIBLE_DEVICES": "2"]) { $1 })
+            let out = try Gourd.run(
+                ["exec", "--gpu", Gourd.env.image("glibc.sqfs"), "nvidia-smi"],
+                env: policy.env.merging(["CUDA_VISIBLE_DEVICES": "2"]) { $1 })
             #expect(out.status == 0, "\(out)")
             #expect(out.lines == ["fake-nvidia-smi driver 550.54.15 gpus 1", "/dev/nvidia2"], "\(out)")
-            let look = try Gourd.run(["exec", "--gpu", Gourd.env.image("glibc.sqfs"), "sh", "-c",
-                                      "ls /.gourd-host/lib; echo $LD_LIBRARY_PATH; echo $NVIDIA_DRIVER_CAPABILITIES; ls -a / | grep -c gourd-host; echo x > /.gourd-host/lib/libcuda.so.1"],
-                                     env: policy.env)
-            #expect(look.lines.prefix(5) == ["libcuda.so.1", "libcuda.so.550.54.15", "libnvidia-ml.so.1", "libnvidia-ml.so.550.54.15",
-                                             "/.gourd-host/lib"], "\(look)")
+            let look = try Gourd.run(
+                [
+                    "exec", "--gpu", Gourd.env.image("glibc.sqfs"), "sh", "-c",
+                    "ls /.gourd-host/lib; echo $LD_LIBRARY_PATH; echo $NVIDIA_DRIVER_CAPABILITIES; ls -a / | grep -c gourd-host; echo x > /.gourd-host/lib/libcuda.so.1",
+                ],
+                env: policy.env)
+            #expect(
+                look.lines.prefix(5) == [
+                    "libcuda.so.1", "libcuda.so.550.54.15", "libnvidia-ml.so.1", "libnvidia-ml.so.550.54.15",
+                    "/.gourd-host/lib",
+                ], "\(look)")
             #expect(look.lines.dropFirst(5).first == "compute,utility", "\(look)")
             #expect(look.stderr.contains("Read-only file system"), "\(look)")
             expectNothingLeft()
@@ -117,7 +130,10 @@ extension Integration {
             let policy = Self.driverPolicy(lib: "newglibc/lib")
             let out = try Gourd.run(["exec", "--gpu", Gourd.env.image("oldglibc.sqfs"), "true"], env: policy.env)
             #expect(out.status == 0, "\(out)")
-            #expect(out.stderr.contains("gourd: warning: host driver file \(Self.fakeGPU)/newglibc/lib/libnvidia-ml.so.1 needs glibc 2.34, but the image has glibc 2.28"), "\(out)")
+            #expect(
+                out.stderr.contains(
+                    "gourd: warning: host driver file \(Self.fakeGPU)/newglibc/lib/libnvidia-ml.so.1 needs glibc 2.34, but the image has glibc 2.28"
+                ), "\(out)")
             // The fake libraries need only GLIBC_2.2.5; the fake nvidia-smi, built here, needs 2.34.
             let fine = try Gourd.run(["exec", "--gpu", Gourd.env.image("oldglibc.sqfs"), "true"], env: Self.driverPolicy().env)
             #expect(fine.status == 0 && !fine.stderr.contains("libnvidia-ml") && !fine.stderr.contains("libcuda"), "\(fine)")

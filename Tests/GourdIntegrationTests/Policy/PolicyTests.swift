@@ -18,8 +18,9 @@ struct SitePolicy {
 extension Integration {
     @Suite struct Policy {
         init() {
-            #expect(!FileManager.default.fileExists(atPath: "/etc/gourd/policy.toml"),
-                    "these tests need a host without a site policy in /etc/gourd")
+            #expect(
+                !FileManager.default.fileExists(atPath: "/etc/gourd/policy.toml"),
+                "these tests need a host without a site policy in /etc/gourd")
         }
 
         @Test func syntaxErrorRefusesToRunNamingFileAndLine() throws {
@@ -61,7 +62,8 @@ extension Integration {
             mkdir(mine, 0o755)
             Scratch.shared.chownToUser(mine)
             Scratch.shared.write("scratch data\n", to: mine + "/f")
-            let policy = SitePolicy("""
+            let policy = SitePolicy(
+                """
                 [[bind]]
                 source = "\(scratch)/$USER"
                 destination = "/data"
@@ -133,7 +135,9 @@ extension Integration {
             let digest = try sha256sum(Gourd.env.image("busybox-zstd.sqfs"))
             let wrong = String(repeating: "0", count: 64)
             let refused = try Gourd.sh("echo ran", env: SitePolicy("[images]\nsha256 = [\"\(wrong)\"]\n").env)
-            #expect(refused.status == GourdExit.launchFailed && refused.stderr.contains("its sha256 \(digest) is not in images.sha256"), "\(refused)")
+            #expect(
+                refused.status == GourdExit.launchFailed && refused.stderr.contains("its sha256 \(digest) is not in images.sha256"),
+                "\(refused)")
             let accepted = try Gourd.sh("echo ran", env: SitePolicy("[images]\nsha256 = [\"sha256:\(digest.uppercased())\"]\n").env)
             #expect(accepted.status == 0 && accepted.lines == ["ran"], "\(accepted)")
             expectNothingLeft()

@@ -12,14 +12,21 @@ enum MPIRun {
         SlurmCluster.available && FileManager.default.fileExists(atPath: openmpi) && FileManager.default.fileExists(atPath: mpich)
     }
     /// Two cores, more ranks: busy-polling ranks would starve each other (docs/PLATFORM-NOTES.md, "Ranks and user namespaces").
-    static let env = ["OMPI_MCA_mpi_yield_when_idle": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
-                      "SLURM_CONF": SlurmCluster.conf]
+    static let env = [
+        "OMPI_MCA_mpi_yield_when_idle": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
+        "SLURM_CONF": SlurmCluster.conf,
+    ]
 
     static func run(_ argv: [String], timeout: Double = 150) throws -> Outcome {
         try Gourd.start(argv, env: env, raw: true).wait(timeout: timeout)
     }
 
-    struct Rank { var rank: Int; var size: Int; var host: String; var userns: String }
+    struct Rank {
+        var rank: Int
+        var size: Int
+        var host: String
+        var userns: String
+    }
 
     /// "rank R of N on NODE userns INODE hostname H pid P" lines.
     static func ranks(_ out: Outcome) -> [Rank] {
@@ -40,7 +47,8 @@ enum MPIRun {
         let byHost = Dictionary(grouping: ranks, by: \.host)
         #expect(byHost.count == hosts, "\(out)", sourceLocation: sourceLocation)
         for (host, group) in byHost {
-            #expect(Set(group.map(\.userns)).count == 1, "ranks on \(host) must share one container: \(out)", sourceLocation: sourceLocation)
+            #expect(
+                Set(group.map(\.userns)).count == 1, "ranks on \(host) must share one container: \(out)", sourceLocation: sourceLocation)
         }
         #expect(Set(byHost.values.compactMap { $0.first?.userns }).count == hosts, "one container per node", sourceLocation: sourceLocation)
     }
@@ -52,14 +60,18 @@ extension Integration {
         let gourd = Gourd.env.gourd
 
         @Test func openMPIUnderSrunPMIx() throws {
-            let out = try MPIRun.run(["/usr/bin/srun", "--mpi=pmix", "-N1", "-n4", "-w", "n1", gourd, "exec", MPIRun.openmpi, "/opt/pingpong"])
+            let out = try MPIRun.run([
+                "/usr/bin/srun", "--mpi=pmix", "-N1", "-n4", "-w", "n1", gourd, "exec", MPIRun.openmpi, "/opt/pingpong",
+            ])
             MPIRun.expectPassed(out, ranks: 4, hosts: 1)
             expectNothingLeft()
         }
 
         @Test func twoNodesTimesFourRanks() throws {
-            let out = try MPIRun.run(["/usr/bin/srun", "--mpi=pmix", "-N2", "--ntasks-per-node=4", gourd, "exec", MPIRun.openmpi,
-                                      "/opt/pingpong", "--quick"])
+            let out = try MPIRun.run([
+                "/usr/bin/srun", "--mpi=pmix", "-N2", "--ntasks-per-node=4", gourd, "exec", MPIRun.openmpi,
+                "/opt/pingpong", "--quick",
+            ])
             MPIRun.expectPassed(out, ranks: 8, hosts: 2)
             expectNothingLeft()
         }
@@ -77,16 +89,20 @@ extension Integration {
         }
 
         @Test func mpichUnderSrunPMI2() throws {
-            let out = try MPIRun.run(["/usr/bin/srun", "--mpi=pmi2", "-N1", "-n2", "-w", "n2", gourd, "exec", MPIRun.mpich,
-                                      "/opt/pingpong", "--quick"])
+            let out = try MPIRun.run([
+                "/usr/bin/srun", "--mpi=pmi2", "-N1", "-n2", "-w", "n2", gourd, "exec", MPIRun.mpich,
+                "/opt/pingpong", "--quick",
+            ])
             MPIRun.expectPassed(out, ranks: 2, hosts: 1)
             expectNothingLeft()
         }
 
         /// srun reports the failing rank's status.
         @Test func failingRankExitCodeReachesSrun() throws {
-            let out = try MPIRun.run(["/usr/bin/srun", "-N1", "-n3", "-w", "n1", gourd, "exec", Gourd.env.image("busybox-zstd.sqfs"),
-                                      "sh", "-c", "[ \"$SLURM_PROCID\" = 1 ] && exit 7; exit 0"])
+            let out = try MPIRun.run([
+                "/usr/bin/srun", "-N1", "-n3", "-w", "n1", gourd, "exec", Gourd.env.image("busybox-zstd.sqfs"),
+                "sh", "-c", "[ \"$SLURM_PROCID\" = 1 ] && exit 7; exit 0",
+            ])
             #expect(out.status == 7, "\(out)")
             expectNothingLeft()
         }
@@ -95,9 +111,13 @@ extension Integration {
         /// every rank ends and nothing is left: no process, no mount.
         @Test func scancelMidRunLeavesNothing() throws {
             let dir = Scratch.shared.directory("scancel")
-            let submit = try Gourd.start(["/usr/bin/sbatch", "--parsable", "-N1", "-n2", "-w", "n1", "--output=\(dir)/out",
-                                          "--wrap", "srun --mpi=pmix \(gourd) exec \(MPIRun.openmpi) /opt/pingpong --quick --hold 120"],
-                                         env: MPIRun.env, cwd: dir, raw: true).wait()
+            let submit = try Gourd.start(
+                [
+                    "/usr/bin/sbatch", "--parsable", "-N1", "-n2", "-w", "n1", "--output=\(dir)/out",
+                    "--wrap", "srun --mpi=pmix \(gourd) exec \(MPIRun.openmpi) /opt/pingpong --quick --hold 120",
+                ],
+                env: MPIRun.env, cwd: dir, raw: true
+            ).wait()
             let job = submit.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(submit.status == 0 && !job.isEmpty, "\(submit)")
             let started = poll(seconds: 60) {
@@ -107,7 +127,8 @@ extension Integration {
             #expect(!HostState.containerPIDs().isEmpty, "ranks are running before scancel")
             _ = try MPIRun.run(["/usr/bin/scancel", job])
             let gone = poll(seconds: 60) {
-                (try? MPIRun.run(["/usr/bin/squeue", "-h", "-j", job]))?.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? false
+                (try? MPIRun.run(["/usr/bin/squeue", "-h", "-j", job]))?.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                    ?? false
             }
             #expect(gone, "job \(job) still listed")
             expectNothingLeft()

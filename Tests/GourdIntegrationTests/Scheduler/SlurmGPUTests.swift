@@ -25,8 +25,10 @@ extension Integration {
             """
 
         func step(_ gres: String, node: String = "n1") throws -> Outcome {
-            try SlurmCluster.srun(["-N1", "-w", node, "--gres=\(gres)", "--export=ALL,GOURD=\(Gourd.env.gourd),IMAGE=\(Gourd.env.image("busybox-zstd.sqfs"))",
-                                   "sh", "-c", Self.script])
+            try SlurmCluster.srun([
+                "-N1", "-w", node, "--gres=\(gres)", "--export=ALL,GOURD=\(Gourd.env.gourd),IMAGE=\(Gourd.env.image("busybox-zstd.sqfs"))",
+                "sh", "-c", Self.script,
+            ])
         }
 
         @Test(arguments: ["n1", "n2"])
@@ -51,12 +53,16 @@ extension Integration {
         }
 
         @Test func noGPUAllocatedMeansNoneInside() throws {
-            let out = try SlurmCluster.srun(["-N1", "-w", "n1", "--export=ALL,GOURD=\(Gourd.env.gourd)",
-                                             Gourd.env.gourd, "exec", "--gpu=auto", Gourd.env.image("busybox-zstd.sqfs"),
-                                             "sh", "-c", "ls /dev | grep -c '^nvidia[0-9]' || true"])
+            let out = try SlurmCluster.srun([
+                "-N1", "-w", "n1", "--export=ALL,GOURD=\(Gourd.env.gourd)",
+                Gourd.env.gourd, "exec", "--gpu=auto", Gourd.env.image("busybox-zstd.sqfs"),
+                "sh", "-c", "ls /dev | grep -c '^nvidia[0-9]' || true",
+            ])
             #expect(out.status == 0 && out.lines == ["0"], "\(out)")
-            let explicit = try SlurmCluster.srun(["-N1", "-w", "n1", Gourd.env.gourd, "exec", "--gpu",
-                                                  Gourd.env.image("busybox-zstd.sqfs"), "true"])
+            let explicit = try SlurmCluster.srun([
+                "-N1", "-w", "n1", Gourd.env.gourd, "exec", "--gpu",
+                Gourd.env.image("busybox-zstd.sqfs"), "true",
+            ])
             #expect(explicit.status == GourdExit.launchFailed && explicit.stderr.contains("no nvidia GPU allocated"), "\(explicit)")
         }
     }

@@ -27,8 +27,9 @@ extension Integration {
                 for r in $(seq 0 \(readers - 1)); do cat $t/sum.$r; echo ==; done
                 rm -rf $t
                 """
-            let out = try Gourd.run(["exec", Gourd.env.image(Self.image), "sh", "-c", script],
-                                    env: ["GOURD_FUSE_THREADS": "4"], timeout: 120)
+            let out = try Gourd.run(
+                ["exec", Gourd.env.image(Self.image), "sh", "-c", script],
+                env: ["GOURD_FUSE_THREADS": "4"], timeout: 120)
             #expect(out.status == 0, "\(out.stderr)")
             let sums = out.stdout.components(separatedBy: "==\n").filter { !$0.isEmpty }
             #expect(sums.count == readers)
@@ -48,7 +49,8 @@ extension Integration {
             let tree = try ServingTree.shared.root()
             // Links, owners and dates aside (the copy is the runner's, unpacked now); "total" and
             // a directory's size count the host file system's blocks, not the image's.
-            let listing = "ls -l many/big-dir many | grep -v '^total' | awk '{ $2 = $3 = $4 = $6 = $7 = $8 = \"\"; if ($1 ~ /^d/) $5 = \"\"; print }'"
+            let listing =
+                "ls -l many/big-dir many | grep -v '^total' | awk '{ $2 = $3 = $4 = $6 = $7 = $8 = \"\"; if ($1 ~ /^d/) $5 = \"\"; print }'"
             let expected = try host(["sh", "-c", "cd \(tree) && busybox \(listing)"])
             let script = """
                 cd /
@@ -62,15 +64,17 @@ extension Integration {
                 [ -e many/link-dangling ] || echo dangling
                 stat -c '%h %i' many/size-4095 many/hardlink-4095 | sort -u | wc -l
                 """
-            let out = try Gourd.run(["exec", Gourd.env.image(Self.image), "sh", "-c", script],
-                                    env: ["GOURD_FUSE_ON": on], timeout: 60)
+            let out = try Gourd.run(
+                ["exec", Gourd.env.image(Self.image), "sh", "-c", script],
+                env: ["GOURD_FUSE_ON": on], timeout: 60)
             #expect(out.status == 0, "\(out.stderr)")
             var lines = out.lines
             #expect(!lines.contains { $0.hasPrefix("unexpected") }, "\(out)")
             let tail = Array(lines.suffix(5))
             lines.removeLast(min(5, lines.count))
-            #expect(lines == expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLast(),
-                    "listing differs")
+            #expect(
+                lines == expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLast(),
+                "listing differs")
             #expect(tail == ["4107", "/many/size-1", "nowhere", "dangling", "1"], "\(tail)")
             expectNothingLeft()
         }
@@ -79,8 +83,9 @@ extension Integration {
         /// namespaces were still set up with one thread: the launch works at all).
         @Test func serverAnswersWithSeveralThreads() throws {
             for (asked, expected) in [("1", 2), ("3", 4)] {
-                let run = try Gourd.start(["exec", Gourd.env.image(Self.image), "sh", "-c", "echo up; sleep 30"],
-                                          env: ["GOURD_FUSE_THREADS": asked])
+                let run = try Gourd.start(
+                    ["exec", Gourd.env.image(Self.image), "sh", "-c", "echo up; sleep 30"],
+                    env: ["GOURD_FUSE_THREADS": asked])
                 #expect(run.waitForOutput("up"))
                 let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(run.pid)/task"))?.count ?? 0
                 run.signal(SIGTERM)
@@ -95,8 +100,9 @@ extension Integration {
         @Test func cacheBudgetBoundsTheServersMemory() throws {
             func anonymousKiB(budget: String, read: Bool) throws -> Int {
                 let work = read ? "cat /big/* /many/size-1000000 > /dev/null; " : ""
-                let run = try Gourd.start(["exec", Gourd.env.image(Self.image), "sh", "-c", work + "echo done; sleep 30"],
-                                          env: ["GOURD_FUSE_CACHE_MB": budget, "GOURD_FUSE_THREADS": "2"])
+                let run = try Gourd.start(
+                    ["exec", Gourd.env.image(Self.image), "sh", "-c", work + "echo done; sleep 30"],
+                    env: ["GOURD_FUSE_CACHE_MB": budget, "GOURD_FUSE_THREADS": "2"])
                 #expect(run.waitForOutput("done", timeout: 60))
                 let status = (try? String(contentsOfFile: "/proc/\(run.pid)/status", encoding: .utf8)) ?? ""
                 run.signal(SIGTERM)
@@ -128,8 +134,9 @@ extension Integration {
                 for i in 1 2 3 4; do (cat /bin/busybox > /dev/null; echo "good $?") & done
                 wait
                 """
-            let out = try Gourd.run(["exec", Gourd.env.image("corrupt.sqfs"), "sh", "-c", script],
-                                    env: ["GOURD_FUSE_THREADS": "4"], timeout: 30)
+            let out = try Gourd.run(
+                ["exec", Gourd.env.image("corrupt.sqfs"), "sh", "-c", script],
+                env: ["GOURD_FUSE_THREADS": "4"], timeout: 30)
             #expect(out.status == 0, "\(out)")
             #expect(out.lines.filter { $0 == "corrupt 1" }.count == 8, "\(out)")
             #expect(out.lines.filter { $0 == "good 0" }.count == 4, "\(out)")

@@ -10,11 +10,14 @@ extension Integration {
         func key() -> String { "t-" + UUID().uuidString.prefix(8).lowercased() }
 
         /// Starts `count` ranks at once; each prints its user namespace, then runs `script`.
-        func ranks(_ count: Int, share: String, script: String = "true", env: [String: String] = [:],
-                   image: String = Sharing.image) throws -> [RunningGourd] {
+        func ranks(
+            _ count: Int, share: String, script: String = "true", env: [String: String] = [:],
+            image: String = Sharing.image
+        ) throws -> [RunningGourd] {
             try (0..<count).map { rank in
-                try Gourd.start(["exec", "--share=\(share)", image, "sh", "-c", "readlink /proc/self/ns/user; \(script)"],
-                                env: env.merging(["RANK": String(rank)]) { $1 })
+                try Gourd.start(
+                    ["exec", "--share=\(share)", image, "sh", "-c", "readlink /proc/self/ns/user; \(script)"],
+                    env: env.merging(["RANK": String(rank)]) { $1 })
             }
         }
 
@@ -33,11 +36,15 @@ extension Integration {
         @Test func ranksSeeEachOtherAndShareDevShm() throws {
             let share = key()
             let marker = "gourd-share-\(share)"
-            let first = try Gourd.start(["exec", "--share=\(share)", Self.image, "sh", "-c",
-                                         "echo $$ > /dev/shm/\(marker); echo started; sleep 5"])
+            let first = try Gourd.start([
+                "exec", "--share=\(share)", Self.image, "sh", "-c",
+                "echo $$ > /dev/shm/\(marker); echo started; sleep 5",
+            ])
             #expect(first.waitForOutput("started"))
-            let second = try Gourd.run(["exec", "--share=\(share)", Self.image, "sh", "-c",
-                                        "cat /dev/shm/\(marker); ps -o args | grep -c '^sleep 5'; rm /dev/shm/\(marker)"])
+            let second = try Gourd.run([
+                "exec", "--share=\(share)", Self.image, "sh", "-c",
+                "cat /dev/shm/\(marker); ps -o args | grep -c '^sleep 5'; rm /dev/shm/\(marker)",
+            ])
             #expect(second.status == 0, "\(second)")
             #expect(second.lines.last == "1", "the first rank's process is visible in the shared PID namespace: \(second)")
             first.signal(SIGTERM)
@@ -62,8 +69,10 @@ extension Integration {
             let a = try ranks(1, share: share, script: "sleep 0.5")
             let b = try ranks(1, share: share, script: "sleep 0.5", image: Gourd.env.image("busybox-gzip.sqfs"))
             let dir = Scratch.shared.directory("share-bind")
-            let c = try Gourd.start(["exec", "--share=\(share)", "-B", "\(dir):/mnt", Self.image, "sh", "-c",
-                                     "readlink /proc/self/ns/user; sleep 0.5"])
+            let c = try Gourd.start([
+                "exec", "--share=\(share)", "-B", "\(dir):/mnt", Self.image, "sh", "-c",
+                "readlink /proc/self/ns/user; sleep 0.5",
+            ])
             let outs = try (a + b + [c]).map { try $0.wait(timeout: 30) }
             #expect(outs.allSatisfy { $0.status == 0 }, "\(outs)")
             #expect(Set(outs.compactMap(\.lines.first)).count == 3, "\(outs)")
@@ -117,8 +126,10 @@ extension Integration {
             let share = key()
             let started = try ranks(2, share: share, script: "echo up; sleep 30")
             #expect(started.allSatisfy { $0.waitForOutput("up") })
-            let servers = HostState.containerPIDs().filter { found in !started.contains { $0.pid == found.pid }
-                && found.cmdline.hasPrefix(Gourd.env.gourd) }
+            let servers = HostState.containerPIDs().filter { found in
+                !started.contains { $0.pid == found.pid }
+                    && found.cmdline.hasPrefix(Gourd.env.gourd)
+            }
             #expect(!servers.isEmpty, "no server process found")
             for server in servers { kill(server.pid, SIGKILL) }
             let outs = try started.map { try $0.wait(timeout: 10) }
@@ -131,12 +142,14 @@ extension Integration {
             let share = key()
             let first = try Gourd.run(["exec", "--share=\(share)", Self.image, "sh", "-c", "sleep 60 & echo left"])
             #expect(first.status == 0)
-            expectNothingLeft()   // the only rank is gone: its background sleep went with the container
+            expectNothingLeft()  // the only rank is gone: its background sleep went with the container
         }
 
         @Test func slurmStepEnvironmentSharesAutomatically() throws {
-            let env = ["SLURM_JOB_ID": "77", "SLURM_STEP_ID": String(Int.random(in: 1000...9999)),
-                       "SLURM_STEP_NUM_TASKS": "3", "SLURMD_NODENAME": "n9"]
+            let env = [
+                "SLURM_JOB_ID": "77", "SLURM_STEP_ID": String(Int.random(in: 1000...9999)),
+                "SLURM_STEP_NUM_TASKS": "3", "SLURMD_NODENAME": "n9",
+            ]
             let plan = try Gourd.run(["plan", Self.image, "true"], env: env)
             #expect(plan.stdout.contains("shared with the other ranks of slurm:77.\(env["SLURM_STEP_ID"]!)@\(hostName())"), "\(plan)")
             let started = try (0..<3).map { _ in

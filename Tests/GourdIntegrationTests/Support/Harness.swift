@@ -27,7 +27,8 @@ struct TestEnvironment: Sendable {
 
     init() {
         let env = ProcessInfo.processInfo.environment
-        packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        packageRoot =
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().path
         gourd = env["GOURD_TEST_BIN"] ?? packageRoot + "/.build/debug/gourd"
         images = env["GOURD_TEST_IMAGES"] ?? packageRoot + "/.testdata/images"
@@ -38,8 +39,9 @@ struct TestEnvironment: Sendable {
             switchesUser = true
         } else {
             let pw = getpwuid(getuid())!
-            user = User(name: String(cString: pw.pointee.pw_name), uid: getuid(), gid: getgid(),
-                        home: String(cString: pw.pointee.pw_dir))
+            user = User(
+                name: String(cString: pw.pointee.pw_name), uid: getuid(), gid: getgid(),
+                home: String(cString: pw.pointee.pw_dir))
             switchesUser = false
         }
     }
@@ -53,8 +55,10 @@ struct TestEnvironment: Sendable {
 
     /// The environment an ordinary login would give the test user, plus `extra`.
     func environment(_ extra: [String: String]) -> [String] {
-        var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": user.home, "USER": user.name,
-                   "LOGNAME": user.name, "LANG": "C.UTF-8"]
+        var env = [
+            "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": user.home, "USER": user.name,
+            "LOGNAME": user.name, "LANG": "C.UTF-8",
+        ]
         env.merge(extra) { _, new in new }
         return env.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
     }
@@ -131,38 +135,52 @@ enum Gourd {
     static var env: TestEnvironment { .shared }
 
     /// Starts `gourd ARGS` as the test user with a clean descriptor set (0, 1, 2 and `keep`).
-    static func start(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil,
-                      stdin: String = "/dev/null", keep: Int32 = -1, raw: Bool = false,
-                      asRunner: Bool = false) throws -> RunningGourd {
+    static func start(
+        _ args: [String], env extra: [String: String] = [:], cwd: String? = nil,
+        stdin: String = "/dev/null", keep: Int32 = -1, raw: Bool = false,
+        asRunner: Bool = false
+    ) throws -> RunningGourd {
         let argv = (asRunner ? [] : env.userPrefix) + (raw ? args : [env.gourd] + args)
         let dir = Scratch.shared.path
         let id = UUID().uuidString
-        let outPath = "\(dir)/out-\(id)", errPath = "\(dir)/err-\(id)"
+        let outPath = "\(dir)/out-\(id)"
+        let errPath = "\(dir)/err-\(id)"
         let inFD = open(stdin, O_RDONLY | O_CLOEXEC)
         let outFD = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         let errFD = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        defer { close(inFD); close(outFD); close(errFD) }
-        let pid = spawn(argv, environment: env.environment(extra), cwd: cwd ?? Scratch.shared.path,
-                        in: inFD, out: outFD, err: errFD, keep: keep, ctty: false)
+        defer {
+            close(inFD)
+            close(outFD)
+            close(errFD)
+        }
+        let pid = spawn(
+            argv, environment: env.environment(extra), cwd: cwd ?? Scratch.shared.path,
+            in: inFD, out: outFD, err: errFD, keep: keep, ctty: false)
         guard pid > 0 else { throw HarnessError.spawn(-pid) }
         return RunningGourd(pid: pid, argv: argv, outPath: outPath, errPath: errPath)
     }
 
     /// Runs `gourd ARGS` to completion as the test user.
     @discardableResult
-    static func run(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil,
-                    keep: Int32 = -1, timeout: Double = 20) throws -> Outcome {
+    static func run(
+        _ args: [String], env extra: [String: String] = [:], cwd: String? = nil,
+        keep: Int32 = -1, timeout: Double = 20
+    ) throws -> Outcome {
         try start(args, env: extra, cwd: cwd, keep: keep).wait(timeout: timeout)
     }
 
     /// `gourd exec IMAGE sh -c SCRIPT` on the default zstd image.
-    static func sh(_ script: String, image: String = "busybox-zstd.sqfs", options: [String] = [],
-                   env extra: [String: String] = [:], cwd: String? = nil) throws -> Outcome {
+    static func sh(
+        _ script: String, image: String = "busybox-zstd.sqfs", options: [String] = [],
+        env extra: [String: String] = [:], cwd: String? = nil
+    ) throws -> Outcome {
         try run(["exec"] + options + [Gourd.env.image(image), "sh", "-c", script], env: extra, cwd: cwd)
     }
 
-    static func spawn(_ argv: [String], environment: [String], cwd: String, in inFD: Int32, out outFD: Int32,
-                      err errFD: Int32, keep: Int32, ctty: Bool) -> pid_t {
+    static func spawn(
+        _ argv: [String], environment: [String], cwd: String, in inFD: Int32, out outFD: Int32,
+        err errFD: Int32, keep: Int32, ctty: Bool
+    ) -> pid_t {
         let cArgv = argv.map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup($0) } + [nil]
         defer {
