@@ -40,7 +40,9 @@ extension Integration {
                 })
         }
 
-        static let listing = "ls -l /proc/$$/fd | tail -n +2"
+        /// Not a pipeline (the shell holds a pipe end while it forks) and not the last command
+        /// (the shell would exec ls, which lists its own directory descriptor).
+        static let listing = "ls -l /proc/$$/fd; true"
 
         /// The same for every launch path: `run` (no runscript: /bin/sh ARGS), a rank that
         /// joins a shared container, and the rank that starts it.
