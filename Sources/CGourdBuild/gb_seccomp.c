@@ -102,10 +102,6 @@ int gb_install_fake_root_filter(void) {
         f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     }
     f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    struct sock_fprog prog = {.len = (unsigned short)n, .filter = f};
-    // no_new_privs is what lets an unprivileged process install a filter; nothing in a
-    // one-id user namespace can gain privilege through exec anyway.
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
-    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) return -errno;
-    return 0;
+    // Nothing in a one-id user namespace can gain privilege through exec anyway.
+    return gc_install_seccomp(f, (unsigned short)n);
 }

@@ -5,11 +5,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/mount.h>
+#include <linux/seccomp.h>
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -80,4 +83,11 @@ int gc_write_proc_self(const char *name, const char *text) {
     close(fd);
     if (n < 0) return -e;
     return (size_t)n == len ? 0 : -EIO;
+}
+
+int gc_install_seccomp(const struct sock_filter *filter, unsigned short len) {
+    struct sock_fprog prog = {.len = len, .filter = (struct sock_filter *)filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) return -errno;
+    return 0;
 }

@@ -73,9 +73,5 @@ int gd_install_workload_filter(void) {
         f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     }
     f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    struct sock_fprog prog = {.len = (unsigned short)n, .filter = f};
-    // An unprivileged process may install a filter only under no_new_privs (seccomp(2)).
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
-    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) return -errno;
-    return 0;
+    return gc_install_seccomp(f, (unsigned short)n);
 }

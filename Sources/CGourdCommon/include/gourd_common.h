@@ -38,6 +38,13 @@ int gc_restrict_mount(int rootfd, const char *path, uint64_t attrs, int recursiv
 /// held, and a raw clone runs no registered handler. Async-signal-safe.
 pid_t gc_raw_clone(unsigned long flags);
 
+struct sock_filter;
+
+/// Sets no-new-privs (an unprivileged process may install a seccomp filter only under it,
+/// seccomp(2)) and installs the classic-BPF program `filter` of `len` instructions on the
+/// calling thread (inherited by children). 0 or -errno. Async-signal-safe.
+int gc_install_seccomp(const struct sock_filter *filter, unsigned short len);
+
 /// The number of threads of this process (entries of /proc/self/task), or -errno.
 /// unshare(CLONE_NEWUSER) fails with EINVAL once there is more than one (unshare(2)).
 /// Not async-signal-safe (opendir allocates).
