@@ -233,6 +233,10 @@ static void run_script(const gb_script_spec *spec) {
         int rc = gb_install_fake_root_filter();
         if (rc != 0) fail(spec->report_write, GB_STEP_SECCOMP, -rc);
     }
+    // A script shares the builder's terminal: it may not push input into it (TIOCSTI), as a
+    // workload may not (gourd_tty_filter.c).
+    int rc = gc_install_tty_filter();
+    if (rc != 0) fail(spec->report_write, GB_STEP_SECCOMP, -rc);
     sigprocmask(SIG_SETMASK, &spec->child_mask, NULL);
     execve(spec->argv[0], spec->argv, spec->envp);
     fail(spec->report_write, GB_STEP_EXEC, errno);

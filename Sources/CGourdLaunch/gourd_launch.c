@@ -395,7 +395,7 @@ static void container_init(const gd_container_spec *spec) {
     // The filter goes on the init itself (nothing it does needs those ioctls), so that every
     // process of the container inherits it, and a workload that ptraces its init (same uid)
     // finds no unfiltered process to borrow.
-    if (gd_install_workload_filter() != 0) fail(spec, GD_STEP_SECCOMP, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+    if (gc_install_tty_filter() != 0) fail(spec, GD_STEP_SECCOMP, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
     if (spec->hold) hold(spec);
 
     // vfork: the workload borrows our memory until it execs (or _exits), so no page tables are
@@ -583,7 +583,7 @@ pid_t gd_join_and_spawn(const gd_container_spec *spec, const int ns_fds[3], int3
         // descends from the rank's launcher, not from the container's init: it gets the same
         // empty capability sets, no-new-privs and seccomp filter as a single launch here.
         if (drop_capabilities() != 0) fail(spec, GD_STEP_CAPABILITIES, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
-        if (gd_install_workload_filter() != 0) fail(spec, GD_STEP_SECCOMP, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+        if (gc_install_tty_filter() != 0) fail(spec, GD_STEP_SECCOMP, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
         run_workload(spec); // never returns
     }
     return pid;

@@ -45,6 +45,12 @@ struct sock_filter;
 /// calling thread (inherited by children). 0 or -errno. Async-signal-safe.
 int gc_install_seccomp(const struct sock_filter *filter, unsigned short len);
 
+/// Sets no-new-privs and installs the seccomp filter every workload process and every build script
+/// runs under (inherited by their children): ioctl(2) with TIOCSTI or TIOCLINUX in the low 32 bits of the
+/// request fails with EPERM, so a workload cannot push input into the caller's terminal. Applies
+/// to the calling thread. 0 or -errno. Async-signal-safe (stack only, prctl).
+int gc_install_tty_filter(void);
+
 /// The number of threads of this process (entries of /proc/self/task), or -errno.
 /// unshare(CLONE_NEWUSER) fails with EINVAL once there is more than one (unshare(2)).
 /// Not async-signal-safe (opendir allocates).

@@ -204,12 +204,6 @@ unsigned long gd_mount_flags(int read_only, int nosuid, int nodev, int noexec);
 /// The container-side description of a step, for messages.
 const char *gd_step_name(int32_t step);
 
-/// Sets no-new-privs and installs the seccomp filter every workload process runs under
-/// (inherited by its children): ioctl(2) with TIOCSTI or TIOCLINUX in the low 32 bits of the
-/// request fails with EPERM, so a workload cannot push input into the caller's terminal. Applies
-/// to the calling thread. 0 or -errno. Async-signal-safe (stack only, prctl).
-int gd_install_workload_filter(void);
-
 /// Steps of gd_probe, in the order a launch needs them.
 typedef enum {
     GD_PROBE_OK = 0,

@@ -1,4 +1,5 @@
-// gourd_seccomp.c: the seccomp filter every workload process runs under. See gourd_launch.h.
+// gourd_tty_filter.c: the seccomp filter every workload process and every build script runs
+// under. See gourd_common.h.
 //
 // A workload shares the caller's terminal (gourd exec/shell pass it on, so that job control,
 // ^C and resizing work). Two ioctls on a terminal act on the *caller's* session rather than
@@ -14,7 +15,7 @@
 // request. The filter therefore compares only the low word of args[1]; a filter that also
 // required the high word to be 0 would let TIOCSTI | 1 << 32 through (CVE-2019-10063).
 #define _GNU_SOURCE
-#include "gourd_launch.h"
+#include "gourd_common.h"
 
 #include <errno.h>
 #include <linux/audit.h>
@@ -48,12 +49,12 @@ static const arch_ioctl arches[] = {
     {AUDIT_ARCH_ARM, ~0u, {54, 54}},
 };
 #else
-#error "gourd: add this architecture's ioctl numbers to gourd_seccomp.c"
+#error "gourd: add this architecture's ioctl numbers to gourd_tty_filter.c"
 #endif
 
 #define DENY (SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
 
-int gd_install_workload_filter(void) {
+int gc_install_tty_filter(void) {
     struct sock_filter f[64];
     size_t n = 0;
     f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)offsetof(struct seccomp_data, arch));
