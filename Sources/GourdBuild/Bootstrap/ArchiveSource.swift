@@ -31,15 +31,7 @@ enum ArchiveSource: BootstrapSource {
             image = agent == "docker-archive" ? try ArchiveImage.docker(store, ref: ref) : try ArchiveImage.oci(store, ref: ref)
         }
         log.step("bootstrap: \(agent) \(from) (\(image.layers.count) layer\(image.layers.count == 1 ? "" : "s"), \(image.digest))")
-        if let os = image.config.os, os != "linux" { throw BuildError("\(relative): the image is for \(os), not linux") }
-        if let arch = image.config.architecture, arch != OCIImage.hostArchitecture {
-            log.warning(
-                "\(relative): the image is for \(arch); this host is \(OCIImage.hostArchitecture): %post will fail to run its programs")
-        }
-        try ArchiveApplier(store: store, image: image, writer: bootstrapper.writer, log: log, signals: bootstrapper.signals).apply()
-        var base = OCIImage.base(from: image.config)
-        base.bases = [.init(source: "\(agent):\(from)", digest: image.digest)]
-        return base
+        return try bootstrapper.apply(image, from: store, name: relative, source: "\(agent):\(from)", digest: image.digest)
     }
 
     /// The archive itself if it is a plain tar; a compressed one (`docker save | gzip`) is

@@ -28,14 +28,8 @@ enum DockerSource: BootstrapSource {
         let store = DirectoryStore(path: cache.root, name: reference.description)
         let image = try ArchiveImage.manifest(store, digest: digest)
         log.step("bootstrap: \(reference.name)@\(digest) (\(image.layers.count) layer\(image.layers.count == 1 ? "" : "s"))")
-        if let os = image.config.os, os != "linux" { throw BuildError("\(reference): the image is for \(os), not linux") }
-        if let arch = image.config.architecture, arch != OCIImage.hostArchitecture {
-            log.warning(
-                "\(reference): the image is for \(arch); this host is \(OCIImage.hostArchitecture): %post will fail to run its programs")
-        }
-        try ArchiveApplier(store: store, image: image, writer: bootstrapper.writer, log: log, signals: bootstrapper.signals).apply()
-        var base = OCIImage.base(from: image.config)
-        base.bases = [.init(source: "docker://\(reference.name)", digest: digest)]
-        return base
+        return try bootstrapper.apply(
+            image, from: store, name: reference.description, source: "docker://\(reference.name)",
+            digest: digest)
     }
 }
