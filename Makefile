@@ -43,9 +43,11 @@ release:
 # command stays the one link-dist replays), completions, README, examples, AppArmor profile and
 # JobScripts packed reproducibly (Packaging/make-dist.sh; SOURCE_DATE_EPOCH: last commit).
 DIST ?= dist
-# Fixed once per make run, so the two packs of dist-test agree even across a commit.
-SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
-export SOURCE_DATE_EPOCH
+# Fixed once per make run, so the two packs of dist-test agree even across a commit. Exported
+# to the dist targets only: mksquashfs (4.5+) refuses -mkfs-time/-all-time while it is set, and
+# the tests check builds without it.
+DIST_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null || echo 0))
+dist dist-test: export SOURCE_DATE_EPOCH := $(DIST_EPOCH)
 dist: release
 	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
 	Packaging/link-dist.py .build $(DIST)/gourd

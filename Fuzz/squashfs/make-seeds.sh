@@ -4,6 +4,8 @@
 # packed with each compressor mksquashfs offers, and uncompressed. Deterministic: fixed
 # timestamps, root ownership. Needs squashfs-tools.
 set -eu
+# The timestamps are given below; mksquashfs 4.5+ refuses -mkfs-time/-all-time with this set.
+unset SOURCE_DATE_EPOCH
 out=${1:?usage: make-seeds.sh OUTDIR}
 mkdir -p "$out"
 tree=$(mktemp -d "${TMPDIR:-/tmp}/gourd-fuzz-seed.XXXXXX")
