@@ -102,10 +102,23 @@ static void apply_mount(const gd_container_spec *spec, int rootfd, int i) {
     int rc;
     switch (m->kind) {
     case GD_MOUNT_BIND:
-        // source_fd is a detached copy of the host tree (open_tree OPEN_TREE_CLONE, made in
-        // the launcher's namespace): attach it here. A plain bind from an fd of another
-        // mount namespace fails with EINVAL.
-        rc = (int)syscall(SYS_move_mount, m->source_fd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        if (m->source_fd >= 0) {
+            // source_fd is a detached copy of the host tree (open_tree OPEN_TREE_CLONE, made in
+            // the launcher's namespace): attach it here. A plain bind from an fd of another
+            // mount namespace fails with EINVAL.
+            rc = (int)syscall(SYS_move_mount, m->source_fd, "", tfd, "",
+                              MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        } else if (m->source_path) {
+            // Without move_mount: the launcher bound the source at source_path in its staging
+            // tmpfs (gd_bind_fd), which our mount namespace copied; bind that copy here.
+            rc = mount(m->source_path, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL);
+        } else if (m->options & GD_MOUNT_OPTIONAL) {
+            close(tfd); // an optional source that was missing on the host
+            return;
+        } else {
+            errno = EBADF;
+            rc = -1;
+        }
         break;
     case GD_MOUNT_PROC:
         // We are PID 1 of the new PID namespace, so this procfs shows the container's processes.
@@ -233,7 +246,7 @@ static void run_workload(const gd_container_spec *spec) {
 }
 
 /// Closes every descriptor of the container's init. Async-signal-safe.
-static void close_all(void) { syscall(SYS_close_range, 0, ~0U, 0); }
+static void close_all(void) { gc_close_range(0, ~0U); }
 
 /// Milliseconds on CLOCK_MONOTONIC. Async-signal-safe.
 static int64_t monotonic_ms(void) {
@@ -487,11 +500,31 @@ int gd_clone_tree(const char *path, int recursive) {
     return fd >= 0 ? fd : -errno;
 }
 
+int gd_bind_fd(int fd, const char *target, int recursive) {
+    char source[32];
+    gc_fd_path(source, fd);
+    return mount(source, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) == 0 ? 0 : -errno;
+}
+
+int gd_set_unbindable(const char *path, int unbindable) {
+    return mount(NULL, path, NULL, unbindable ? MS_UNBINDABLE : MS_PRIVATE, NULL) == 0 ? 0 : -errno;
+}
+
+int gd_open_path(const char *path) {
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
+}
+
 int gd_enter_staging(const char *staging, int proc_tree, const char **step) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/proc", staging);
-    *step = "move_mount /proc";
-    if (syscall(SYS_move_mount, proc_tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return -errno;
+    if (proc_tree >= 0) {
+        *step = "move_mount /proc";
+        if (syscall(SYS_move_mount, proc_tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return -errno;
+    } else {
+        *step = "mount --rbind /proc";
+        if (mount("/proc", path, NULL, MS_BIND | MS_REC, NULL) != 0) return -errno;
+    }
     snprintf(path, sizeof path, "%s/.old-root", staging);
     *step = "mkdir";
     if (mkdir(path, 0700) != 0) return -errno;
@@ -707,7 +740,8 @@ int gd_share_recv(int fd, gd_share_reply *reply, int fds[3], int *nfds, int time
 }
 
 void gd_close_all_except(const int *keep, size_t n) {
-    // close_range(2) (Linux 5.9) over the gaps between the kept descriptors, in order.
+    // close_range(2) (Linux 5.9; gc_close_range falls back) over the gaps between the kept
+    // descriptors, in order.
     int sorted[16];
     size_t m = 0;
     for (size_t i = 0; i < n && m < 16; i++) {
@@ -722,10 +756,10 @@ void gd_close_all_except(const int *keep, size_t n) {
     unsigned lo = 3;
     for (size_t i = 0; i < m; i++) {
         unsigned k = (unsigned)sorted[i];
-        if (k > lo) syscall(SYS_close_range, lo, k - 1, 0);
+        if (k > lo) gc_close_range(lo, k - 1);
         if (k >= lo) lo = k + 1;
     }
-    syscall(SYS_close_range, lo, ~0U, 0);
+    gc_close_range(lo, ~0U);
 }
 
 pid_t gd_fork(void) {

@@ -27,6 +27,8 @@ struct Container {
         try check("pipe2", gd_pipe_cloexec(&lifeline))
         try check("pipe2", gd_pipe_cloexec(&report))
         let targets = CStringArray(plan.mounts.map(\.destination))
+        let sourcePaths = plan.mounts.enumerated().map { descriptors.sourcePath(for: $1, at: $0) }
+        let sourcePathArray = CStringArray(sourcePaths.map { $0 ?? "" })
         let entries = plan.mounts.map { mount -> CTmpfsEntries? in
             if case .tmpfs(let list) = mount.kind { return CTmpfsEntries(list) }
             return nil
@@ -38,12 +40,13 @@ struct Container {
             mounts.append(
                 gd_mount(
                     kind: mount.kind.code, source_fd: descriptors.sourceFD(for: mount, at: index),
+                    source_path: sourcePaths[index] == nil ? nil : sourcePathArray.constBase[index],
                     target: targets.constBase[index],
                     flags: gd_mount_flags(mount.readOnly ? 1 : 0, mount.noSuid ? 1 : 0, mount.noDev ? 1 : 0, mount.noExec ? 1 : 0),
                     options: (mount.recursive ? Int32(GD_MOUNT_RECURSIVE) : 0) | (mount.optional ? Int32(GD_MOUNT_OPTIONAL) : 0),
                     entries: entries[index]?.base, nentries: entries[index]?.count ?? 0))
         }
-        let pid: pid_t = withExtendedLifetime((targets, entries, argv, envp)) {
+        let pid: pid_t = withExtendedLifetime((targets, sourcePathArray, entries, argv, envp)) {
             mounts.withUnsafeBufferPointer { mountBuffer in
                 forwardedSignals.withUnsafeBufferPointer { signalBuffer in
                     var spec = gd_container_spec(

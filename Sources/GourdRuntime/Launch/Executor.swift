@@ -10,8 +10,9 @@ public let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR
 
 /// Applies a `LaunchPlan` once, in this order (docs/PLATFORM-NOTES.md, "Process structure that works"):
 /// single-thread check, no-new-privs, user + mount namespace mapping the caller to themselves,
-/// private propagation, detached copies of the bind sources and of /proc, staging tmpfs, FUSE
-/// mount of the image, the staging tmpfs as gourd's own root (the host tree detached), the
+/// private propagation, which mount system calls the kernel has, detached copies of the bind
+/// sources and of /proc (without open_tree: O_PATH descriptors of the sources), staging tmpfs
+/// (without open_tree: the sources bound into it), FUSE mount of the image, the staging tmpfs as gourd's own root (the host tree detached), the
 /// container (C), then one poll loop that serves FUSE, forwards signals and waits.
 public struct Executor {
     /// The staging tmpfs covers /tmp in gourd's own mount namespace only; host paths under
@@ -63,16 +64,23 @@ public struct Executor {
         try requireSingleThreaded()
         try check("prctl(PR_SET_NO_NEW_PRIVS)", gd_set_no_new_privs())
         try enterNamespaces()
-        let descriptors = Descriptors()
+        // Which mount system calls this kernel has, asked once inside our own namespaces (where
+        // an EPERM can only come from a seccomp filter); the C helpers read the cached answer.
+        let missing = gc_probe_syscalls(1)
+        let descriptors = Descriptors(parked: missing & Int32(GC_SYSCALL_OPEN_TREE.rawValue | GC_SYSCALL_MOVE_MOUNT.rawValue) != 0)
         try descriptors.openSources(of: plan)
-        let procTree = gd_clone_tree("/proc", 1)
-        try check("open_tree", path: "/proc", procTree)
-        defer { close(procTree) }
+        var procTree: Int32 = -1  // parked: gd_enter_staging binds the host's /proc by path
+        if !descriptors.parked {
+            procTree = gd_clone_tree("/proc", 1)
+            try check("open_tree", path: "/proc", procTree)
+        }
+        defer { if procTree >= 0 { close(procTree) } }
         try check("mount tmpfs", path: Self.staging, gd_mount_tmpfs(Self.staging, "mode=0700,size=16m"))
         for directory in [Self.root, Self.staging + "/proc"] + (plan.writableTmpfs ? [Self.staging + "/overlay"] : []) {
             try check("mkdir", path: directory, mkdir(directory, 0o700) == 0 ? 0 : -errno)
         }
         try descriptors.stage(plan.generatedFiles, in: Self.staging)
+        try descriptors.park(in: Self.staging, plan: plan)
         var oldMask = sigset_t()
         let signalFD =
             blockAllSignals
