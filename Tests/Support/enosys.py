@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Runs a command with some system calls failing with ENOSYS, as on an older kernel.
 
-    Tests/Support/enosys.py SYSCALL[,SYSCALL...] -- COMMAND [ARG...]
-    Tests/Support/enosys.py linux-4.18 -- COMMAND [ARG...]
+    Tests/Support/enosys.py [--eperm] SYSCALL[,SYSCALL...] -- COMMAND [ARG...]
+    Tests/Support/enosys.py [--eperm] linux-4.18 -- COMMAND [ARG...]
 
 Installs a seccomp filter (no_new_privs first; inherited across fork, exec and setpriv) that
 makes each named x86_64 system call return ENOSYS and allows everything else, then execs
@@ -10,6 +10,7 @@ COMMAND. What a Linux 4.18 kernel (RHEL 8) answers for the new mount API, on thi
 `linux-4.18` makes every system call that 4.18 lacks fail so: all numbers from 335 up (4.18's
 last is rseq, 334; 335-423 are unused on x86_64; 424, pidfd_send_signal, came with 5.1), which
 also takes glibc's own fallbacks (clone3, close_range, faccessat2...) as on RHEL 8.
+`--eperm`: EPERM instead, as container engines' seccomp profiles answer (Docker's default).
 Python 3 standard library only (ctypes: prctl(2), seccomp(2) filter mode). `install(names)`
 does the same in the calling process (Benchmarks/launch uses it before exec).
 """
@@ -33,17 +34,17 @@ def insn(code, jt, jf, k):
     return struct.pack("HBBI", code, jt, jf, k)
 
 
-def program(names):
-    """The classic BPF program: ENOSYS for `names` (or every call after 4.18), allow the rest."""
+def program(names, err=errno.ENOSYS):
+    """The classic BPF program: `err` for `names` (or every call after 4.18), allow the rest."""
     prog = [insn(LD_ABS_W, 0, 0, 4),                              # seccomp_data.arch
             insn(JEQ_K, 1, 0, AUDIT_ARCH_X86_64),
             insn(RET_K, 0, 0, RET_ALLOW),
             insn(LD_ABS_W, 0, 0, 0)]                              # seccomp_data.nr
     for name in names:
         if name == "linux-4.18":
-            prog += [insn(JGE_K, 0, 1, AFTER_4_18), insn(RET_K, 0, 0, RET_ERRNO | errno.ENOSYS)]
+            prog += [insn(JGE_K, 0, 1, AFTER_4_18), insn(RET_K, 0, 0, RET_ERRNO | err)]
         else:
-            prog += [insn(JEQ_K, 0, 1, NUMBERS[name]), insn(RET_K, 0, 0, RET_ERRNO | errno.ENOSYS)]
+            prog += [insn(JEQ_K, 0, 1, NUMBERS[name]), insn(RET_K, 0, 0, RET_ERRNO | err)]
     prog.append(insn(RET_K, 0, 0, RET_ALLOW))
     return prog
 
@@ -58,9 +59,9 @@ def check(names):
     return None
 
 
-def install(names):
+def install(names, err=errno.ENOSYS):
     """Sets no_new_privs and installs the filter on the calling thread; raises OSError."""
-    prog = program(names)
+    prog = program(names, err)
     code = b"".join(prog)
     buffer = ctypes.create_string_buffer(code, len(code))
     fprog = struct.pack("HxxxxxxP", len(prog), ctypes.addressof(buffer))
@@ -74,17 +75,22 @@ def install(names):
 
 
 def main():
-    if len(sys.argv) < 4 or sys.argv[2] != "--":
-        sys.exit("usage: enosys.py SYSCALL[,SYSCALL...]|linux-4.18 -- COMMAND [ARG...]")
-    names = sys.argv[1].split(",")
+    args = sys.argv[1:]
+    err = errno.ENOSYS
+    if args and args[0] == "--eperm":
+        err = errno.EPERM
+        args = args[1:]
+    if len(args) < 3 or args[1] != "--":
+        sys.exit("usage: enosys.py [--eperm] SYSCALL[,SYSCALL...]|linux-4.18 -- COMMAND [ARG...]")
+    names = args[0].split(",")
     problem = check(names)
     if problem:
         sys.exit(f"enosys.py: {problem}")
     try:
-        install(names)
+        install(names, err)
     except OSError as e:
         sys.exit(f"enosys.py: {e.filename}: {os.strerror(e.errno)}")
-    os.execvp(sys.argv[3], sys.argv[3:])
+    os.execvp(args[2], args[2:])
 
 
 if __name__ == "__main__":

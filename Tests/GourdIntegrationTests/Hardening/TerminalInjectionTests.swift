@@ -23,7 +23,7 @@ extension Integration {
                 self.slave = slave
                 let env = TestEnvironment.shared
                 pid = Gourd.spawn(
-                    env.userPrefix + [env.gourd] + args, environment: env.environment(["TERM": "dumb"]),
+                    env.launchPrefix + [env.gourd] + args, environment: env.environment(["TERM": "dumb"]),
                     cwd: Scratch.shared.path, in: slave, out: slave, err: slave, keep: -1, ctty: true)
                 guard pid > 0 else { throw HarnessError.spawn(-pid) }
             }

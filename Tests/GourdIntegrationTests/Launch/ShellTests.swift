@@ -17,7 +17,7 @@ extension Integration {
                 self.master = master
                 let env = TestEnvironment.shared
                 pid = Gourd.spawn(
-                    env.userPrefix + [env.gourd, "shell", env.image("busybox-zstd.sqfs")],
+                    env.launchPrefix + [env.gourd, "shell", env.image("busybox-zstd.sqfs")],
                     environment: env.environment(["TERM": "dumb"]), cwd: Scratch.shared.path,
                     in: slave, out: slave, err: slave, keep: -1, ctty: true)
                 close(slave)

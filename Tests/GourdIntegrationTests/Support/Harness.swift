@@ -24,6 +24,10 @@ struct TestEnvironment: Sendable {
     let user: User
     /// True when the runner is root and switches to `user` with setpriv for every launch.
     let switchesUser: Bool
+    /// GOURD_TEST_WRAP (space-separated): a command every gourd the tests start as the test user
+    /// runs under, after the user switch. `make test` sets it for its second pass:
+    /// Tests/Support/enosys.py linux-4.18 --, so that every launch takes the kernel fallbacks.
+    let wrap: [String]
 
     init() {
         let env = ProcessInfo.processInfo.environment
@@ -32,6 +36,7 @@ struct TestEnvironment: Sendable {
             .deletingLastPathComponent().deletingLastPathComponent().path
         gourd = env["GOURD_TEST_BIN"] ?? packageRoot + "/.build/debug/gourd"
         images = env["GOURD_TEST_IMAGES"] ?? packageRoot + "/.testdata/images"
+        wrap = (env["GOURD_TEST_WRAP"] ?? "").split(separator: " ").map(String.init)
         if getuid() == 0 {
             let name = env["GOURD_TEST_USER"] ?? "gourdtest"
             guard let pw = getpwnam(name) else { fatalError("running as root needs the test user '\(name)' (make test creates it)") }
@@ -52,6 +57,9 @@ struct TestEnvironment: Sendable {
     var userPrefix: [String] {
         switchesUser ? ["/usr/bin/setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--"] : []
     }
+
+    /// The argv prefix of a launch as the test user: `userPrefix`, then `wrap`.
+    var launchPrefix: [String] { userPrefix + wrap }
 
     /// The environment an ordinary login would give the test user, plus `extra`.
     func environment(_ extra: [String: String]) -> [String] {
@@ -140,7 +148,7 @@ enum Gourd {
         stdin: String = "/dev/null", keep: Int32 = -1, raw: Bool = false,
         asRunner: Bool = false
     ) throws -> RunningGourd {
-        let argv = (asRunner ? [] : env.userPrefix) + (raw ? args : [env.gourd] + args)
+        let argv = (asRunner ? [] : env.launchPrefix) + (raw ? args : [env.gourd] + args)
         let dir = Scratch.shared.path
         let id = UUID().uuidString
         let outPath = "\(dir)/out-\(id)"
