@@ -153,7 +153,7 @@ static int resolve(walk *w, const char *path, int flags, int allow_links) {
             int exclusive = last && !slash && (flags & O_CREAT) && (flags & O_EXCL);
             if (keep_link && (flags & O_PATH)) return fd; // O_PATH | O_NOFOLLOW: the link itself
             // open(2): O_CREAT | O_EXCL fails on any symlink with EEXIST, wherever it points.
-            int err = exclusive ? EEXIST
+            int err = exclusive                                                                           ? EEXIST
                       : keep_link || !allow_links || is_magic_link(dir, fd) || ++links > WALK_MAXSYMLINKS ? ELOOP
                                                                                                           : 0;
             char target[PATH_MAX];

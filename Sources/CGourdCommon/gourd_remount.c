@@ -161,8 +161,8 @@ static int collect(void *context, int id, int parent, const char *point) {
 
 typedef struct {
     const tree *below;
-    int root;            ///< O_PATH descriptor of the restricted mount's root
-    const char *prefix;  ///< its mount point, as mountinfo shows it ("" for "/")
+    int root;           ///< O_PATH descriptor of the restricted mount's root
+    const char *prefix; ///< its mount point, as mountinfo shows it ("" for "/")
     size_t prefix_len;
     unsigned long add;
 } remount_job;

@@ -9,7 +9,7 @@ import Testing
 /// expects, and the same answer from both (the same file, or the same errno). No namespaces:
 /// safe in the multi-threaded test runner.
 /// open(2)'s O_PATH on x86_64 and arm64 (asm-generic/fcntl.h): Swift's Glibc lacks it.
-private let O_PATH: Int32 = 0o10000000
+private let oPath: Int32 = 0o10000000
 
 @Suite("In-root resolver")
 struct InRootResolverTests {
@@ -30,7 +30,7 @@ struct InRootResolverTests {
 
     struct Case: Sendable, CustomTestStringConvertible {
         var path: String
-        var flags: Int32 = O_PATH
+        var flags: Int32 = oPath
         var expected: Expected
         var testDescription: String { "\(path) flags \(String(flags, radix: 8)) -> \(expected)" }
     }
@@ -63,7 +63,7 @@ struct InRootResolverTests {
             Self.link(root, "etc", "l0")
             for n in 1...40 { Self.link(root, "l\(n - 1)", "l\(n)") }
             self.root = root
-            rootFD = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)
+            rootFD = open(root, oPath | O_DIRECTORY | O_CLOEXEC)
         }
 
         deinit {
@@ -105,8 +105,8 @@ struct InRootResolverTests {
         Case(path: "missing/x", expected: .error(ENOENT)),
         Case(path: "file/x", expected: .error(ENOTDIR)),
         Case(path: "file/", expected: .error(ENOTDIR)),
-        Case(path: "file", flags: O_PATH | O_DIRECTORY, expected: .error(ENOTDIR)),
-        Case(path: "to-passwd", flags: O_PATH | O_NOFOLLOW, expected: .link("to-passwd")),
+        Case(path: "file", flags: oPath | O_DIRECTORY, expected: .error(ENOTDIR)),
+        Case(path: "to-passwd", flags: oPath | O_NOFOLLOW, expected: .link("to-passwd")),
         Case(path: "to-passwd", flags: O_RDONLY | O_NOFOLLOW, expected: .error(ELOOP)),
         Case(path: "to-passwd", flags: O_WRONLY | O_CREAT | O_EXCL, expected: .error(EEXIST)),
         Case(path: "dir", flags: O_WRONLY, expected: .error(EISDIR)),
@@ -124,7 +124,7 @@ struct InRootResolverTests {
         Case(path: "self/cwd", expected: .error(ELOOP)),
         Case(path: "self/exe", flags: O_RDONLY, expected: .error(ELOOP)),
         Case(path: "self/fd/0", flags: O_RDONLY, expected: .error(ELOOP)),
-        Case(path: "self/root", flags: O_PATH | O_NOFOLLOW, expected: .link("self/root")),
+        Case(path: "self/root", flags: oPath | O_NOFOLLOW, expected: .link("self/root")),
     ]
 
     /// (device, inode, is a symlink) of what `fd` opened, or the errno.
@@ -143,7 +143,7 @@ struct InRootResolverTests {
         switch expected {
         case .error(let e): return .failure(ResolveError(errno: e))
         case .file(let path), .link(let path):
-            let fd = open(base + "/" + path, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+            let fd = open(base + "/" + path, oPath | O_NOFOLLOW | O_CLOEXEC)
             return outcome(fd)
         }
     }
@@ -168,7 +168,7 @@ struct InRootResolverTests {
     }
 
     @Test(arguments: procfs) func refusesMagicLinksAsOpenat2Does(_ c: Case) {
-        let proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)
+        let proc = open("/proc", oPath | O_DIRECTORY | O_CLOEXEC)
         defer { close(proc) }
         check(c, rootFD: proc, base: "/proc", strict: false)
     }
@@ -188,12 +188,12 @@ struct InRootResolverTests {
     /// (neither a mount nor the process's root): the walk never asks the kernel for "..".
     @Test func dotDotNeverLeavesTheRootDescriptor() {
         let tree = Tree()
-        let inner = open(tree.root + "/dir", O_PATH | O_DIRECTORY | O_CLOEXEC)
+        let inner = open(tree.root + "/dir", oPath | O_DIRECTORY | O_CLOEXEC)
         defer { close(inner) }
-        let fd = gc_resolve_in_root(inner, "sub/../../../etc/passwd", O_PATH)
+        let fd = gc_resolve_in_root(inner, "sub/../../../etc/passwd", oPath)
         #expect(fd < 0 && errno == ENOENT, "'..' above the root descriptor must stay at it")
         if fd >= 0 { close(fd) }
-        let up = Self.outcome(gc_resolve_in_root(inner, "../..", O_PATH))
+        let up = Self.outcome(gc_resolve_in_root(inner, "../..", oPath))
         #expect(up == Self.expectedOutcome(.file("dir"), base: tree.root))
     }
 }

@@ -225,12 +225,12 @@ const char *gd_step_name(int32_t step);
 /// Steps of gd_probe, in the order a launch needs them.
 typedef enum {
     GD_PROBE_OK = 0,
-    GD_PROBE_USERNS,        ///< unshare(CLONE_NEWUSER|CLONE_NEWNS)
-    GD_PROBE_ID_MAPS,       ///< setgroups deny, uid_map, gid_map
-    GD_PROBE_PRIVATE,       ///< make / private, mount a tmpfs
-    GD_PROBE_FUSE_OPEN,     ///< open /dev/fuse
-    GD_PROBE_FUSE_MOUNT,    ///< mount(2) of a FUSE filesystem in the namespace
-    GD_PROBE_PIDNS,         ///< new PID namespace and its procfs
+    GD_PROBE_USERNS,     ///< unshare(CLONE_NEWUSER|CLONE_NEWNS)
+    GD_PROBE_ID_MAPS,    ///< setgroups deny, uid_map, gid_map
+    GD_PROBE_PRIVATE,    ///< make / private, mount a tmpfs
+    GD_PROBE_FUSE_OPEN,  ///< open /dev/fuse
+    GD_PROBE_FUSE_MOUNT, ///< mount(2) of a FUSE filesystem in the namespace
+    GD_PROBE_PIDNS,      ///< new PID namespace and its procfs
 } gd_probe_step;
 
 /// Which of the system calls gourd prefers are missing here (gc_syscall_bit, gourd_common.h),

@@ -31,7 +31,8 @@ public enum PlanReport {
                 + (plan.share.map { "shared with the other ranks of \($0.key) [\($0.reason)]" } ?? "its own (no other ranks to share with)")
         )
         if let kernel = plan.kernel {
-            let lines = kernel.isComplete ? ["mount API: openat2, open_tree + move_mount, mount_setattr, close_range"] : kernel.fallbackLines
+            let lines =
+                kernel.isComplete ? ["mount API: openat2, open_tree + move_mount, mount_setattr, close_range"] : kernel.fallbackLines
             out.append("kernel     " + lines.joined(separator: "\n           "))
         }
         let threads = plan.serving.threads == 0 ? "one per CPU" : "\(plan.serving.threads)"

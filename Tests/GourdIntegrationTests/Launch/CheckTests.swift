@@ -38,7 +38,9 @@ extension Integration {
                         + "mount_setattr: missing, using remount (Linux < 5.12); "), "\(out)")
             #expect(!out.stdout.contains("open_tree: missing"), "\(out)")
             let launch = try Gourd.start(
-                enosys + env.userPrefix + [env.gourd, "exec", env.image("busybox-zstd.sqfs"), "sh", "-c", "grep ' /etc/hosts ' /proc/self/mountinfo"],
+                enosys + env.userPrefix + [
+                    env.gourd, "exec", env.image("busybox-zstd.sqfs"), "sh", "-c", "grep ' /etc/hosts ' /proc/self/mountinfo",
+                ],
                 raw: true, asRunner: true
             ).wait()
             #expect(launch.status == 0 && launch.stdout.contains(" ro,nosuid,nodev"), "\(launch)")

@@ -122,7 +122,9 @@ extension Integration {
         @Test func checkAndPlanNameTheFallbacks() throws {
             let check = try Self.run(["check"])
             #expect(check.status == 0, "\(check)")
-            #expect(check.stdout.contains("ok    kernel features: openat2: missing, using gourd's in-root resolver (Linux < 5.6); "), "\(check)")
+            #expect(
+                check.stdout.contains("ok    kernel features: openat2: missing, using gourd's in-root resolver (Linux < 5.6); "), "\(check)"
+            )
             #expect(check.stdout.contains("mount_setattr: missing, using remount (Linux < 5.12)"), "\(check)")
             #expect(check.stdout.contains("a seccomp filter of this session"), "\(check)")
             let plan = try Self.run(["plan", Self.image, "true"])
@@ -130,11 +132,13 @@ extension Integration {
             #expect(plan.stdout.contains("\n           mount_setattr: missing, using remount (Linux < 5.12)\n"), "\(plan)")
             let eperm = try Self.run(["check"], calls: "open_tree,move_mount,mount_setattr,openat2", eperm: true)
             #expect(eperm.stdout.contains("move_mount: missing, using mount(2) binds (Linux < 5.2)"), "\(eperm)")
-            let launch = try Self.run(["exec", Self.image, "echo", "ran"], calls: "open_tree,move_mount,mount_setattr,openat2", eperm: true)
+            let launch = try Self.run(
+                ["exec", Self.image, "echo", "ran"], calls: "open_tree,move_mount,mount_setattr,openat2", eperm: true)
             #expect(launch.status == 0 && launch.lines == ["ran"], "\(launch)")
             if TestEnvironment.shared.wrap.isEmpty {
                 let fast = try Gourd.run(["plan", Self.image, "true"])
-                #expect(fast.stdout.contains("kernel     mount API: openat2, open_tree + move_mount, mount_setattr, close_range\n"), "\(fast)")
+                #expect(
+                    fast.stdout.contains("kernel     mount API: openat2, open_tree + move_mount, mount_setattr, close_range\n"), "\(fast)")
             }
             expectNothingLeft()
         }
