@@ -61,6 +61,10 @@ struct TestEnvironment: Sendable {
     /// The argv prefix of a launch as the test user: `userPrefix`, then `wrap`.
     var launchPrefix: [String] { userPrefix + wrap }
 
+    /// The seccomp filters `wrap` stacks under gourd's own (enosys.py: one), which a workload's
+    /// Seccomp_filters count includes.
+    var wrapFilters: Int { wrap.isEmpty ? 0 : 1 }
+
     /// The environment an ordinary login would give the test user, plus `extra`.
     func environment(_ extra: [String: String]) -> [String] {
         var env = [
@@ -143,12 +147,15 @@ enum Gourd {
     static var env: TestEnvironment { .shared }
 
     /// Starts `gourd ARGS` as the test user with a clean descriptor set (0, 1, 2 and `keep`).
+    /// `wrapped` false: without `TestEnvironment.wrap` (its no-new-privs makes exec ignore
+    /// setuid bits and file capabilities, which the privilege-refusal tests need).
     static func start(
         _ args: [String], env extra: [String: String] = [:], cwd: String? = nil,
         stdin: String = "/dev/null", keep: Int32 = -1, raw: Bool = false,
-        asRunner: Bool = false
+        asRunner: Bool = false, wrapped: Bool = true
     ) throws -> RunningGourd {
-        let argv = (asRunner ? [] : env.launchPrefix) + (raw ? args : [env.gourd] + args)
+        let prefix = asRunner ? [] : wrapped ? env.launchPrefix : env.userPrefix
+        let argv = prefix + (raw ? args : [env.gourd] + args)
         let dir = Scratch.shared.path
         let id = UUID().uuidString
         let outPath = "\(dir)/out-\(id)"
