@@ -18,7 +18,7 @@ typedef enum {
     GD_STEP_PDEATHSIG,     ///< prctl(PR_SET_PDEATHSIG)
     GD_STEP_PARENT_GONE,   ///< the launcher died before the container started
     GD_STEP_OPEN_ROOT,     ///< open the staged image root
-    GD_STEP_MOUNT_TARGET,  ///< resolve a mount destination inside the root (openat2)
+    GD_STEP_MOUNT_TARGET,  ///< resolve a mount destination inside the root (openat2 or gourd's resolver)
     GD_STEP_MOUNT,         ///< mount(2) of a plan entry
     GD_STEP_REMOUNT,       ///< remount of a bind with its flags
     GD_STEP_MKDIR,         ///< creating an entry (directory, file, symlink) in a synthesized tmpfs
