@@ -29,7 +29,7 @@ struct LaunchOptions: ParsableArguments {
         name: [.customShort("c"), .customLong("contain")], help: "No host home, /tmp, /var/tmp or current directory: private ones instead.")
     var contain = false
 
-    @Flag(name: [.customShort("C"), .customLong("containall")], help: "--contain and --cleanenv (gourd always has its own PID namespace).")
+    @Flag(name: [.customShort("C"), .customLong("containall")], help: "--contain, --cleanenv and --ipc (gourd always has its own PID namespace).")
     var containAll = false
 
     @Option(
@@ -57,7 +57,14 @@ struct LaunchOptions: ParsableArguments {
         help: "Let the workload write anywhere: an overlay whose writes go to a 64 MiB tmpfs, discarded at exit.")
     var writableTmpfs = false
 
-    @Flag(name: .customLong("compat"), help: "Apptainer's OCI-like mode: --containall --writable-tmpfs.")
+    @Option(
+        name: [.customShort("o"), .customLong("overlay")],
+        help: ArgumentHelp(
+            "An overlay over the image: DIR (writable: changes kept in DIR/upper), DIR:ro or IMAGE.sqfs (read-only layers). Repeatable or a comma list; at most one writable.",
+            valueName: "PATH[:ro]"))
+    var overlay: [String] = []
+
+    @Flag(name: .customLong("compat"), help: "Apptainer's OCI-like mode: --containall (with its IPC namespace) --writable-tmpfs.")
     var compat = false
 
     @Flag(name: [.customShort("n"), .customLong("net")], help: "A network namespace (with --network none: loopback only).")
@@ -152,8 +159,8 @@ struct LaunchOptions: ParsableArguments {
             share: share.flatMap(LaunchOptions.shareRequest) ?? .auto,
             contain: contain || containAll || compat, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
             scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles,
-            net: net, network: network, hostname: hostname, uts: uts, ipc: ipc,
-            writableTmpfs: writableTmpfs || compat)
+            net: net, network: network, hostname: hostname, uts: uts, ipc: ipc || containAll || compat,
+            writableTmpfs: writableTmpfs || compat, overlays: overlay.flatMap(ApptainerList.split))
     }
 
     /// "none" or a key (nil when malformed).
@@ -171,7 +178,7 @@ struct LaunchOptions: ParsableArguments {
 enum BareGPUFlag {
     static let valueOptions: Set<String> = [
         "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--dev", "--gpu", "--share", "--env-file", "--home",
-        "--no-mount", "--workdir", "-S", "--scratch", "--network", "--hostname",
+        "--no-mount", "--workdir", "-S", "--scratch", "--network", "--hostname", "-o", "--overlay",
     ]
 
     static func normalize(_ arguments: [String]) -> [String] {

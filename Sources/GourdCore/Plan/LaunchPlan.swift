@@ -40,6 +40,8 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var namespaces = ContainerNamespaces()
     /// --writable-tmpfs: an overlay over the image whose writes go to a 64 MiB tmpfs.
     public var writableTmpfs = false
+    /// --overlay (and --writable-tmpfs): the overlayfs layers over the image; nil: none.
+    public var overlay: OverlayPlan?
 
     public init(
         image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],

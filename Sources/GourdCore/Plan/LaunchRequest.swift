@@ -49,6 +49,8 @@ public struct LaunchRequest: Sendable, Equatable {
     public var ipc = false
     /// --writable-tmpfs (also part of --compat).
     public var writableTmpfs = false
+    /// --overlay values in order (each PATH[:ro|:rw]; also APPTAINER_OVERLAY, comma-separated).
+    public var overlays: [String] = []
 
     public init(
         mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,

@@ -44,9 +44,10 @@ public struct Planner {
             overrides: environment.overrides, appends: environment.appends,
             prepends: environment.prepends)
         let namespaces = try containerNamespaces()
+        let overlay = try overlayPlan(notes: &notes)
         var share = ShareScope.decide(request.share, host: host)
-        if share != nil && (!namespaces.isEmpty || request.writableTmpfs) {
-            let why = request.writableTmpfs ? "--writable-tmpfs" : namespaces.summary
+        if share != nil && (!namespaces.isEmpty || overlay != nil) {
+            let why = overlay != nil ? (request.overlays.isEmpty ? "--writable-tmpfs" : "--overlay") : namespaces.summary
             notes.append("not sharing a container with other ranks: \(why) asked for this launch's own container")
             share = nil
         }
@@ -59,7 +60,8 @@ public struct Planner {
             policyFile: policy.file, imageChecks: imageChecks, share: share)
         plan.serving = try servingPlan()
         plan.namespaces = namespaces
-        plan.writableTmpfs = request.writableTmpfs
+        plan.writableTmpfs = overlay?.upper == .tmpfs
+        plan.overlay = overlay
         return plan
     }
 

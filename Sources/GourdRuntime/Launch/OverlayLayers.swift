@@ -1,0 +1,119 @@
+import CGourdImage
+import CGourdLaunch
+import Glibc
+import GourdCore
+import SystemPackage
+
+/// The host side of a plan's overlay (`OverlayPlan`): the layers gourd must reach again after
+/// it has detached the host tree. Each directory layer (and the upper directory) is cloned
+/// with open_tree(2) while the host tree is still there and attached under the staging root
+/// at /layers/N (/layers/upper); each squashfs layer is served by gourd itself, a FUSE mount
+/// at /layers/N beside the image. The container's init then mounts overlayfs with staging
+/// paths only (`options`), so no host path has to be escaped or reachable at that point.
+final class OverlayLayers {
+    static let directory = "/layers"
+
+    let overlay: OverlayPlan?
+    private var images: [Int: SquashImage] = [:]
+    private var trees: [Int: Int32] = [:]
+    private var upperTree: Int32 = -1
+    private(set) var sessions: [OpaquePointer] = []
+
+    /// Before the namespaces: creates DIR/upper and DIR/work of a writable overlay (mode 0755,
+    /// kept afterwards, as Apptainer does) and opens each squashfs layer.
+    init(plan: LaunchPlan) throws(LaunchError) {
+        overlay = plan.overlay
+        guard let overlay else { return }
+        if let upper = overlay.upperDirectory {
+            for name in ["upper", "work"] {
+                let path = upper + "/" + name
+                if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                    throw .system(SystemError("mkdir (--overlay)", path: path, errno: Errno(rawValue: errno)), hint: nil)
+                }
+            }
+        }
+        for (index, layer) in overlay.layers.enumerated() where layer.kind == .squashfs {
+            do throws(LaunchError) {
+                images[index] = try SquashImage(path: layer.path)
+            } catch {
+                if case .image(_, let reason) = error { throw .plan(.badOption("--overlay", layer.spec, reason: reason)) }
+                throw error
+            }
+        }
+    }
+
+    deinit {
+        closeTrees()
+        for session in sessions { gd_fuse_destroy(session) }
+    }
+
+    /// In gourd's mount namespace, before the staging tmpfs covers /tmp: detached copies of
+    /// the directory layers and of the upper directory.
+    func cloneTrees() throws(LaunchError) {
+        guard let overlay else { return }
+        for (index, layer) in overlay.layers.enumerated() where layer.kind == .directory {
+            let fd = gd_clone_tree(layer.path, 0)
+            try check("open_tree (--overlay \(layer.spec))", path: layer.path, fd)
+            trees[index] = fd
+        }
+        if let upper = overlay.upperDirectory {
+            upperTree = gd_clone_tree(upper, 0)
+            try check("open_tree (--overlay)", path: upper, upperTree)
+        }
+    }
+
+    /// On the staging tmpfs (mounted at `staging`): every layer at staging/layers/N.
+    func attach(in staging: String) throws(LaunchError) {
+        guard let overlay else { return }
+        let base = staging + Self.directory
+        try check("mkdir", path: base, mkdir(base, 0o700) == 0 ? 0 : -errno)
+        for (index, layer) in overlay.layers.enumerated() {
+            let target = base + "/\(index)"
+            try check("mkdir", path: target, mkdir(target, 0o700) == 0 ? 0 : -errno)
+            if let fd = trees[index] {
+                try check("move_mount (--overlay \(layer.spec))", path: target, gd_attach_tree(fd, target))
+            } else if let image = images[index] {
+                let session = try image.mountFUSE(
+                    at: target, name: layer.path, addedMountPoints: [], serving: ServingPlan(cacheMiB: 16, threads: 1))
+                sessions.append(session)
+            }
+        }
+        if upperTree >= 0 {
+            let target = base + "/upper"
+            try check("mkdir", path: target, mkdir(target, 0o700) == 0 ? 0 : -errno)
+            try check("move_mount (--overlay)", path: target, gd_attach_tree(upperTree, target))
+        }
+        closeTrees()
+    }
+
+    /// The overlayfs options for the container's init, with the image root at `root` (a path
+    /// after staging) as the lowest layer, or nil without an overlay. `tmpfsUpper`: where the
+    /// init makes --writable-tmpfs' upper layer.
+    func options(root: String, tmpfsUpper: String) -> String? {
+        guard let overlay else { return nil }
+        let lower = overlay.layers.indices.map { "\(Self.directory)/\($0)" } + [root]
+        var options = "lowerdir=" + lower.joined(separator: ":")
+        switch overlay.upper {
+        case .directory:
+            options += ",upperdir=\(Self.directory)/upper/upper,workdir=\(Self.directory)/upper/work"
+        case .tmpfs:
+            options += ",upperdir=\(tmpfsUpper)/upper,workdir=\(tmpfsUpper)/work"
+        case nil:
+            break
+        }
+        return options + ",userxattr"
+    }
+
+    /// Starts the layers' serving threads once the process may have threads; returns the
+    /// sessions that got none, which the caller's loop must serve.
+    func start() -> [OpaquePointer] {
+        sessions.filter { gd_fuse_start($0) <= 0 }
+    }
+
+    private func closeTrees() {
+        for fd in trees.values { close(fd) }
+        trees = [:]
+        if upperTree >= 0 { close(upperTree) }
+        upperTree = -1
+    }
+}
