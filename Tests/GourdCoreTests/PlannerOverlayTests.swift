@@ -77,7 +77,9 @@ struct PlannerOverlayTests {
 
     @Test("only read-only layers: a read-only root; with --writable-tmpfs the tmpfs is the upper layer")
     func readOnlyAndTmpfs() throws {
-        #expect(try plan(["/scratch/layer.sqfs"]).overlay == OverlayPlan(layers: [.init(kind: .squashfs, path: "/scratch/layer.sqfs", spec: "/scratch/layer.sqfs")]))
+        #expect(
+            try plan(["/scratch/layer.sqfs"]).overlay
+                == OverlayPlan(layers: [.init(kind: .squashfs, path: "/scratch/layer.sqfs", spec: "/scratch/layer.sqfs")]))
         let tmpfs = try plan(["/scratch/layer.sqfs"], writableTmpfs: true)
         #expect(tmpfs.overlay?.upper == .tmpfs && tmpfs.writableTmpfs)
         #expect(try plan([], writableTmpfs: true).overlay == OverlayPlan(upper: .tmpfs))

@@ -92,7 +92,8 @@ extension Planner {
             throw .badOption(
                 "--overlay", spec,
                 reason:
-                    "ext3 overlay images are not supported (they need root or fuse2fs): use a directory, or a squashfs image of it for a read-only layer")
+                    "ext3 overlay images are not supported (they need root or fuse2fs): use a directory, or a squashfs image of it for a read-only layer"
+            )
         case .sif:
             throw .badOption(
                 "--overlay", spec, reason: "SIF overlays are not supported: use a directory, or a squashfs image for a read-only layer")

@@ -14,7 +14,8 @@ enum OverlayFailure {
         case .tooManySymbolicLinkLevels, .resourceBusy:
             return "(--overlay): two layers overlap (one lies inside another)"
         case .notSupported where upper != nil, .invalidArgument where upper != nil:
-            return "(--overlay \(upper!)): its file system cannot hold an overlay's upper layer (overlayfs needs user.* xattrs, d_type and whiteouts there)"
+            return
+                "(--overlay \(upper!)): its file system cannot hold an overlay's upper layer (overlayfs needs user.* xattrs, d_type and whiteouts there)"
         case .permissionDenied where upper != nil:
             return "(--overlay \(upper!)): permission denied on its upper or work directory"
         default:
