@@ -83,11 +83,12 @@ enum FastLaunchParser {
                 invocation.contain = true
                 invocation.cleanEnvironment = true
                 invocation.ipc = true
+                invocation.noEval = true
                 invocation.writableTmpfs = true
             case "--pid" where attached == nil, "-p" where attached == nil, "--userns" where attached == nil,
-                "-u" where attached == nil, "--no-privs" where attached == nil, "--no-init" where attached == nil,
-                "--no-eval" where attached == nil:
+                "-u" where attached == nil, "--no-privs" where attached == nil, "--no-init" where attached == nil:
                 break
+            case "--no-eval" where attached == nil: invocation.noEval = true
             case "--no-home" where attached == nil: invocation.mountHome = false
             case "-v" where attached == nil, "--verbose" where attached == nil: invocation.verbose = true
             default: return nil

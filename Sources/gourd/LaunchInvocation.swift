@@ -28,6 +28,7 @@ struct LaunchInvocation: Equatable {
     var uts = false
     var ipc = false
     var writableTmpfs = false
+    var noEval = false
     var overlays: [String] = []
 
     var request: LaunchRequest {
@@ -48,6 +49,7 @@ struct LaunchInvocation: Equatable {
         request.ipc = ipc
         request.writableTmpfs = writableTmpfs
         request.overlays = overlays
+        request.noEval = noEval
         return request
     }
 

@@ -29,7 +29,9 @@ struct LaunchOptions: ParsableArguments {
         name: [.customShort("c"), .customLong("contain")], help: "No host home, /tmp, /var/tmp or current directory: private ones instead.")
     var contain = false
 
-    @Flag(name: [.customShort("C"), .customLong("containall")], help: "--contain, --cleanenv and --ipc (gourd always has its own PID namespace).")
+    @Flag(
+        name: [.customShort("C"), .customLong("containall")],
+        help: "--contain, --cleanenv and --ipc (gourd always has its own PID namespace).")
     var containAll = false
 
     @Option(
@@ -64,7 +66,7 @@ struct LaunchOptions: ParsableArguments {
             valueName: "PATH[:ro]"))
     var overlay: [String] = []
 
-    @Flag(name: .customLong("compat"), help: "Apptainer's OCI-like mode: --containall (with its IPC namespace) --writable-tmpfs.")
+    @Flag(name: .customLong("compat"), help: "Apptainer's OCI-like mode: --containall (with its IPC namespace) --writable-tmpfs --no-eval.")
     var compat = false
 
     @Flag(name: [.customShort("n"), .customLong("net")], help: "A network namespace (with --network none: loopback only).")
@@ -96,7 +98,9 @@ struct LaunchOptions: ParsableArguments {
     @Flag(name: .customLong("no-init"), help: "Accepted: gourd's init is needed to forward signals and end leftovers.")
     var noInit = false
 
-    @Flag(name: .customLong("no-eval"), help: "Accepted: gourd never shell-evaluates variable values.")
+    @Flag(
+        name: .customLong("no-eval"),
+        help: "Take --env, --env-file and APPTAINERENV_ values as written (no evaluation by the image's shell).")
     var noEval = false
 
     @Flag(name: .customLong("no-home"), help: "Do not bind your home directory.")
@@ -160,7 +164,7 @@ struct LaunchOptions: ParsableArguments {
             contain: contain || containAll || compat, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
             scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles,
             net: net, network: network, hostname: hostname, uts: uts, ipc: ipc || containAll || compat,
-            writableTmpfs: writableTmpfs || compat, overlays: overlay.flatMap(ApptainerList.split))
+            writableTmpfs: writableTmpfs || compat, noEval: noEval || compat, overlays: overlay.flatMap(ApptainerList.split))
     }
 
     /// "none" or a key (nil when malformed).

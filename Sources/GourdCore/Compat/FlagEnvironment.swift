@@ -47,10 +47,12 @@ public enum FlagEnvironment {
         if result.overlays.isEmpty, let found = variables.lookup("OVERLAY", "OVERLAYIMAGE") {
             result.overlays = ApptainerList.split(found.value)
         }
+        if try flag("NO_EVAL") { result.noEval = true }
         if try flag("COMPAT") {
             result.contain = true
             result.cleanEnvironment = true
             result.ipc = true
+            result.noEval = true
             result.writableTmpfs = true
         }
         if try flag("NET") { result.net = true }

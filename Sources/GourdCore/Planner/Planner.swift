@@ -43,6 +43,9 @@ public struct Planner {
             try command(metadata: metadata), metadata: metadata,
             overrides: environment.overrides, appends: environment.appends,
             prepends: environment.prepends)
+        if environment.overrides.contains(where: { $0.shellWord != nil }) && ApptainerLayout.scriptShell(image) == nil {
+            warnings.append("variables with $ or ` are taken as written: the image has no /bin/sh to evaluate them")
+        }
         let namespaces = try containerNamespaces()
         let overlay = try overlayPlan(notes: &notes)
         var share = ShareScope.decide(request.share, host: host)
@@ -96,14 +99,26 @@ public struct Planner {
     /// them with the image's bash when it has one (Apptainer evaluates them with a bash-like
     /// interpreter, so `source`, `[[` and arrays work even where /bin/sh is dash), else its
     /// /bin/sh; then re-apply the user's overrides and path edits (they win), then exec.
+    /// Overrides whose values expand (`Override.shellWord`) are evaluated there, in order,
+    /// as Apptainer's injected `export NAME="value"` lines are: that alone also needs the
+    /// shell, even in an image without env scripts.
     func wrapForEnvScripts(
-        _ argv: [String], metadata: ImageMetadata, overrides: [EnvironmentVariable],
+        _ argv: [String], metadata: ImageMetadata, overrides: [Override],
         appends: [EnvironmentVariable] = [], prepends: [EnvironmentVariable] = []
     ) -> [String] {
-        guard !metadata.apptainerEnvScripts.isEmpty, let shell = ApptainerLayout.scriptShell(image) else { return argv }
-        var script = ApptainerLayout.sourceEnvironmentScripts
-        for variable in overrides {
-            script += "export \(variable.name)=\(ShellQuote.quote(variable.value)); "
+        let sources = !metadata.apptainerEnvScripts.isEmpty
+        let evaluates = overrides.contains { $0.shellWord != nil }
+        guard sources || evaluates, let shell = ApptainerLayout.scriptShell(image) else { return argv }
+        var script = sources ? ApptainerLayout.sourceEnvironmentScripts : ""
+        for override in overrides {
+            let name = override.variable.name
+            if let word = override.shellWord {
+                // An assignment, not `export NAME=word`: no field splitting in any sh; the
+                // newline ends a `# comment` an --env-file line may carry.
+                script += "\(name)=\(word)\nexport \(name); "
+            } else {
+                script += "export \(name)=\(ShellQuote.quote(override.variable.value)); "
+            }
         }
         // Path edits once: the environment gourd passes already has them, and a script that
         // leaves PATH alone must not get them twice.
