@@ -18,6 +18,8 @@ final class OverlayLayers {
     private var trees: [Int: Int32] = [:]
     private var upperTree: Int32 = -1
     private(set) var sessions: [OpaquePointer] = []
+    /// flock(2)ed directories, held until gourd exits (see `lock`).
+    private var locks: [Int32] = []
 
     /// Before the namespaces: creates DIR/upper and DIR/work of a writable overlay (mode 0755,
     /// kept afterwards, as Apptainer does) and opens each squashfs layer.
@@ -31,6 +33,10 @@ final class OverlayLayers {
                     throw .system(SystemError("mkdir (--overlay)", path: path, errno: Errno(rawValue: errno)), hint: nil)
                 }
             }
+            try lock(upper + "/upper", exclusive: true, spec: upper)
+        }
+        for layer in overlay.layers where layer.kind == .directory {
+            try lock(layer.path, exclusive: false, spec: layer.spec)
         }
         for (index, layer) in overlay.layers.enumerated() where layer.kind == .squashfs {
             do throws(LaunchError) {
@@ -42,7 +48,31 @@ final class OverlayLayers {
         }
     }
 
+    /// Two overlays writing one upper directory at once is undefined behaviour, which the
+    /// kernel only warns about ("upperdir is in-use", overlayfs(5) "Sharing and copying
+    /// layers"): a writable overlay holds an exclusive flock(2) on DIR/upper, a read-only layer
+    /// a shared one, released when gourd exits; a conflicting launch fails at once.
+    private func lock(_ path: String, exclusive: Bool, spec: String) throws(LaunchError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .system(SystemError("open (--overlay)", path: path, errno: Errno(rawValue: errno)), hint: nil) }
+        if flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 {
+            let error = errno
+            close(fd)
+            if error == EWOULDBLOCK {
+                throw .plan(
+                    .badOption(
+                        "--overlay", spec,
+                        reason: exclusive
+                            ? "in use by another running container (one writable user at a time; add :ro to share it read-only)"
+                            : "another running container writes to it (wait for it, or copy the directory)"))
+            }
+            throw .system(SystemError("flock (--overlay)", path: path, errno: Errno(rawValue: error)), hint: nil)
+        }
+        locks.append(fd)
+    }
+
     deinit {
+        for fd in locks { close(fd) }
         closeTrees()
         for session in sessions { gd_fuse_destroy(session) }
     }

@@ -64,7 +64,7 @@ extension Integration {
             let dir = Scratch.shared.directory("overlay-limits")
             let script = [
                 "touch /new", "mkdir -p /newdir/a/b", "ln -s /bin /newlink", "mv /new /renamed", "rm -r /newdir",
-                "touch /tmp/x", "mkdir /opt/x", "rm /etc/hosts", "sh -c 'echo x >> /etc/passwd'",
+                "touch /tmp/x", "mkdir /opt/x", "rm /etc/hosts", "sh -c 'echo x >> /data/text'",
             ].map { #"if out=$(\#($0) 2>&1); then echo "ok: \#($0)"; else echo "no: \#($0): ${out##*: }"; fi"# }
             let out = try Gourd.run(["exec", "--overlay", dir] + Self.options + [Self.image, "sh", "-c", script.joined(separator: "; ")])
             #expect(
@@ -72,7 +72,7 @@ extension Integration {
                     "ok: touch /new", "ok: mkdir -p /newdir/a/b", "ok: ln -s /bin /newlink", "ok: mv /new /renamed",
                     "ok: rm -r /newdir", "no: touch /tmp/x: Permission denied", "no: mkdir /opt/x: Permission denied",
                     "no: rm /etc/hosts: Value too large for defined data type",
-                    "no: sh -c 'echo x >> /etc/passwd': Permission denied",
+                    "no: sh -c 'echo x >> /data/text': Permission denied",
                 ], "\(out)")
             expectNothingLeft()
         }
@@ -126,6 +126,25 @@ extension Integration {
             for dir in [first, second] {
                 #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "\(dir) was written")
             }
+            expectNothingLeft()
+        }
+
+        /// One writable user of an overlay directory at a time (the kernel would only warn);
+        /// read-only users share it, but not with a writer.
+        @Test func aWritableOverlayIsLockedWhileInUse() throws {
+            let dir = Scratch.shared.directory("overlay-lock")
+            let first = try Gourd.start(["exec", "-o", dir] + Self.options + [Self.image, "sh", "-c", "echo started; sleep 3"])
+            #expect(first.waitForOutput("started"))
+            for spec in [dir, dir + ":ro"] {
+                let second = try Gourd.run(["exec", "-o", spec] + Self.options + [Self.image, "echo", "ran"])
+                #expect(second.status == GourdExit.launchFailed && second.stdout.isEmpty, "\(second)")
+                #expect(second.stderr.hasPrefix("gourd: --overlay '\(spec)': "), "\(second)")
+            }
+            #expect(try first.wait().status == 0)
+            let readers = try [0, 1].map { _ in
+                try Gourd.start(["exec", "-o", dir + ":ro"] + Self.options + [Self.image, "sh", "-c", "sleep 1; echo read"])
+            }
+            for reader in readers { #expect(try reader.wait().lines == ["read"]) }
             expectNothingLeft()
         }
 
