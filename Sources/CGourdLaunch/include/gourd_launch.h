@@ -90,14 +90,15 @@ typedef struct {
     sigset_t workload_mask;     ///< signal mask to restore before exec
     const int *forward_signals; ///< signals the container init passes on to the workload
     size_t nforward;
-    int hold;                ///< no workload: the init holds the namespaces for ranks that join
-    int stop_timeout_ms;     ///< after the workload: SIGTERM to what it left, this long, then SIGKILL
-    int fuse_fd;             ///< the image's /dev/fuse connection, which the init closes first (-1: none)
-    int namespaces;          ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
-    const char *hostname;    ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
-    const char *overlay_dir; ///< --writable-tmpfs: an empty directory for the upper layer's tmpfs, or NULL
-    const char *
-        overlay_data; ///< overlayfs options (lowerdir=...:root[,upperdir=...,workdir=...],userxattr), or NULL: no overlay
+    int hold;                  ///< no workload: the init holds the namespaces for ranks that join
+    int stop_timeout_ms;       ///< after the workload: SIGTERM to what it left, this long, then SIGKILL
+    int fuse_fd;               ///< the image's /dev/fuse connection, which the init closes first (-1: none)
+    int namespaces;            ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
+    const char *hostname;      ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
+    const char *overlay_dir;   ///< --writable-tmpfs: an empty directory for the upper layer's tmpfs, or NULL
+    const char *overlay_data;  ///< overlayfs options (lowerdir=...,userxattr), or NULL: no overlay
+    const int *layer_fuse_fds; ///< --overlay's squashfs layers' /dev/fuse connections, closed by the init as fuse_fd is
+    size_t nlayer_fuse_fds;
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1

@@ -41,7 +41,8 @@ public struct Executor {
             plan: plan, root: Self.rootAfterStaging, descriptors: staged.descriptors,
             mask: staged.oldMask, stopTimeout: stopTimeout,
             fuseFD: gd_fuse_fd(staged.fuse),
-            overlay: layers.options(root: Self.rootAfterStaging, tmpfsUpper: Self.overlayAfterStaging))
+            overlay: layers.options(root: Self.rootAfterStaging, tmpfsUpper: Self.overlayAfterStaging),
+            layerFDs: layers.sessions.map(gd_fuse_fd))
         staged.descriptors.closeAll()
         // The namespaces exist now: serving threads may start (FIELD-NOTES, "threads before unshare").
         let threaded = gd_fuse_start(staged.fuse) > 0
