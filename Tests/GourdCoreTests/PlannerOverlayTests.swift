@@ -115,6 +115,22 @@ struct PlannerOverlayTests {
         #expect(throws: Never.self) { try plan(["/scratch/ov"], host: TypedHost(base: host(), types: ["/scratch": 0xEF53])) }
     }
 
+    @Test("--pwd may name a directory an overlay holds (written by an earlier launch)")
+    func workdirInOverlay() throws {
+        var host = host()
+        host["/scratch/ov/upper/work/run"] = .directory
+        var request = LaunchRequest(mode: .exec(["true"]), workdir: "/work/run")
+        request.overlays = ["/scratch/ov"]
+        let plan = try Planner(request: request, host: Fixture.context(), hostFS: host, image: Fixture.image()).plan(
+            image: Fixture.location)
+        #expect(plan.workdir == "/work/run")
+        request.overlays = []
+        #expect(
+            planError { () throws(PlanError) in
+                try Planner(request: request, host: Fixture.context(), hostFS: host, image: Fixture.image()).plan(image: Fixture.location)
+            } == .badWorkdir("/work/run"))
+    }
+
     @Test("the spec syntax and image formats")
     func syntax() {
         #expect(OverlaySpec.split("/a:b") == ("/a:b", .unspecified))

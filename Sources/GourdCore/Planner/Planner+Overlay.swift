@@ -64,6 +64,14 @@ extension Planner {
         return plan == OverlayPlan() ? nil : plan
     }
 
+    /// Whether `path` is a directory in one of the overlay's host directories (its upper layer
+    /// or a read-only directory layer); squashfs layers are not read while planning.
+    func overlayHasDirectory(_ path: String, _ overlay: OverlayPlan?) -> Bool {
+        guard let overlay, path != "/" else { return false }
+        let roots = (overlay.upperDirectory.map { [$0 + "/upper"] } ?? []) + overlay.layers.filter { $0.kind == .directory }.map(\.path)
+        return roots.contains { hostFS.kind($0 + path) == .directory }
+    }
+
     /// A writable overlay directory: its `upper` and `work` must be directories when present
     /// (gourd creates them otherwise), on a file system overlayfs accepts as the upper layer.
     func checkUpperDirectory(_ path: String, spec: String) throws(PlanError) {

@@ -58,7 +58,8 @@ public struct Planner {
             image: location, identity: identity, mounts: mounts, generatedFiles: generated,
             environment: environment.variables, argv: argv,
             searchPath: environment.variables.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
-            workdir: try workdir(mounts: mounts, metadata: metadata), notes: notes, warnings: warnings, devices: dev.devices,
+            workdir: try workdir(mounts: mounts, metadata: metadata, overlay: overlay), notes: notes, warnings: warnings,
+            devices: dev.devices,
             environmentChanges: environment.changes, addedMountPoints: addedMountPoints(for: mounts),
             policyFile: policy.file, imageChecks: imageChecks, share: share)
         plan.serving = try servingPlan()
@@ -140,10 +141,16 @@ public struct Planner {
 
     /// --pwd when given (it must be a directory inside); else the caller's directory when it exists inside (through the home or /tmp binds, or in the
     /// image, unless a mount hides it there), else home, else "/".
-    func workdir(mounts: [Mount], metadata: ImageMetadata = ImageMetadata()) throws(PlanError) -> String {
+    /// `overlay`: a directory an overlay's host directories hold (made there by an earlier
+    /// launch) is one inside too, when no mount covers it.
+    func workdir(mounts: [Mount], metadata: ImageMetadata = ImageMetadata(), overlay: OverlayPlan? = nil) throws(PlanError) -> String {
         if let requested = request.workdir {
             let path = Paths.normalize(requested)
-            guard requested.hasPrefix("/"), kindInside(path, mounts: mounts) == .directory else {
+            guard
+                requested.hasPrefix("/"),
+                kindInside(path, mounts: mounts) == .directory
+                    || (coveringMount(path, mounts: mounts) == nil && overlayHasDirectory(path, overlay))
+            else {
                 throw .badWorkdir(requested)
             }
             return path
