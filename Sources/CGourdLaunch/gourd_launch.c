@@ -380,7 +380,7 @@ static void container_init(const gd_container_spec *spec) {
     // connection only when its last descriptor closes). Workloads faulting on the image after
     // a SIGKILLed server get ENOTCONN or SIGBUS, then the kernel's SIGKILL; never a hang.
     if (spec->fuse_fd >= 0) close(spec->fuse_fd);
-    for (size_t i = 0; i < spec->nlayer_fuse_fds; i++) close(spec->layer_fuse_fds[i]);
+    for (size_t i = 0; i < spec->nlayer_fds; i++) close(spec->layer_fds[i]);
     close(spec->lifeline_write);
     close(spec->report_read);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, GOURD_EXIT_LAUNCH_FAILED);

@@ -90,15 +90,15 @@ typedef struct {
     sigset_t workload_mask;     ///< signal mask to restore before exec
     const int *forward_signals; ///< signals the container init passes on to the workload
     size_t nforward;
-    int hold;                  ///< no workload: the init holds the namespaces for ranks that join
-    int stop_timeout_ms;       ///< after the workload: SIGTERM to what it left, this long, then SIGKILL
-    int fuse_fd;               ///< the image's /dev/fuse connection, which the init closes first (-1: none)
-    int namespaces;            ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
-    const char *hostname;      ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
-    const char *overlay_dir;   ///< --writable-tmpfs: an empty directory for the upper layer's tmpfs, or NULL
-    const char *overlay_data;  ///< overlayfs options (lowerdir=...,userxattr), or NULL: no overlay
-    const int *layer_fuse_fds; ///< --overlay's squashfs layers' /dev/fuse connections, closed by the init as fuse_fd is
-    size_t nlayer_fuse_fds;
+    int hold;                 ///< no workload: the init holds the namespaces for ranks that join
+    int stop_timeout_ms;      ///< after the workload: SIGTERM to what it left, this long, then SIGKILL
+    int fuse_fd;              ///< the image's /dev/fuse connection, which the init closes first (-1: none)
+    int namespaces;           ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
+    const char *hostname;     ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
+    const char *overlay_dir;  ///< --writable-tmpfs: an empty directory for the upper layer's tmpfs, or NULL
+    const char *overlay_data; ///< overlayfs options (lowerdir=...,userxattr), or NULL: no overlay
+    const int *layer_fds;     ///< --overlay's squashfs layers' /dev/fuse connections, closed as fuse_fd is
+    size_t nlayer_fds;
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1
@@ -204,6 +204,7 @@ int gd_enter_staging(const char *staging, int proc_tree, const char **step);
 int gd_fs_type(const char *path, uint64_t *type);
 /// move_mount(2) of a detached tree (gd_clone_tree) onto `path`: a host directory reached
 /// again under the staging root, after the host tree is gone (an --overlay layer). 0 or -errno.
+/// Async-signal-safe (one system call).
 int gd_attach_tree(int tree, const char *path);
 /// pipe2(O_CLOEXEC). 0 or -errno.
 int gd_pipe_cloexec(int fds[2]);

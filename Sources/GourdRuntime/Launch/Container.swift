@@ -56,7 +56,7 @@ struct Container {
                         namespaces: gd_clone_extra_flags(
                             plan.namespaces.uts ? 1 : 0, plan.namespaces.ipc ? 1 : 0,
                             plan.namespaces.network ? 1 : 0),
-                        hostname: nil, overlay_dir: nil, overlay_data: nil, layer_fuse_fds: nil, nlayer_fuse_fds: 0)
+                        hostname: nil, overlay_dir: nil, overlay_data: nil, layer_fds: nil, nlayer_fds: 0)
                     // --writable-tmpfs: the upper layer's directory, made in the staging tmpfs
                     // (Executor.stage); `overlay` holds the overlayfs options (OverlayLayers).
                     let tmpfsUpper = plan.writableTmpfs ? Executor.overlayAfterStaging : nil
@@ -66,8 +66,8 @@ struct Container {
                                 spec.overlay_dir = overlayPointer
                                 spec.overlay_data = overlayDataPointer
                                 return layerFDs.withUnsafeBufferPointer { layerBuffer in
-                                    spec.layer_fuse_fds = layerBuffer.baseAddress
-                                    spec.nlayer_fuse_fds = layerBuffer.count
+                                    spec.layer_fds = layerBuffer.baseAddress
+                                    spec.nlayer_fds = layerBuffer.count
                                     return root.withCString { rootPointer in
                                         plan.searchPath.withCString { pathPointer in
                                             plan.workdir.withCString { workdirPointer in
@@ -114,7 +114,7 @@ extension Container {
                 root: nil, mounts: nil, nmounts: 0, workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
                 lifeline_read: lifeline[0], lifeline_write: lifeline[1], report_write: report[1], report_read: report[0],
                 workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0, stop_timeout_ms: 0, fuse_fd: -1,
-                namespaces: 0, hostname: nil, overlay_dir: nil, overlay_data: nil, layer_fuse_fds: nil, nlayer_fuse_fds: 0)
+                namespaces: 0, hostname: nil, overlay_dir: nil, overlay_data: nil, layer_fds: nil, nlayer_fds: 0)
             return plan.searchPath.withCString { pathPointer in
                 plan.workdir.withCString { workdirPointer in
                     spec.search_path = pathPointer
