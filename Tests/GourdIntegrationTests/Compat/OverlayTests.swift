@@ -116,6 +116,10 @@ extension Integration {
                 (["--overlay", layer + ":rw"], "--overlay '\(layer):rw': a squashfs image is read-only: drop :rw (or use a directory)"),
                 (["--overlay", ext3], "--overlay '\(ext3)': ext3 overlay images are not supported"),
                 (
+                    ["--overlay", Gourd.env.image("truncated.sqfs")],
+                    "--overlay '\(Gourd.env.image("truncated.sqfs"))': truncated: the file is shorter than its superblock says"
+                ),
+                (
                     ["--overlay", "/proc/self/fdinfo"],
                     "--overlay '/proc/self/fdinfo': it is on procfs, which cannot hold an overlay's upper layer"
                 ),
