@@ -28,6 +28,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -365,17 +366,22 @@ static void setup_namespaces(const gd_container_spec *spec) {
     }
 }
 
-/// --writable-tmpfs: overlayfs over the image root, its upper layer on a tmpfs of 64 MiB
-/// (Apptainer's default "sessiondir max size"), so the workload may write anywhere while
-/// nothing reaches the image or the host. Unprivileged overlayfs needs Linux 5.11 and
-/// `userxattr` (overlayfs(5)). Async-signal-safe: plain system calls on prepared strings.
+/// --overlay / --writable-tmpfs: overlayfs over the image root. Its layers are already
+/// mounted in the staging tree (host directories attached, squashfs layers served by gourd),
+/// so spec->overlay_data names only staging paths. With --writable-tmpfs the upper layer is
+/// first made here, on a tmpfs of 64 MiB (Apptainer's default "sessiondir max size"), so the
+/// workload may write anywhere while nothing reaches the image or the host. Unprivileged
+/// overlayfs needs Linux 5.11 and `userxattr` (overlayfs(5)). Async-signal-safe: plain
+/// system calls on prepared strings.
 static void setup_overlay(const gd_container_spec *spec) {
-    if (mount("tmpfs", spec->overlay_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") != 0)
-        fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
-    int dfd = open(spec->overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || mkdirat(dfd, "upper", 0755) != 0 || mkdirat(dfd, "work", 0755) != 0)
-        fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
-    close(dfd);
+    if (spec->overlay_dir) {
+        if (mount("tmpfs", spec->overlay_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") != 0)
+            fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+        int dfd = open(spec->overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || mkdirat(dfd, "upper", 0755) != 0 || mkdirat(dfd, "work", 0755) != 0)
+            fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+        close(dfd);
+    }
     if (mount("overlay", spec->root, "overlay", MS_NOSUID | MS_NODEV, spec->overlay_data) != 0)
         fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
 }
@@ -387,6 +393,7 @@ static void container_init(const gd_container_spec *spec) {
     // connection only when its last descriptor closes). Workloads faulting on the image after
     // a SIGKILLed server get ENOTCONN or SIGBUS, then the kernel's SIGKILL; never a hang.
     if (spec->fuse_fd >= 0) close(spec->fuse_fd);
+    for (size_t i = 0; i < spec->nlayer_fds; i++) close(spec->layer_fds[i]);
     close(spec->lifeline_write);
     close(spec->report_read);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
@@ -395,7 +402,7 @@ static void container_init(const gd_container_spec *spec) {
     struct pollfd p = {.fd = spec->lifeline_read, .events = POLLIN};
     if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, GOURD_EXIT_LAUNCH_FAILED);
     setup_namespaces(spec);
-    if (spec->overlay_dir) setup_overlay(spec);
+    if (spec->overlay_data) setup_overlay(spec);
 
     int rootfd = open(spec->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) fail(spec, GD_STEP_OPEN_ROOT, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
@@ -540,6 +547,17 @@ int gd_enter_staging(const char *staging, int proc_tree, const char **step) {
     return 0;
 }
 
+int gd_fs_type(const char *path, uint64_t *type) {
+    struct statfs st;
+    if (statfs(path, &st) != 0) return -errno;
+    *type = (uint64_t)st.f_type;
+    return 0;
+}
+
+int gd_attach_tree(int tree, const char *path) {
+    return syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == 0 ? 0 : -errno;
+}
+
 int gd_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno; }
 
 unsigned long gd_mount_flags(int read_only, int nosuid, int nodev, int noexec) {
@@ -581,7 +599,7 @@ const char *gd_step_name(int32_t step) {
     case GD_STEP_LOOPBACK:
         return "bring up the loopback interface (--network none)";
     case GD_STEP_OVERLAY:
-        return "mount overlayfs (--writable-tmpfs)";
+        return "mount overlayfs (--overlay, --writable-tmpfs)";
     default:
         return "launch";
     }

@@ -31,7 +31,7 @@ typedef enum {
     GD_STEP_SECCOMP,       ///< no-new-privs and the workload's seccomp filter
     GD_STEP_HOSTNAME,      ///< sethostname in the container's UTS namespace (--hostname)
     GD_STEP_LOOPBACK,      ///< bringing up lo in the container's network namespace (--network none)
-    GD_STEP_OVERLAY,       ///< the writable overlay over the image root (--writable-tmpfs)
+    GD_STEP_OVERLAY,       ///< the overlay over the image root (--overlay, --writable-tmpfs)
 } gd_step;
 
 /// One failure record, written once by the container side.
@@ -98,7 +98,9 @@ typedef struct {
     int namespaces;           ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
     const char *hostname;     ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
     const char *overlay_dir;  ///< --writable-tmpfs: an empty directory for the upper layer's tmpfs, or NULL
-    const char *overlay_data; ///< the overlayfs mount options (lowerdir=root,upperdir=...,workdir=...,userxattr)
+    const char *overlay_data; ///< overlayfs options (lowerdir=...,userxattr), or NULL: no overlay
+    const int *layer_fds;     ///< --overlay's squashfs layers' /dev/fuse connections, closed as fuse_fd is
+    size_t nlayer_fds;
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1
@@ -215,6 +217,13 @@ int gd_open_path(const char *path);
 /// fully visible one exists (mount_too_revealing), and the init uses /proc/self/fd. 0 or
 /// -errno; *step names the failing operation.
 int gd_enter_staging(const char *staging, int proc_tree, const char **step);
+/// statfs(2)'s f_type of the file system holding `path` (Swift's Glibc lacks sys/vfs.h).
+/// 0 or -errno. Async-signal-safe.
+int gd_fs_type(const char *path, uint64_t *type);
+/// move_mount(2) of a detached tree (gd_clone_tree) onto `path`: a host directory reached
+/// again under the staging root, after the host tree is gone (an --overlay layer). 0 or -errno.
+/// Async-signal-safe (one system call).
+int gd_attach_tree(int tree, const char *path);
 /// pipe2(O_CLOEXEC). 0 or -errno.
 int gd_pipe_cloexec(int fds[2]);
 /// MS_* flags for a gd_mount. Async-signal-safe.

@@ -49,6 +49,11 @@ public struct LaunchRequest: Sendable, Equatable {
     public var ipc = false
     /// --writable-tmpfs (also part of --compat).
     public var writableTmpfs = false
+    /// --no-eval (also part of --compat): --env, --env-file and APPTAINERENV_ values are taken
+    /// as they are, not evaluated by the container's shell.
+    public var noEval = false
+    /// --overlay values in order (each PATH[:ro|:rw]; also APPTAINER_OVERLAY, comma-separated).
+    public var overlays: [String] = []
 
     public init(
         mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,

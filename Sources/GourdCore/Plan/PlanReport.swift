@@ -25,7 +25,7 @@ public enum PlanReport {
         out.append("argv       \(plan.argv.map(ShellQuote.quote).joined(separator: " "))")
         out.append("workdir    \(plan.workdir)")
         if !plan.namespaces.isEmpty { out.append("namespaces also \(plan.namespaces.summary)") }
-        if plan.writableTmpfs { out.append("root       writable: overlayfs over the image, writes in a 64 MiB tmpfs (--writable-tmpfs)") }
+        if let overlay = plan.overlay { out.append("root       \(overlay.summary)") }
         out.append(
             "container  "
                 + (plan.share.map { "shared with the other ranks of \($0.key) [\($0.reason)]" } ?? "its own (no other ranks to share with)")
