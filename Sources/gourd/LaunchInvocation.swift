@@ -28,6 +28,7 @@ struct LaunchInvocation: Equatable {
     var uts = false
     var ipc = false
     var writableTmpfs = false
+    var warm: String?
 
     var request: LaunchRequest {
         var request = LaunchRequest(
@@ -46,6 +47,7 @@ struct LaunchInvocation: Equatable {
         request.uts = uts
         request.ipc = ipc
         request.writableTmpfs = writableTmpfs
+        request.warm = warm
         return request
     }
 
@@ -79,7 +81,9 @@ struct LaunchInvocation: Equatable {
             if verbose, let scope = plan.share {
                 FileHandle.standardError.write("gourd: note: sharing one container: \(scope.reason) (\(scope.key))\n")
             }
-            return try Launcher.run(prepared)
+            return try Launcher.run(prepared) { reason in
+                if verbose { FileHandle.standardError.write("gourd: note: cold launch: \(reason)\n") }
+            }
         } catch {
             FileHandle.standardError.write("gourd: \(error)\n")
             return error.exitCode

@@ -40,6 +40,8 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var namespaces = ContainerNamespaces()
     /// --writable-tmpfs: an overlay over the image whose writes go to a 64 MiB tmpfs.
     public var writableTmpfs = false
+    /// Whether the image comes from a warm server shared with this job's other launches.
+    public var warm = WarmPlan()
 
     public init(
         image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],

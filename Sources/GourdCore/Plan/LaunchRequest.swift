@@ -49,6 +49,8 @@ public struct LaunchRequest: Sendable, Equatable {
     public var ipc = false
     /// --writable-tmpfs (also part of --compat).
     public var writableTmpfs = false
+    /// --warm=SECONDS|off; nil: GOURD_WARM, then the policy, then the built-in default.
+    public var warm: String?
 
     public init(
         mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,

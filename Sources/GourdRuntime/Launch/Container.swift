@@ -20,7 +20,7 @@ struct Container {
     /// `fuseFD`: the image's /dev/fuse descriptor, the only one the init keeps.
     static func spawn(
         plan: LaunchPlan, root: String, descriptors: Descriptors, mask: sigset_t,
-        hold: Bool = false, stopTimeout: Int32 = 0, fuseFD: Int32
+        hold: Bool = false, stopTimeout: Int32 = 0, fuseFD: Int32, scratch: String = ""
     ) throws(LaunchError) -> Container {
         var lifeline: [Int32] = [-1, -1]
         var report: [Int32] = [-1, -1]
@@ -57,8 +57,9 @@ struct Container {
                             plan.namespaces.uts ? 1 : 0, plan.namespaces.ipc ? 1 : 0,
                             plan.namespaces.network ? 1 : 0),
                         hostname: nil, overlay_dir: nil, overlay_data: nil)
-                    // The upper layer's directory, made in the staging tmpfs (Executor.stage).
-                    let overlay = plan.writableTmpfs ? "/overlay" : nil
+                    // The upper layer's directory, made in the staging tmpfs (Executor.stage), or
+                    // in a warm launch's own tmpfs (`scratch`, WarmLaunch.enter).
+                    let overlay = plan.writableTmpfs ? scratch + "/overlay" : nil
                     let overlayData = overlay.map { "lowerdir=\(root),upperdir=\($0)/upper,workdir=\($0)/work,userxattr" }
                     return withOptionalCString(plan.namespaces.hostname) { hostnamePointer in
                         withOptionalCString(overlay) { overlayPointer in

@@ -26,7 +26,8 @@ extension Gourd {
                 }
             }
             do throws(LaunchError) {
-                let plan = try invocation.launcher.prepare().plan
+                let prepared = try invocation.launcher.prepare()
+                let plan = WarmProbe.describe(prepared.plan, image: prepared.image)
                 print(json ? PlanReport.json(plan) : PlanReport.text(plan), terminator: json ? "\n" : "")
             } catch {
                 FileHandle.standardError.write("gourd: \(error)\n")
