@@ -77,7 +77,7 @@ import Testing
 
     @Test func serverFingerprintIgnoresBindsEnvironmentAndArgv() throws {
         let one = try Fixture.plan(LaunchRequest(mode: .exec(["true"])))
-        var other = try Fixture.plan(LaunchRequest(mode: .exec(["env"]), binds: ["/opt/config.txt:/mnt/c"], environment: ["A=1"]))
+        var other = try Fixture.plan(LaunchRequest(mode: .exec(["env"]), binds: ["/scratch/data:/mnt"], environment: ["A=1"]))
         #expect(WarmPlan.serverFingerprint(one) == WarmPlan.serverFingerprint(other))
         other.serving.cacheMiB = 8
         #expect(WarmPlan.serverFingerprint(one) != WarmPlan.serverFingerprint(other))

@@ -34,7 +34,17 @@ struct WarmLaunch {
             let fd = gd_share_connect(name)
             if fd >= 0 {
                 switch receive(fd, name: name) {
-                case .namespaces(let namespaces): return .ran(try enter(connection: fd, namespaces: namespaces))
+                case .namespaces(let namespaces):
+                    // Joining the user namespace is the first change to this process: until it
+                    // succeeds a cold launch is still possible (it fails, for one, in a nested
+                    // gourd that reached a server outside its own user namespace).
+                    try Executor(plan: plan, image: image).requireSingleThreaded()
+                    let joined = gd_warm_join_user(namespaces[0])
+                    if joined < 0 {
+                        for fd in namespaces + [fd] { close(fd) }
+                        return .cold("setns(CLONE_NEWUSER) into the warm server's namespace: \(Errno(rawValue: -joined))")
+                    }
+                    return .ran(try enter(connection: fd, namespaces: namespaces))
                 case .retry:
                     // The server was leaving as we arrived (once), or servers die before
                     // answering (a crash while staging the image): then a cold launch says why.
@@ -90,17 +100,14 @@ struct WarmLaunch {
         return .namespaces(Array(fds.prefix(2)))
     }
 
-    /// Enters the server's namespaces and runs the workload; `connection` stays open until
+    /// Enters the server's mount namespace and runs the workload; `connection` stays open until
     /// this process exits: it is the launch's attachment.
     func enter(connection: Int32, namespaces: [Int32]) throws(LaunchError) -> Int32 {
         defer { for fd in namespaces { close(fd) } }
         let stopTimeout = try StopTimeout.milliseconds()
-        let executor = Executor(plan: plan, image: image)
-        try executor.requireSingleThreaded()
         try check("prctl(PR_SET_NO_NEW_PRIVS)", gd_set_no_new_privs())
-        // The server's user namespace maps our own uid: joining it gives the capabilities to
-        // clone the host paths and to enter its mount namespace (setns(2)).
-        try check("setns(CLONE_NEWUSER)", path: "warm server's user namespace", gd_warm_join_user(namespaces[0]))
+        // Already in the server's user namespace (run), which maps our own uid: that gives the
+        // capabilities to clone the host paths and to enter its mount namespace (setns(2)).
         // A throwaway copy of the host's mount namespace, owned by that user namespace: where
         // open_tree may clone the bind sources (it needs CAP_SYS_ADMIN over the namespace the
         // paths are in). Nothing is mounted in it, so it needs no private propagation.
