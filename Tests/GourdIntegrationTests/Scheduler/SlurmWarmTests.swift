@@ -7,12 +7,13 @@ extension Integration {
     @Suite(.enabled(if: SlurmCluster.available, "needs the test Slurm cluster: run make test as root"))
     struct SlurmWarm {
         static let image = Gourd.env.image("busybox-zstd.sqfs")
-        static var export: String { "--export=ALL,GOURD_WARM=10,GOURD=\(Gourd.env.gourd),IMAGE=\(image)" }
+        static var export: String { "--export=ALL,GOURD=\(Gourd.env.gourd),IMAGE=\(image)" }
 
         /// A job on n1 running `script` (sh), in the background.
         func job(_ script: String) throws -> RunningGourd {
             try Gourd.start(
-                ["/usr/bin/srun", "-N1", "-w", "n1", Self.export, "sh", "-c", script], env: ["SLURM_CONF": SlurmCluster.conf],
+                ["/usr/bin/srun", "-N1", "-w", "n1", Self.export, "sh", "-c", script],
+                env: ["SLURM_CONF": SlurmCluster.conf, "GOURD_WARM": "10"],
                 raw: true)
         }
 
@@ -37,6 +38,11 @@ extension Integration {
             #expect(b.waitForOutput("started", timeout: 30), "job B: \(b.stdoutSoFar())")
             let a = try job(Self.launchTwice).wait(timeout: 60)
             #expect(a.status == 0, "\(a)")
+            // Job A has ended: its server went with it (Slurm kills the step's cgroup), while
+            // job B's workload is still asleep, about to read the image through its own.
+            let serverA = try #require(Self.values(a, "server").first.flatMap { Int32($0) }, "\(a)")
+            #expect(Integration.Warm.waitGone(serverA, timeout: 2), "job A's server \(serverA) outlived job A")
+            #expect(!b.stdoutSoFar().contains("read ok"), "job B was still running: \(b.stdoutSoFar())")
             let outB = try b.wait(timeout: 60)
             #expect(outB.status == 0 && outB.lines.contains("read ok"), "\(outB)")
             let nsA = Self.values(a, "ns")
@@ -44,11 +50,9 @@ extension Integration {
             #expect(nsA.count == 2 && Set(nsA).count == 1, "job A's launches share its server: \(a)")
             #expect(nsB.count == 3 && Set(nsB).count == 1, "job B's launches share its server: \(outB)")
             #expect(Set(nsA).isDisjoint(with: nsB), "the two jobs never share")
-            // Each job's server ended with its job (Slurm kills the step's cgroup).
-            for pid in (Self.values(a, "server") + Self.values(outB, "server")).compactMap({ Int32($0) }) {
-                #expect(Integration.Warm.waitGone(pid, timeout: 10), "server \(pid) outlived its job")
-            }
-            #expect(Self.values(a, "server").first != Self.values(outB, "server").first)
+            let serverB = Self.values(outB, "server").first.flatMap { Int32($0) }
+            #expect(serverB != nil && serverB != serverA, "\(outB)")
+            #expect(Integration.Warm.waitGone(serverB ?? 0, timeout: 10), "job B's server outlived job B")
             Integration.Warm.expectNothingLeftAtAll()
         }
     }
