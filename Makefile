@@ -100,7 +100,7 @@ test: setup lint
 	if [ "$(DIST_TEST)" != no ]; then $(MAKE) dist-test STAGE=$(STAGE) TEST_USER=$(TEST_USER); fi
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh start $(SLURM_STATE) && \
 		Tests/Support/make-mpi-image.sh $(STAGE)/images && chmod -R a+rX $(STAGE)/images; fi
-	if [ -z "$(FILTER)" ]; then $(MAKE) --no-print-directory bench-smoke GOURD_BIN=$(STAGE)/bin/gourd; fi
+	if [ -z "$(FILTER)" ]; then $(MAKE) --no-print-directory bench-smoke GOURD_BIN=$(STAGE)/bin/gourd IMAGES=$(STAGE)/images; fi
 	status=0; trap 'Tests/Support/registry.sh stop $(STAGE)/registry' EXIT INT TERM; \
 	Tests/Support/registry.sh start $(STAGE)/registry && \
 	GOURD_TEST_REGISTRY_STATE=$(STAGE)/registry GOURD_TEST_BIN=$(STAGE)/bin/gourd GOURD_TEST_IMAGES=$(STAGE)/images GOURD_TEST_USER=$(TEST_USER) \
@@ -111,11 +111,13 @@ test: setup lint
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh stop $(SLURM_STATE); fi; \
 	exit $$status
 
-# Benchmarks/fs once with tiny sizes (busybox image, 200 files, 1 MB large files, 4 ranks):
+# Benchmarks/fs once with tiny sizes (busybox image, 200 files, 1 MB large files, 4 ranks) and
+# Benchmarks/warm once with 5 tasks:
 # keeps the script working; it times nothing worth reading. GOURD_BIN: the gourd to run.
 GOURD_BIN ?= .build/debug/gourd
 bench-smoke:
 	Benchmarks/fs --tiny --runs 1 --ranks 4 --random-reads 10 --gourd $(GOURD_BIN) $$( [ "$$(id -u)" = 0 ] && echo --user $(TEST_USER) ) >/dev/null
+	Benchmarks/warm --tiny --gourd $(GOURD_BIN) $(if $(IMAGES),--image $(IMAGES)/busybox-zstd.sqfs) $$( [ "$$(id -u)" = 0 ] && echo --user $(TEST_USER) ) >/dev/null
 
 # Formatting: .swift-format (swift-format ships with the toolchain) and .clang-format for the C
 # targets. `make fmt` rewrites; `make lint` (run first by `make test`) fails on any finding.

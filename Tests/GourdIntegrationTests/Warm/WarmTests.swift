@@ -122,12 +122,48 @@ extension Integration {
             Self.expectNothingLeftAtAll()
         }
 
+        /// GPUs are granted per launch (the fake NVIDIA nodes of the test set-up).
+        @Test func eachLaunchGetsItsOwnGPUs() throws {
+            let list = "echo nodes: $(ls /dev | grep '^nvidia'); readlink /proc/self/ns/user"
+            let one = try Gourd.sh(list, options: ["--nv"], env: Self.on.merging(["CUDA_VISIBLE_DEVICES": "1"]) { $1 })
+            let pid = (try Self.plan(options: ["--nv"], env: Self.on)["serverPID"] as? NSNumber)?.int32Value
+            defer { Self.stop(pid) }
+            let two = try Gourd.sh(list, options: ["--nv"], env: Self.on.merging(["CUDA_VISIBLE_DEVICES": "3,0"]) { $1 })
+            #expect(one.lines.first == "nodes: nvidia-uvm nvidia1 nvidiactl", "\(one)")
+            #expect(two.lines.first == "nodes: nvidia-uvm nvidia0 nvidia3 nvidiactl", "\(two)")
+            #expect(one.lines.count == 2 && one.lines.last == two.lines.last, "one server for both: \(one) \(two)")
+            Self.stop(pid)
+            Self.expectNothingLeftAtAll()
+        }
+
+        @Test func exitStatusSignalsAndWritableTmpfsAsInAColdLaunch() throws {
+            let failed = try Gourd.sh("exit 7", env: Self.on)
+            #expect(failed.status == 7, "\(failed)")
+            let pid = try Self.serverPID()
+            defer { Self.stop(pid) }
+            let running = try Gourd.start(["exec", Self.image, "sh", "-c", "echo started; sleep 10"], env: Self.on)
+            #expect(running.waitForOutput("started"))
+            running.signal(SIGTERM)
+            let out = try running.wait()
+            #expect(out.status == 143, "SIGTERM reached the workload: \(out)")
+            let missing = try Gourd.sh("exec /no/such/program", env: Self.on)
+            #expect(missing.status == 127, "\(missing)")
+            // The overlay's upper layer is the launch's own: the next launch sees the image.
+            let wrote = try Gourd.sh("mkdir /work && echo mine > /work/new && cat /work/new", options: ["--writable-tmpfs"], env: Self.on)
+            #expect(wrote.status == 0 && wrote.lines == ["mine"], "\(wrote)")
+            let after = try Gourd.sh("test -e /work && echo leaked || echo clean", env: Self.on)
+            #expect(after.lines == ["clean"], "\(after)")
+            #expect(try Self.serverPID() == pid && pid != nil, "every launch here used one server")
+            Self.stop(pid)
+            Self.expectNothingLeftAtAll()
+        }
+
         @Test func lingerExpiryLeavesNothing() throws {
-            let out = try Gourd.sh("true", env: ["GOURD_WARM": "1"])
+            let out = try Gourd.sh("true", env: ["GOURD_WARM": "3"])
             #expect(out.status == 0, "\(out)")
+            #expect(Self.socketNames().count == 1, "the server lingers after the launch: \(Self.socketNames())")
             #expect(Self.servers().count == 1, "the server lingers after the launch")
-            #expect(Self.socketNames().count == 1, "\(Self.socketNames())")
-            usleep(1_200_000)
+            usleep(3_200_000)
             Self.expectNothingLeftAtAll()
         }
 
