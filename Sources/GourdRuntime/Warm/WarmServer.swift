@@ -60,9 +60,11 @@ struct WarmServer {
             SharedServer(plan: plan, image: image, listener: listener).refuseEveryone(SharedServer.reply(error))
             return 1
         }
-        // This process never unshares again: serving threads may start now.
-        _ = gd_fuse_start(staged.fuse)
+        // This process never unshares again: serving threads may start now (without them, the
+        // loop serves).
+        let threaded = gd_fuse_start(staged.fuse) > 0
         var loop = Loop(server: self, signalFD: staged.signalFD, namespaces: namespaces)
+        loop.fuse = threaded ? nil : staged.fuse
         loop.watch = { directory < 0 ? true : Self.same(identity, directory: directory, name: Self.base(of: plan.image.path)) }
         loop.serve()
         gd_fuse_destroy(staged.fuse)
@@ -91,6 +93,8 @@ struct WarmServer {
         let signalFD: Int32
         let namespaces: [Int32]
         var watch: () -> Bool = { true }
+        /// Set when no serving thread started: this loop answers FUSE requests itself.
+        var fuse: OpaquePointer?
         var listener: Int32
         var attached: [Int32] = []
         var idleSince = monotonicMilliseconds()
@@ -113,12 +117,17 @@ struct WarmServer {
                     [
                         pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
                         pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
+                        pollfd(fd: fuse.map(gd_fuse_fd) ?? -1, events: Int16(POLLIN), revents: 0),
                     ] + attached.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
                 let untilIdle = attached.isEmpty ? max(0, lingerMilliseconds - (now - idleSince)) : 1000
                 if poll(&fds, nfds_t(fds.count), Int32(min(1000, untilIdle))) < 0 && errno != EINTR { break }
                 if fds[0].revents != 0 && terminated() { break }
+                if let fuse, fds[2].revents != 0 {
+                    let rc = gd_fuse_process_one(fuse)
+                    if rc < 0 && rc != -EAGAIN && rc != -EINTR { break }  // the connection is gone
+                }
                 // Launches first, while `attached` still matches what was polled.
-                let gone = attached.indices.filter { fds[2 + $0].revents != 0 }
+                let gone = attached.indices.filter { fds[3 + $0].revents != 0 }
                 for index in gone.reversed() {
                     close(attached[index])  // a launch never writes: any event is its end
                     attached.remove(at: index)
