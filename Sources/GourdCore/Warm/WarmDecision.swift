@@ -49,7 +49,7 @@ public enum WarmDecision {
         if let share = plan.share {
             return WarmPlan(
                 enabled: false, lingerSeconds: linger,
-                reason: "cold: this rank shares the per-node container of \(share.key), which serves the image once for all ranks")
+                reason: "this rank shares the per-node container of \(share.key), which serves the image once for all ranks")
         }
         let scope = Self.scope(host: host, facts: facts, uid: plan.identity.uid)
         return WarmPlan(enabled: true, lingerSeconds: linger, scope: scope, reason: reason)
