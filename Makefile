@@ -111,7 +111,7 @@ test: setup lint
 	if [ "$(DIST_TEST)" != no ]; then $(MAKE) dist-test STAGE=$(STAGE) TEST_USER=$(TEST_USER); fi
 	if [ -n "$(CLUSTER)" ]; then Tests/Support/slurm-cluster.sh start $(SLURM_STATE) && \
 		Tests/Support/make-mpi-image.sh $(STAGE)/images && chmod -R a+rX $(STAGE)/images; fi
-	if [ -z "$(FILTER)" ] && [ "$(SMOKE)" != no ]; then $(MAKE) --no-print-directory bench-smoke GOURD_BIN=$(STAGE)/bin/gourd; fi
+	if [ -z "$(FILTER)" ] && [ "$(SMOKE)" != no ]; then $(MAKE) --no-print-directory bench-smoke GOURD_BIN=$(STAGE)/bin/gourd IMAGES=$(STAGE)/images; fi
 	status=0; trap 'Tests/Support/registry.sh stop $(STAGE)/registry' EXIT INT TERM; \
 	Tests/Support/registry.sh start $(STAGE)/registry && \
 	if [ "$(PLAIN)" != no ]; then $(TEST_ENV) \
@@ -127,11 +127,13 @@ test: setup lint
 test-enosys:
 	$(MAKE) --no-print-directory test PLAIN=no SMOKE=no DIST_TEST=no SLURM=no
 
-# Benchmarks/fs once with tiny sizes (busybox image, 200 files, 1 MB large files, 4 ranks):
+# Benchmarks/fs once with tiny sizes (busybox image, 200 files, 1 MB large files, 4 ranks) and
+# Benchmarks/warm once with 5 tasks:
 # keeps the script working; it times nothing worth reading. GOURD_BIN: the gourd to run.
 GOURD_BIN ?= .build/debug/gourd
 bench-smoke:
 	Benchmarks/fs --tiny --runs 1 --ranks 4 --random-reads 10 --gourd $(GOURD_BIN) $$( [ "$$(id -u)" = 0 ] && echo --user $(TEST_USER) ) >/dev/null
+	Benchmarks/warm --tiny --gourd $(GOURD_BIN) $(if $(IMAGES),--image $(IMAGES)/busybox-zstd.sqfs) $$( [ "$$(id -u)" = 0 ] && echo --user $(TEST_USER) ) >/dev/null
 
 # Formatting: .swift-format (swift-format ships with the toolchain) and .clang-format for the C
 # targets. `make fmt` rewrites; `make lint` (run first by `make test`) fails on any finding.

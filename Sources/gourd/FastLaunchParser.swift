@@ -63,6 +63,11 @@ enum FastLaunchParser {
                 else { return nil }
                 if attached == nil { rest = rest.dropFirst() }
                 invocation.share = request
+            case "--warm":
+                guard let value = attached ?? rest.first, WarmDecision.parse(value) != nil, invocation.warm == nil
+                else { return nil }
+                if attached == nil { rest = rest.dropFirst() }
+                invocation.warm = value
             case "--dev":
                 guard let value = attached ?? rest.first, let mode = DeviceMode(rawValue: value),
                     invocation.devices == nil

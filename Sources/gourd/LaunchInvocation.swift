@@ -30,6 +30,7 @@ struct LaunchInvocation: Equatable {
     var writableTmpfs = false
     var noEval = false
     var overlays: [String] = []
+    var warm: String?
 
     var request: LaunchRequest {
         var request = LaunchRequest(
@@ -50,6 +51,7 @@ struct LaunchInvocation: Equatable {
         request.writableTmpfs = writableTmpfs
         request.overlays = overlays
         request.noEval = noEval
+        request.warm = warm
         return request
     }
 
@@ -83,7 +85,9 @@ struct LaunchInvocation: Equatable {
             if verbose, let scope = plan.share {
                 FileHandle.standardError.write("gourd: note: sharing one container: \(scope.reason) (\(scope.key))\n")
             }
-            return try Launcher.run(prepared)
+            return try Launcher.run(prepared) { reason in
+                if verbose { FileHandle.standardError.write("gourd: note: cold launch: \(reason)\n") }
+            }
         } catch {
             FileHandle.standardError.write("gourd: \(error)\n")
             return error.exitCode

@@ -129,12 +129,22 @@ struct LaunchOptions: ParsableArguments {
             valueName: "KEY|none"))
     var share: String?
 
+    @Option(
+        name: .customLong("warm"),
+        help: ArgumentHelp(
+            "Reuse this job's image server (warm caches) and keep it SECONDS after the last launch (default 30), or off: a cold launch that serves the image itself.",
+            valueName: "SECONDS|off"))
+    var warm: String?
+
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the plan's notes (skipped mounts and why) to stderr.")
     var verbose = false
 
     mutating func validate() throws {
         _ = try gpuChoice()
         if let dev, DeviceMode(rawValue: dev) == nil { throw ValidationError("--dev '\(dev)': expected minimal or host") }
+        if let warm, WarmDecision.parse(warm) == nil {
+            throw ValidationError("--warm '\(warm)': expected off or seconds from 1 to \(WarmPlan.maxLingerSeconds)")
+        }
         if let share, LaunchOptions.shareRequest(share) == nil {
             throw ValidationError("--share '\(share)': expected none or a key of letters, digits, '.', '_' and '-'")
         }
@@ -164,7 +174,8 @@ struct LaunchOptions: ParsableArguments {
             contain: contain || containAll || compat, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
             scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles,
             net: net, network: network, hostname: hostname, uts: uts, ipc: ipc || containAll || compat,
-            writableTmpfs: writableTmpfs || compat, noEval: noEval || compat, overlays: overlay.flatMap(ApptainerList.split))
+            writableTmpfs: writableTmpfs || compat, noEval: noEval || compat, overlays: overlay.flatMap(ApptainerList.split),
+            warm: warm)
     }
 
     /// "none" or a key (nil when malformed).
@@ -181,7 +192,7 @@ struct LaunchOptions: ParsableArguments {
 /// options (before IMAGE) becomes "--gpu=any".
 enum BareGPUFlag {
     static let valueOptions: Set<String> = [
-        "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--dev", "--gpu", "--share", "--env-file", "--home",
+        "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--dev", "--gpu", "--share", "--warm", "--env-file", "--home",
         "--no-mount", "--workdir", "-S", "--scratch", "--network", "--hostname", "-o", "--overlay",
     ]
 

@@ -49,6 +49,8 @@ import Testing
         ["exec", "-n", "--network=none", "-i", "--uts", "--hostname=n2", img, "x"],
         ["exec", "--writable-tmpfs", img, "x"], ["run", "--compat", img],
         ["exec", "--overlay", "/ov", "-o", "/a.sqfs,/b:ro", "--overlay=/c:ro", img, "x"],
+        // Warm launches (issue 12).
+        ["exec", "--warm=off", img, "x"], ["exec", "--warm", "45", "-B", "/x", img, "x"], ["shell", "--warm=1", img],
     ]
 
     /// Command lines the fast parser declines, leaving them to swift-argument-parser.
@@ -67,6 +69,7 @@ import Testing
         ["exec", "--home", "/a", "--home", "/b", img, "x"], ["exec", "--workdir", "/a", "--workdir", "/b", img, "x"],
         ["exec", "--pwd", "/a", "--cwd", "/b", img, "x"], ["exec", "--fakeroot", img, "x"], ["exec", "-ec", img, "x"],
         ["exec", "--hostname", "a", "--hostname", "b", img, "x"], ["exec", "--ipc=1", img, "x"],
+        ["exec", "--warm=soon", img, "x"], ["exec", "--warm=0.5", img, "x"], ["exec", "--warm=1", "--warm=2", img, "x"],
     ]
 
     static func viaArgumentParser(_ arguments: [String]) -> LaunchInvocation? {

@@ -8,6 +8,9 @@
 set -eu
 gourd=$1 debian=$2 images=$3 user=$4
 [ -r "$debian" ] || { echo "dist-nested: $debian missing (Tests/Support/setup-host.sh makes it)" >&2; exit 1; }
+# Cold launches: a warm image server would outlive the script by its linger (the tests that
+# run after it check that nothing is left); warm launches have their own suite.
+export GOURD_WARM=off
 as_user() { if [ "$(id -u)" = 0 ]; then setpriv --reuid="$user" --regid="$user" --clear-groups -- "$@"; else "$@"; fi; }
 inner=/usr/local/bin/gourd
 out=$(as_user timeout 60 "$gourd" exec -B "$gourd:$inner" -B "$images:/images" -B "$debian:/opt/debian.sqfs" "$debian" \

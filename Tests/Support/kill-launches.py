@@ -107,7 +107,9 @@ class Runner:
     def __init__(self, args):
         self.gourd, self.image = args.gourd, args.image
         self.marker_name, self.marker = "GOURD_KILL_RUN", uuid.uuid4().hex
-        self.env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C", self.marker_name: self.marker}
+        # GOURD_WARM=off: each launch serves its own image (the cold path is what this kills).
+        self.env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C", self.marker_name: self.marker,
+                    "GOURD_WARM": "off"}
         self.wrapper = []
         if os.getuid() == 0:
             pw = pwd.getpwnam(args.user)

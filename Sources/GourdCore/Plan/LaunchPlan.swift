@@ -45,6 +45,8 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var kernel: KernelSupport?
     /// --overlay (and --writable-tmpfs): the overlayfs layers over the image; nil: none.
     public var overlay: OverlayPlan?
+    /// Whether the image comes from a warm server shared with this job's other launches.
+    public var warm = WarmPlan()
 
     public init(
         image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],

@@ -54,6 +54,8 @@ public struct LaunchRequest: Sendable, Equatable {
     public var noEval = false
     /// --overlay values in order (each PATH[:ro|:rw]; also APPTAINER_OVERLAY, comma-separated).
     public var overlays: [String] = []
+    /// --warm=SECONDS|off; nil: GOURD_WARM, then the policy, then the built-in default.
+    public var warm: String?
 
     public init(
         mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,

@@ -35,6 +35,7 @@ public enum PlanReport {
                 kernel.isComplete ? ["mount API: openat2, open_tree + move_mount, mount_setattr, close_range"] : kernel.fallbackLines
             out.append("kernel     " + lines.joined(separator: "\n           "))
         }
+        out.append("warm       " + warmLine(plan.warm))
         let threads = plan.serving.threads == 0 ? "one per CPU" : "\(plan.serving.threads)"
         out.append("serving    FUSE with \(threads) threads, \(plan.serving.cacheMiB) MiB block cache [\(plan.serving.reason)]")
         out.append("")
@@ -65,6 +66,13 @@ public enum PlanReport {
             out += plan.warnings.map { "  " + $0 }
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    static func warmLine(_ warm: WarmPlan) -> String {
+        guard warm.enabled else { return "no: \(warm.reason)" }
+        var text = "yes, linger \(warm.lingerSeconds) s [\(warm.reason)]; scope \(warm.scope ?? "?")"
+        if let server = warm.server { text += "; server \(server)" }
+        return text
     }
 
     static func line(_ mount: Mount) -> String {

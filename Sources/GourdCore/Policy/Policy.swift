@@ -20,6 +20,8 @@ public struct Policy: Sendable, Equatable, Codable {
     public var environment: EnvironmentPolicy
     /// `[serving]`: the FUSE server's cache budget and threads.
     public var serving: ServingPolicy = ServingPolicy()
+    /// `[warm]`: the default linger of warm image servers, or off.
+    public var warm: WarmPolicy = WarmPolicy()
 
     public init(
         file: String? = nil, binds: [PolicyBind] = [], userBinds: BindRules = BindRules(),

@@ -31,7 +31,7 @@ public struct PolicyParser {
     // MARK: sections
 
     func policy(_ root: TOMLNode) throws(PolicyError) -> Policy {
-        try allowOnly(["bind", "binds", "images", "devices", "gpu", "environment", "serving"], in: root, at: [])
+        try allowOnly(["bind", "binds", "images", "devices", "gpu", "environment", "serving", "warm"], in: root, at: [])
         var policy = Policy(file: file)
         if let value = root["bind"] {
             guard let array = value.array else { throw invalid(["bind"], "expected [[bind]] tables") }
@@ -84,6 +84,7 @@ public struct PolicyParser {
             }
         }
         if let serving = try table(root, "serving", at: []) { policy.serving = try self.serving(serving) }
+        if let warm = try table(root, "warm", at: []) { policy.warm = try self.warm(warm) }
         return policy
     }
 

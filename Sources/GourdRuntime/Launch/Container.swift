@@ -18,9 +18,11 @@ struct Container {
     /// report pipe then means ready).
     /// `stopTimeout`: ms between SIGTERM and SIGKILL for what the workload leaves running.
     /// `fuseFD`: the image's /dev/fuse descriptor, the only one the init keeps.
+    /// `scratch`: where --writable-tmpfs' upper directory is, below the root ("": the staging root).
     static func spawn(
         plan: LaunchPlan, root: String, descriptors: Descriptors, mask: sigset_t,
-        hold: Bool = false, stopTimeout: Int32 = 0, fuseFD: Int32, overlay: String? = nil, layerFDs: [Int32] = []
+        hold: Bool = false, stopTimeout: Int32 = 0, fuseFD: Int32, overlay: String? = nil, layerFDs: [Int32] = [],
+        scratch: String = ""
     ) throws(LaunchError) -> Container {
         var lifeline: [Int32] = [-1, -1]
         var report: [Int32] = [-1, -1]
@@ -61,8 +63,9 @@ struct Container {
                             plan.namespaces.network ? 1 : 0),
                         hostname: nil, overlay_dir: nil, overlay_data: nil, layer_fds: nil, nlayer_fds: 0)
                     // --writable-tmpfs: the upper layer's directory, made in the staging tmpfs
-                    // (Executor.stage); `overlay` holds the overlayfs options (OverlayLayers).
-                    let tmpfsUpper = plan.writableTmpfs ? Executor.overlayAfterStaging : nil
+                    // (Executor.stage) or in a warm launch's own tmpfs (`scratch`,
+                    // WarmLaunch.enter); `overlay` holds the overlayfs options (OverlayLayers).
+                    let tmpfsUpper = plan.writableTmpfs ? scratch + Executor.overlayAfterStaging : nil
                     return withOptionalCString(plan.namespaces.hostname) { hostnamePointer in
                         withOptionalCString(tmpfsUpper) { overlayPointer in
                             withOptionalCString(overlay) { overlayDataPointer in

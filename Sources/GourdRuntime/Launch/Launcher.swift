@@ -8,7 +8,8 @@ import GourdCore
 /// 3. the image, opened once: every later check and the FUSE server use that descriptor;
 /// 4. the policy's `[images]` rules, checked on the open file;
 /// 5. the host's facts (identity, cwd, environment), the flags' environment forms, and the pure plan;
-/// 6. the plan applied: a single container (`Executor`) or a rank of a shared one.
+/// 6. the plan applied: a single container (`Executor`), a rank of a shared one, or a warm
+///    launch from this job's image server (`WarmLaunch`, falling back to `Executor`).
 public struct Launcher {
     /// What `prepare` resolved: the plan and the image it will serve.
     public struct Prepared {
@@ -39,8 +40,10 @@ public struct Launcher {
         do { request = try FlagEnvironment.apply(to: self.request, environment: context.environment) } catch { throw .plan(error) }
         try WorkspaceDirectories.create(for: request)
         do {
-            let plan = try Planner(request: request, host: context, hostFS: hostFS, image: image, policy: policy)
+            var plan = try Planner(request: request, host: context, hostFS: hostFS, image: image, policy: policy)
                 .plan(image: location, imageChecks: checks)
+            plan.warm = try WarmDecision.decide(
+                request: request, policy: policy.warm, host: context, facts: WarmFacts.read(), plan: plan)
             return Prepared(plan: plan, image: image)
         } catch {
             throw .plan(error)
@@ -48,9 +51,16 @@ public struct Launcher {
     }
 
     /// Step 6: runs the workload; returns its exit status (code, or 128+N after signal N).
-    public static func run(_ prepared: Prepared) throws(LaunchError) -> Int32 {
+    /// `coldFallback` hears why a launch planned warm runs cold after all.
+    public static func run(_ prepared: Prepared, coldFallback: (String) -> Void = { _ in }) throws(LaunchError) -> Int32 {
         if let scope = prepared.plan.share {
             return try SharedContainer(plan: prepared.plan, image: prepared.image, scope: scope).run()
+        }
+        if prepared.plan.warm.enabled {
+            switch try WarmLaunch(plan: prepared.plan, image: prepared.image).run() {
+            case .ran(let status): return status
+            case .cold(let reason): coldFallback(reason)
+            }
         }
         return try Executor(plan: prepared.plan, image: prepared.image).run()
     }

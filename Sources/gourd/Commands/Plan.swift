@@ -26,7 +26,8 @@ extension Gourd {
                 }
             }
             do throws(LaunchError) {
-                var plan = try invocation.launcher.prepare().plan
+                let prepared = try invocation.launcher.prepare()
+                var plan = WarmProbe.describe(prepared.plan, image: prepared.image)
                 plan.kernel = KernelProbe.support()
                 print(json ? PlanReport.json(plan) : PlanReport.text(plan), terminator: json ? "\n" : "")
             } catch {

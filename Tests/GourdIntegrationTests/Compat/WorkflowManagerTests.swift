@@ -64,8 +64,10 @@ extension Integration {
                 [[ -d /refs ]] && echo refs-bound
                 echo "home ${HOME}"
                 """, to: task + "/.command.sh")
+            // GOURD_WARM=off survives `env -`: a warm server would outlive the task (the Warm suite
+            // tests those), and this test checks that nothing does.
             let script =
-                #"env - PATH=/usr/bin:/bin SINGULARITYENV_NXF_TASK_WORKDIR="$PWD" SINGULARITYENV_TMPDIR=/tmp "#
+                #"env - PATH=/usr/bin:/bin GOURD_WARM=off SINGULARITYENV_NXF_TASK_WORKDIR="$PWD" SINGULARITYENV_TMPDIR=/tmp "#
                 + "\(ApptainerName.directory)/singularity exec --no-home --pid -B \"$PWD\" -B /tmp,\(shared.path),\(shared.path):/refs:ro "
                 + Gourd.env.image("compat.sqfs") + #" /bin/bash -c "cd $PWD; /bin/bash -ue .command.sh""#
             let out = try Gourd.start(["/bin/sh", "-c", script], cwd: task, raw: true).wait()

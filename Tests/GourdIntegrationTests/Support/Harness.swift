@@ -66,10 +66,12 @@ struct TestEnvironment: Sendable {
     var wrapFilters: Int { wrap.isEmpty ? 0 : 1 }
 
     /// The environment an ordinary login would give the test user, plus `extra`.
+    /// GOURD_WARM=off: each test's launches are cold (the suites written before warm launches
+    /// check that nothing outlives a launch); the Warm suite turns it on.
     func environment(_ extra: [String: String]) -> [String] {
         var env = [
             "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": user.home, "USER": user.name,
-            "LOGNAME": user.name, "LANG": "C.UTF-8",
+            "LOGNAME": user.name, "LANG": "C.UTF-8", "GOURD_WARM": "off",
         ]
         env.merge(extra) { _, new in new }
         return env.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
