@@ -28,6 +28,7 @@ struct LaunchInvocation: Equatable {
     var uts = false
     var ipc = false
     var writableTmpfs = false
+    var fuseCacheMiB: Int?
 
     var request: LaunchRequest {
         var request = LaunchRequest(
@@ -46,6 +47,7 @@ struct LaunchInvocation: Equatable {
         request.uts = uts
         request.ipc = ipc
         request.writableTmpfs = writableTmpfs
+        request.fuseCacheMiB = fuseCacheMiB
         return request
     }
 

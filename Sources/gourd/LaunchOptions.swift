@@ -118,12 +118,22 @@ struct LaunchOptions: ParsableArguments {
             valueName: "KEY|none"))
     var share: String?
 
+    @Option(
+        name: .customLong("fuse-cache"),
+        help: ArgumentHelp(
+            "MiB of decompressed image blocks the FUSE server may cache (default 64; also GOURD_FUSE_CACHE_MB).",
+            valueName: "MiB"))
+    var fuseCache: Int?
+
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the plan's notes (skipped mounts and why) to stderr.")
     var verbose = false
 
     mutating func validate() throws {
         _ = try gpuChoice()
         if let dev, DeviceMode(rawValue: dev) == nil { throw ValidationError("--dev '\(dev)': expected minimal or host") }
+        if let fuseCache, !ServingPlan.cacheRange.contains(fuseCache) {
+            throw ValidationError("--fuse-cache '\(fuseCache)': expected MiB from 1 to \(ServingPlan.maxCacheMiB)")
+        }
         if let share, LaunchOptions.shareRequest(share) == nil {
             throw ValidationError("--share '\(share)': expected none or a key of letters, digits, '.', '_' and '-'")
         }
@@ -153,7 +163,7 @@ struct LaunchOptions: ParsableArguments {
             contain: contain || containAll || compat, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
             scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles,
             net: net, network: network, hostname: hostname, uts: uts, ipc: ipc,
-            writableTmpfs: writableTmpfs || compat)
+            writableTmpfs: writableTmpfs || compat, fuseCacheMiB: fuseCache)
     }
 
     /// "none" or a key (nil when malformed).
@@ -171,7 +181,7 @@ struct LaunchOptions: ParsableArguments {
 enum BareGPUFlag {
     static let valueOptions: Set<String> = [
         "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--dev", "--gpu", "--share", "--env-file", "--home",
-        "--no-mount", "--workdir", "-S", "--scratch", "--network", "--hostname",
+        "--no-mount", "--workdir", "-S", "--scratch", "--network", "--hostname", "--fuse-cache",
     ]
 
     static func normalize(_ arguments: [String]) -> [String] {

@@ -48,6 +48,7 @@ import Testing
         ["exec", "--net", "--network", "none", "--hostname", "n1", "--ipc", img, "x"],
         ["exec", "-n", "--network=none", "-i", "--uts", "--hostname=n2", img, "x"],
         ["exec", "--writable-tmpfs", img, "x"], ["run", "--compat", img],
+        ["exec", "--fuse-cache=256", img, "x"], ["exec", "--fuse-cache", "8", "-B", "/x", img, "x"],
     ]
 
     /// Command lines the fast parser declines, leaving them to swift-argument-parser.
@@ -66,6 +67,8 @@ import Testing
         ["exec", "--home", "/a", "--home", "/b", img, "x"], ["exec", "--workdir", "/a", "--workdir", "/b", img, "x"],
         ["exec", "--pwd", "/a", "--cwd", "/b", img, "x"], ["exec", "--fakeroot", img, "x"], ["exec", "-ec", img, "x"],
         ["exec", "--hostname", "a", "--hostname", "b", img, "x"], ["exec", "--ipc=1", img, "x"],
+        ["exec", "--fuse-cache=0", img, "x"], ["exec", "--fuse-cache=lots", img, "x"],
+        ["exec", "--fuse-cache", "8", "--fuse-cache", "9", img, "x"],
     ]
 
     static func viaArgumentParser(_ arguments: [String]) -> LaunchInvocation? {

@@ -49,6 +49,9 @@ public struct LaunchRequest: Sendable, Equatable {
     public var ipc = false
     /// --writable-tmpfs (also part of --compat).
     public var writableTmpfs = false
+    /// --fuse-cache MIB: the FUSE server's cache budget (wins over GOURD_FUSE_CACHE_MB and the
+    /// policy's [serving] cache_mb).
+    public var fuseCacheMiB: Int?
 
     public init(
         mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,
