@@ -136,10 +136,14 @@ static gd_bblock **bc_slot(bc_shard *s, uint64_t h, uint64_t pos) {
 }
 
 static void bc_lru_unlink(bc_shard *s, gd_bblock *b) {
-    if (b->lru_prev) b->lru_prev->lru_next = b->lru_next;
-    else if (s->lru_head == b) s->lru_head = b->lru_next;
-    if (b->lru_next) b->lru_next->lru_prev = b->lru_prev;
-    else if (s->lru_tail == b) s->lru_tail = b->lru_prev;
+    if (b->lru_prev)
+        b->lru_prev->lru_next = b->lru_next;
+    else if (s->lru_head == b)
+        s->lru_head = b->lru_next;
+    if (b->lru_next)
+        b->lru_next->lru_prev = b->lru_prev;
+    else if (s->lru_tail == b)
+        s->lru_tail = b->lru_prev;
     b->lru_prev = b->lru_next = NULL;
 }
 
@@ -187,8 +191,7 @@ static void bc_release(gd_bcache *c, bc_shard *s, gd_bblock *b) {
 
 // ---- the interface ----
 
-int gd_bcache_get(gd_bcache *c, uint64_t pos, uint32_t hdr, gd_bcache_loader load, void *context,
-                  gd_bblock **out) {
+int gd_bcache_get(gd_bcache *c, uint64_t pos, uint32_t hdr, gd_bcache_loader load, void *context, gd_bblock **out) {
     *out = NULL;
     uint64_t h = bc_hash(pos);
     bc_shard *s = bc_shard_of(c, h);
@@ -256,9 +259,8 @@ int gd_bcache_get(gd_bcache *c, uint64_t pos, uint32_t hdr, gd_bcache_loader loa
     bc_lru_push(s, b);
     uint64_t total = __atomic_add_fetch(&c->bytes, c->block_size, __ATOMIC_RELAXED);
     uint64_t peak = __atomic_load_n(&c->peak_bytes, __ATOMIC_RELAXED);
-    while (total > peak && !__atomic_compare_exchange_n(&c->peak_bytes, &peak, total, true, __ATOMIC_RELAXED,
-                                                        __ATOMIC_RELAXED)) {
-    }
+    while (total > peak &&
+           !__atomic_compare_exchange_n(&c->peak_bytes, &peak, total, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
     bc_evict(c, s);
     pthread_cond_broadcast(&s->loaded);
     pthread_mutex_unlock(&s->lock);

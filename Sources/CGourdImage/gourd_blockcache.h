@@ -37,8 +37,7 @@ void gd_bcache_free(gd_bcache *cache);
 /// The block at `pos`, referenced: from the cache, or loaded with `load` once while other
 /// threads wanting the same block wait for that load instead of repeating it. Returns 0, or
 /// the loader's errno value (every waiter of a failed load gets it too; nothing is cached).
-int gd_bcache_get(gd_bcache *cache, uint64_t pos, uint32_t hdr, gd_bcache_loader load, void *context,
-                  gd_bblock **out);
+int gd_bcache_get(gd_bcache *cache, uint64_t pos, uint32_t hdr, gd_bcache_loader load, void *context, gd_bblock **out);
 /// Drops a reference taken by gd_bcache_get.
 void gd_bcache_put(gd_bcache *cache, gd_bblock *block);
 const char *gd_bblock_data(const gd_bblock *block);

@@ -86,11 +86,11 @@ struct gd_fuse {
     uint64_t cache_bytes; // the budget shared by their handles
     gd_worker *workers;
     unsigned nworkers;
-    gd_fuse_stats stats;  // cache sizes chosen, for callers to report
-    gd_bcache *blocks;    // data and fragment blocks, shared by every thread
-    char *zeros;          // block_size zero bytes: holes (sparse blocks) are answered from here
-    srv_profile profile;  // the caller's thread, before gd_fuse_start
-    int stats_fd;         // srv_stats_fd, or -1
+    gd_fuse_stats stats; // cache sizes chosen, for callers to report
+    gd_bcache *blocks;   // data and fragment blocks, shared by every thread
+    char *zeros;         // block_size zero bytes: holes (sparse blocks) are answered from here
+    srv_profile profile; // the caller's thread, before gd_fuse_start
+    int stats_fd;        // srv_stats_fd, or -1
     // PLUS_ADAPTIVE's evidence (srv_plus_files): files listed without attributes, lookups
     // that found a file, listing chunks answered.
     atomic_uint_fast64_t bare_files, file_lookups, chunks;
@@ -368,10 +368,13 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 /// workload's latest habits.
 static bool srv_plus_files(gd_fuse *f) {
     switch (srv_plus) {
-    case PLUS_FULL: return true;
+    case PLUS_FULL:
+        return true;
     case PLUS_OFF:
-    case PLUS_DIRS: return false;
-    case PLUS_ADAPTIVE: break;
+    case PLUS_DIRS:
+        return false;
+    case PLUS_ADAPTIVE:
+        break;
     }
     if (!f) return false;
     uint64_t chunk = atomic_fetch_add_explicit(&f->chunks, 1, memory_order_relaxed);
@@ -977,10 +980,9 @@ static void srv_write_stats(gd_fuse *f) {
                        "threads=%u hits=%llu misses=%llu waits=%llu evictions=%llu failures=%llu peak_bytes=%llu "
                        "budget=%llu shards=%u idle_ms=%.1f max_readahead=%u max_read=%u max_write=%u",
                        f->nworkers, (unsigned long long)st.hits, (unsigned long long)st.misses,
-                       (unsigned long long)st.waits, (unsigned long long)st.evictions,
-                       (unsigned long long)st.failures, (unsigned long long)st.peak_bytes,
-                       (unsigned long long)st.budget, st.shards, sum.idle_ns / 1e6, f->max_readahead, f->max_read,
-                       f->max_write);
+                       (unsigned long long)st.waits, (unsigned long long)st.evictions, (unsigned long long)st.failures,
+                       (unsigned long long)st.peak_bytes, (unsigned long long)st.budget, st.shards, sum.idle_ns / 1e6,
+                       f->max_readahead, f->max_read, f->max_write);
     for (int op = 0; op < 64 && len < (int)sizeof line - 64; op++) {
         if (sum.count[op])
             len += snprintf(line + len, sizeof line - len, " op%d=%llu/%.1fms", op, (unsigned long long)sum.count[op],

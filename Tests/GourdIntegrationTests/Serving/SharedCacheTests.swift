@@ -56,7 +56,7 @@ extension Integration.Serving {
         /// (a thread wanting a block another is decompressing waits for it), and read the
         /// unpacked tree's bytes. With a cache per thread, each thread decompressed its own copy.
         @Test func eachBlockIsDecompressedOnceHoweverManyThreadsWantIt() throws {
-            let budget = ["--fuse-cache=256"] // everything fits: no eviction
+            let budget = ["--fuse-cache=256"]  // everything fits: no eviction
             let (alone, one) = try Self.counted(budget, Self.readEverything(readers: 1), env: ["GOURD_FUSE_THREADS": "1"])
             #expect(alone.status == 0, "\(alone.stderr)")
             let (crowd, eight) = try Self.counted(budget, Self.readEverything(readers: 8), env: ["GOURD_FUSE_THREADS": "4"])
