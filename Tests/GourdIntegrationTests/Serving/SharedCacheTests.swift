@@ -99,6 +99,35 @@ extension Integration.Serving {
             expectNothingLeft()
         }
 
+        /// Lookups a script causes beyond a baseline script's (the shell, find and their libraries
+        /// are looked up in both).
+        static func extraLookups(_ script: String, baseline: String) throws -> Int {
+            func lookups(_ script: String) throws -> Int {
+                let dir = Scratch.shared.directory("stats")
+                let out = try Gourd.run(
+                    ["exec", Gourd.env.image(Integration.Serving.image), "sh", "-c", script],
+                    env: ["GOURD_FUSE_STATS": dir + "/stats"], timeout: 60)
+                #expect(out.status == 0, "\(out)")
+                let line = (try? String(contentsOfFile: dir + "/stats", encoding: .utf8)) ?? ""
+                // "op1=COUNT/MSms": FUSE_LOOKUP is opcode 1 (linux/fuse.h).
+                guard let token = line.split(separator: " ").first(where: { $0.hasPrefix("op1=") }) else { return 0 }
+                return Int(token.dropFirst(4).split(separator: "/").first ?? "") ?? -1
+            }
+            return try lookups(script) - lookups(baseline)
+        }
+
+        /// Listings carry their subdirectories' attributes, so a walk looks up no directory
+        /// (15 subdirectories of 100 files here); a workload that stats what it lists (ls -l)
+        /// soon gets the files' attributes with the listings too (1,500 files, far fewer
+        /// lookups). Without readdirplus each directory and each file is a lookup.
+        @Test func listingsSpareTheLookupsTheWorkloadWouldMake() throws {
+            let walk = try Self.extraLookups("find /many/tree > /dev/null", baseline: "find /many/tree -maxdepth 0 > /dev/null")
+            #expect(walk <= 1, "find looked up \(walk) names")
+            let stat = try Self.extraLookups("ls -l /many/tree/* > /dev/null", baseline: "ls -ld /many/tree > /dev/null")
+            #expect(stat < 500, "ls -l of 1,500 files looked up \(stat) names")
+            expectNothingLeft()
+        }
+
         /// A corrupt block wanted by eight readers on four threads: the one load fails, every
         /// reader waiting on it gets EIO too (none hangs, none is left waiting), nothing is
         /// cached, the good files still read.
