@@ -110,21 +110,23 @@ extension Integration.Serving {
                 #expect(out.status == 0, "\(out)")
                 let line = (try? String(contentsOfFile: dir + "/stats", encoding: .utf8)) ?? ""
                 // "op1=COUNT/MSms": FUSE_LOOKUP is opcode 1 (linux/fuse.h).
-                guard let token = line.split(separator: " ").first(where: { $0.hasPrefix("op1=") }) else { return 0 }
+                guard let token = line.split(separator: " ").first(where: { $0.hasPrefix("op1=") }) else {
+                    Issue.record("no lookup counter: \(line)")
+                    return -1
+                }
                 return Int(token.dropFirst(4).split(separator: "/").first ?? "") ?? -1
             }
             return try lookups(script) - lookups(baseline)
         }
 
-        /// Listings carry their subdirectories' attributes, so a walk looks up no directory
-        /// (15 subdirectories of 100 files here); a workload that stats what it lists (ls -l)
-        /// soon gets the files' attributes with the listings too (1,500 files, far fewer
-        /// lookups). Without readdirplus each directory and each file is a lookup.
-        @Test func listingsSpareTheLookupsTheWorkloadWouldMake() throws {
+        /// A workload that stats every name it lists (busybox find, ls -l: 15 directories of
+        /// 100 files here) soon gets the attributes with the listings (adaptive readdirplus):
+        /// about one directory's worth of lookups instead of one per name (1,515 without).
+        @Test func listingsSpareTheLookupsOfAWorkloadThatStatsWhatItLists() throws {
             let walk = try Self.extraLookups("find /many/tree > /dev/null", baseline: "find /many/tree -maxdepth 0 > /dev/null")
-            #expect(walk <= 1, "find looked up \(walk) names")
+            #expect(walk >= 0 && walk < 400, "find of 1,515 names looked up \(walk)")
             let stat = try Self.extraLookups("ls -l /many/tree/* > /dev/null", baseline: "ls -ld /many/tree > /dev/null")
-            #expect(stat < 500, "ls -l of 1,500 files looked up \(stat) names")
+            #expect(stat >= 0 && stat < 400, "ls -l of 1,500 files looked up \(stat)")
             expectNothingLeft()
         }
 
