@@ -301,10 +301,9 @@ static void script_init(const gb_script_spec *spec) {
     bind_host_file(spec, rootfd, "/etc/resolv.conf");
     bind_host_file(spec, rootfd, "/etc/hosts");
     if (spec->readonly_root) {
-        struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+        // mount_setattr(2), or a remount keeping the root's flags before Linux 5.12.
         int fd = open(spec->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
-            fail(report, GB_STEP_READONLY, errno);
+        if (fd < 0 || gc_restrict_mount_fd(fd, MOUNT_ATTR_RDONLY, 0) != 0) fail(report, GB_STEP_READONLY, errno);
         close(fd);
     }
     // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the

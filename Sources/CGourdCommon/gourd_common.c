@@ -34,6 +34,7 @@ void gc_fd_path(char buf[32], int fd) {
 int gc_open_in_root(int rootfd, const char *path, int flags) {
     while (*path == '/') path++;
     if (*path == 0) path = ".";
+    if (gc_missing_syscalls() & GC_SYSCALL_OPENAT2) return gc_resolve_in_root(rootfd, path, flags);
     struct open_how how = {
         .flags = (uint64_t)(flags | O_CLOEXEC),
         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
@@ -48,13 +49,18 @@ int gc_restrict_mount(int rootfd, const char *path, uint64_t attrs, int recursiv
     if (!attrs) return 0;
     int fd = gc_open_in_root(rootfd, path, O_PATH); // re-resolved: now the new mount's root
     if (fd < 0) return -1;
-    struct mount_attr attr = {.attr_set = attrs};
-    int rc =
-        (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr);
+    int rc = gc_restrict_mount_fd(fd, attrs, recursive);
     int e = errno;
     close(fd);
     errno = e;
     return rc;
+}
+
+int gc_restrict_mount_fd(int fd, uint64_t attrs, int recursive) {
+    if (!attrs) return 0;
+    if (gc_missing_syscalls() & GC_SYSCALL_MOUNT_SETATTR) return gc_remount_restrict(fd, attrs, recursive);
+    struct mount_attr attr = {.attr_set = attrs};
+    return (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr);
 }
 
 pid_t gc_raw_clone(unsigned long flags) { return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL); }

@@ -28,6 +28,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,10 +103,23 @@ static void apply_mount(const gd_container_spec *spec, int rootfd, int i) {
     int rc;
     switch (m->kind) {
     case GD_MOUNT_BIND:
-        // source_fd is a detached copy of the host tree (open_tree OPEN_TREE_CLONE, made in
-        // the launcher's namespace): attach it here. A plain bind from an fd of another
-        // mount namespace fails with EINVAL.
-        rc = (int)syscall(SYS_move_mount, m->source_fd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        if (m->source_fd >= 0) {
+            // source_fd is a detached copy of the host tree (open_tree OPEN_TREE_CLONE, made in
+            // the launcher's namespace): attach it here. A plain bind from an fd of another
+            // mount namespace fails with EINVAL.
+            rc = (int)syscall(SYS_move_mount, m->source_fd, "", tfd, "",
+                              MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        } else if (m->source_path) {
+            // Without move_mount: the launcher bound the source at source_path in its staging
+            // tmpfs (gd_bind_fd), which our mount namespace copied; bind that copy here.
+            rc = mount(m->source_path, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL);
+        } else if (m->options & GD_MOUNT_OPTIONAL) {
+            close(tfd); // an optional source that was missing on the host
+            return;
+        } else {
+            errno = EBADF;
+            rc = -1;
+        }
         break;
     case GD_MOUNT_PROC:
         // We are PID 1 of the new PID namespace, so this procfs shows the container's processes.
@@ -233,7 +247,7 @@ static void run_workload(const gd_container_spec *spec) {
 }
 
 /// Closes every descriptor of the container's init. Async-signal-safe.
-static void close_all(void) { syscall(SYS_close_range, 0, ~0U, 0); }
+static void close_all(void) { gc_close_range(0, ~0U); }
 
 /// Milliseconds on CLOCK_MONOTONIC. Async-signal-safe.
 static int64_t monotonic_ms(void) {
@@ -352,17 +366,22 @@ static void setup_namespaces(const gd_container_spec *spec) {
     }
 }
 
-/// --writable-tmpfs: overlayfs over the image root, its upper layer on a tmpfs of 64 MiB
-/// (Apptainer's default "sessiondir max size"), so the workload may write anywhere while
-/// nothing reaches the image or the host. Unprivileged overlayfs needs Linux 5.11 and
-/// `userxattr` (overlayfs(5)). Async-signal-safe: plain system calls on prepared strings.
+/// --overlay / --writable-tmpfs: overlayfs over the image root. Its layers are already
+/// mounted in the staging tree (host directories attached, squashfs layers served by gourd),
+/// so spec->overlay_data names only staging paths. With --writable-tmpfs the upper layer is
+/// first made here, on a tmpfs of 64 MiB (Apptainer's default "sessiondir max size"), so the
+/// workload may write anywhere while nothing reaches the image or the host. Unprivileged
+/// overlayfs needs Linux 5.11 and `userxattr` (overlayfs(5)). Async-signal-safe: plain
+/// system calls on prepared strings.
 static void setup_overlay(const gd_container_spec *spec) {
-    if (mount("tmpfs", spec->overlay_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") != 0)
-        fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
-    int dfd = open(spec->overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || mkdirat(dfd, "upper", 0755) != 0 || mkdirat(dfd, "work", 0755) != 0)
-        fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
-    close(dfd);
+    if (spec->overlay_dir) {
+        if (mount("tmpfs", spec->overlay_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") != 0)
+            fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+        int dfd = open(spec->overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || mkdirat(dfd, "upper", 0755) != 0 || mkdirat(dfd, "work", 0755) != 0)
+            fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
+        close(dfd);
+    }
     if (mount("overlay", spec->root, "overlay", MS_NOSUID | MS_NODEV, spec->overlay_data) != 0)
         fail(spec, GD_STEP_OVERLAY, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
 }
@@ -374,6 +393,7 @@ static void container_init(const gd_container_spec *spec) {
     // connection only when its last descriptor closes). Workloads faulting on the image after
     // a SIGKILLed server get ENOTCONN or SIGBUS, then the kernel's SIGKILL; never a hang.
     if (spec->fuse_fd >= 0) close(spec->fuse_fd);
+    for (size_t i = 0; i < spec->nlayer_fds; i++) close(spec->layer_fds[i]);
     close(spec->lifeline_write);
     close(spec->report_read);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(spec, GD_STEP_PDEATHSIG, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
@@ -382,7 +402,7 @@ static void container_init(const gd_container_spec *spec) {
     struct pollfd p = {.fd = spec->lifeline_read, .events = POLLIN};
     if (poll(&p, 1, 0) != 0) fail(spec, GD_STEP_PARENT_GONE, ESRCH, -1, GOURD_EXIT_LAUNCH_FAILED);
     setup_namespaces(spec);
-    if (spec->overlay_dir) setup_overlay(spec);
+    if (spec->overlay_data) setup_overlay(spec);
 
     int rootfd = open(spec->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) fail(spec, GD_STEP_OPEN_ROOT, errno, -1, GOURD_EXIT_LAUNCH_FAILED);
@@ -487,11 +507,31 @@ int gd_clone_tree(const char *path, int recursive) {
     return fd >= 0 ? fd : -errno;
 }
 
+int gd_bind_fd(int fd, const char *target, int recursive) {
+    char source[32];
+    gc_fd_path(source, fd);
+    return mount(source, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) == 0 ? 0 : -errno;
+}
+
+int gd_set_unbindable(const char *path, int unbindable) {
+    return mount(NULL, path, NULL, unbindable ? MS_UNBINDABLE : MS_PRIVATE, NULL) == 0 ? 0 : -errno;
+}
+
+int gd_open_path(const char *path) {
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
+}
+
 int gd_enter_staging(const char *staging, int proc_tree, const char **step) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/proc", staging);
-    *step = "move_mount /proc";
-    if (syscall(SYS_move_mount, proc_tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return -errno;
+    if (proc_tree >= 0) {
+        *step = "move_mount /proc";
+        if (syscall(SYS_move_mount, proc_tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return -errno;
+    } else {
+        *step = "mount --rbind /proc";
+        if (mount("/proc", path, NULL, MS_BIND | MS_REC, NULL) != 0) return -errno;
+    }
     snprintf(path, sizeof path, "%s/.old-root", staging);
     *step = "mkdir";
     if (mkdir(path, 0700) != 0) return -errno;
@@ -505,6 +545,17 @@ int gd_enter_staging(const char *staging, int proc_tree, const char **step) {
     *step = "chdir";
     if (chdir("/") != 0) return -errno;
     return 0;
+}
+
+int gd_fs_type(const char *path, uint64_t *type) {
+    struct statfs st;
+    if (statfs(path, &st) != 0) return -errno;
+    *type = (uint64_t)st.f_type;
+    return 0;
+}
+
+int gd_attach_tree(int tree, const char *path) {
+    return syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == 0 ? 0 : -errno;
 }
 
 int gd_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno; }
@@ -548,7 +599,7 @@ const char *gd_step_name(int32_t step) {
     case GD_STEP_LOOPBACK:
         return "bring up the loopback interface (--network none)";
     case GD_STEP_OVERLAY:
-        return "mount overlayfs (--writable-tmpfs)";
+        return "mount overlayfs (--overlay, --writable-tmpfs)";
     default:
         return "launch";
     }
@@ -707,7 +758,8 @@ int gd_share_recv(int fd, gd_share_reply *reply, int fds[3], int *nfds, int time
 }
 
 void gd_close_all_except(const int *keep, size_t n) {
-    // close_range(2) (Linux 5.9) over the gaps between the kept descriptors, in order.
+    // close_range(2) (Linux 5.9; gc_close_range falls back) over the gaps between the kept
+    // descriptors, in order.
     int sorted[16];
     size_t m = 0;
     for (size_t i = 0; i < n && m < 16; i++) {
@@ -722,10 +774,10 @@ void gd_close_all_except(const int *keep, size_t n) {
     unsigned lo = 3;
     for (size_t i = 0; i < m; i++) {
         unsigned k = (unsigned)sorted[i];
-        if (k > lo) syscall(SYS_close_range, lo, k - 1, 0);
+        if (k > lo) gc_close_range(lo, k - 1);
         if (k >= lo) lo = k + 1;
     }
-    syscall(SYS_close_range, lo, ~0U, 0);
+    gc_close_range(lo, ~0U);
 }
 
 pid_t gd_fork(void) {

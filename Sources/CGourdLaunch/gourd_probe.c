@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,22 +36,33 @@ static int write_file(const char *path, const char *text) {
 }
 
 int gd_missing_syscalls(void) {
-    int missing = 0;
-    int saved = errno;
-    // Arguments each call rejects before doing anything: fd -1 or a NULL path.
-    if (syscall(SYS_openat2, -1, NULL, NULL, 0) < 0 && errno == ENOSYS) missing |= GD_SYSCALL_OPENAT2;
-    if (syscall(SYS_open_tree, -1, NULL, 0) < 0 && errno == ENOSYS) missing |= GD_SYSCALL_OPEN_TREE;
-    if (syscall(SYS_move_mount, -1, NULL, -1, NULL, 0) < 0 && errno == ENOSYS) missing |= GD_SYSCALL_MOVE_MOUNT;
-    if (syscall(SYS_mount_setattr, -1, NULL, 0, NULL, 0) < 0 && errno == ENOSYS) missing |= GD_SYSCALL_MOUNT_SETATTR;
-    errno = saved;
-    return missing;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return gc_probe_syscalls(0);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return gc_probe_syscalls(0);
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        int in_namespace = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0;
+        int32_t bits = gc_probe_syscalls(in_namespace);
+        ssize_t ignored = write(fds[1], &bits, sizeof bits);
+        (void)ignored;
+        _exit(0);
+    }
+    close(fds[1]);
+    int32_t bits = 0;
+    ssize_t n;
+    do n = read(fds[0], &bits, sizeof bits);
+    while (n < 0 && errno == EINTR);
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+    return n == (ssize_t)sizeof bits ? bits : gc_probe_syscalls(0);
 }
 
 static void probe_child(int fd) {
-    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-    if (syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how) < 0) report(fd, GD_PROBE_OPENAT2, errno);
-    if (syscall(SYS_mount_setattr, -1, "", AT_EMPTY_PATH, NULL, 0) < 0 && errno == ENOSYS)
-        report(fd, GD_PROBE_MOUNT_SETATTR, errno);
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     uid_t uid = getuid();
     gid_t gid = getgid();

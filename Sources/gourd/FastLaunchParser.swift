@@ -18,7 +18,7 @@ enum FastLaunchParser {
             let (name, attached) = split(token)
             switch name {
             case "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--env-file", "--home", "--no-mount", "--workdir", "-S",
-                "--scratch", "--network", "--hostname":
+                "--scratch", "--network", "--hostname", "-o", "--overlay":
                 if name.count == 2 && attached != nil { return nil }
                 guard let value = attached ?? rest.first, attached != nil || !value.hasPrefix("-") else { return nil }
                 if attached == nil { rest = rest.dropFirst() }
@@ -42,6 +42,7 @@ enum FastLaunchParser {
                     invocation.hostname = value
                 case "--no-mount": invocation.noMount += ApptainerList.split(value)
                 case "-S", "--scratch": invocation.scratch += ApptainerList.split(value)
+                case "-o", "--overlay": invocation.overlays += ApptainerList.split(value)
                 case "--shell":
                     guard subcommand == "shell", invocation.shellSet == false else { return nil }
                     invocation.mode = .shell(value)
@@ -79,6 +80,7 @@ enum FastLaunchParser {
             case "--containall" where attached == nil, "-C" where attached == nil:
                 invocation.contain = true
                 invocation.cleanEnvironment = true
+                invocation.ipc = true
             case "--net" where attached == nil, "-n" where attached == nil: invocation.net = true
             case "--ipc" where attached == nil, "-i" where attached == nil: invocation.ipc = true
             case "--uts" where attached == nil: invocation.uts = true
@@ -86,11 +88,13 @@ enum FastLaunchParser {
             case "--compat" where attached == nil:
                 invocation.contain = true
                 invocation.cleanEnvironment = true
+                invocation.ipc = true
+                invocation.noEval = true
                 invocation.writableTmpfs = true
             case "--pid" where attached == nil, "-p" where attached == nil, "--userns" where attached == nil,
-                "-u" where attached == nil, "--no-privs" where attached == nil, "--no-init" where attached == nil,
-                "--no-eval" where attached == nil:
+                "-u" where attached == nil, "--no-privs" where attached == nil, "--no-init" where attached == nil:
                 break
+            case "--no-eval" where attached == nil: invocation.noEval = true
             case "--no-home" where attached == nil: invocation.mountHome = false
             case "-v" where attached == nil, "--verbose" where attached == nil: invocation.verbose = true
             default: return nil

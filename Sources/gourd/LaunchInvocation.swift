@@ -28,6 +28,8 @@ struct LaunchInvocation: Equatable {
     var uts = false
     var ipc = false
     var writableTmpfs = false
+    var noEval = false
+    var overlays: [String] = []
     var fuseCacheMiB: Int?
 
     var request: LaunchRequest {
@@ -47,6 +49,8 @@ struct LaunchInvocation: Equatable {
         request.uts = uts
         request.ipc = ipc
         request.writableTmpfs = writableTmpfs
+        request.overlays = overlays
+        request.noEval = noEval
         request.fuseCacheMiB = fuseCacheMiB
         return request
     }

@@ -29,7 +29,9 @@ struct LaunchOptions: ParsableArguments {
         name: [.customShort("c"), .customLong("contain")], help: "No host home, /tmp, /var/tmp or current directory: private ones instead.")
     var contain = false
 
-    @Flag(name: [.customShort("C"), .customLong("containall")], help: "--contain and --cleanenv (gourd always has its own PID namespace).")
+    @Flag(
+        name: [.customShort("C"), .customLong("containall")],
+        help: "--contain, --cleanenv and --ipc (gourd always has its own PID namespace).")
     var containAll = false
 
     @Option(
@@ -57,7 +59,14 @@ struct LaunchOptions: ParsableArguments {
         help: "Let the workload write anywhere: an overlay whose writes go to a 64 MiB tmpfs, discarded at exit.")
     var writableTmpfs = false
 
-    @Flag(name: .customLong("compat"), help: "Apptainer's OCI-like mode: --containall --writable-tmpfs.")
+    @Option(
+        name: [.customShort("o"), .customLong("overlay")],
+        help: ArgumentHelp(
+            "An overlay over the image: DIR (writable: changes kept in DIR/upper), DIR:ro or IMAGE.sqfs (read-only layers). Repeatable or a comma list; at most one writable.",
+            valueName: "PATH[:ro]"))
+    var overlay: [String] = []
+
+    @Flag(name: .customLong("compat"), help: "Apptainer's OCI-like mode: --containall (with its IPC namespace) --writable-tmpfs --no-eval.")
     var compat = false
 
     @Flag(name: [.customShort("n"), .customLong("net")], help: "A network namespace (with --network none: loopback only).")
@@ -89,7 +98,9 @@ struct LaunchOptions: ParsableArguments {
     @Flag(name: .customLong("no-init"), help: "Accepted: gourd's init is needed to forward signals and end leftovers.")
     var noInit = false
 
-    @Flag(name: .customLong("no-eval"), help: "Accepted: gourd never shell-evaluates variable values.")
+    @Flag(
+        name: .customLong("no-eval"),
+        help: "Take --env, --env-file and APPTAINERENV_ values as written (no evaluation by the image's shell).")
     var noEval = false
 
     @Flag(name: .customLong("no-home"), help: "Do not bind your home directory.")
@@ -162,8 +173,9 @@ struct LaunchOptions: ParsableArguments {
             share: share.flatMap(LaunchOptions.shareRequest) ?? .auto,
             contain: contain || containAll || compat, homeSpec: home, noMount: noMount.flatMap(ApptainerList.split),
             scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles,
-            net: net, network: network, hostname: hostname, uts: uts, ipc: ipc,
-            writableTmpfs: writableTmpfs || compat, fuseCacheMiB: fuseCache)
+            net: net, network: network, hostname: hostname, uts: uts, ipc: ipc || containAll || compat,
+            writableTmpfs: writableTmpfs || compat, noEval: noEval || compat, overlays: overlay.flatMap(ApptainerList.split),
+            fuseCacheMiB: fuseCache)
     }
 
     /// "none" or a key (nil when malformed).
@@ -181,7 +193,7 @@ struct LaunchOptions: ParsableArguments {
 enum BareGPUFlag {
     static let valueOptions: Set<String> = [
         "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--dev", "--gpu", "--share", "--env-file", "--home",
-        "--no-mount", "--workdir", "-S", "--scratch", "--network", "--hostname", "--fuse-cache",
+        "--no-mount", "--workdir", "-S", "--scratch", "--network", "--hostname", "-o", "--overlay", "--fuse-cache",
     ]
 
     static func normalize(_ arguments: [String]) -> [String] {

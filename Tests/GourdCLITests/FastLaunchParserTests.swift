@@ -48,6 +48,7 @@ import Testing
         ["exec", "--net", "--network", "none", "--hostname", "n1", "--ipc", img, "x"],
         ["exec", "-n", "--network=none", "-i", "--uts", "--hostname=n2", img, "x"],
         ["exec", "--writable-tmpfs", img, "x"], ["run", "--compat", img],
+        ["exec", "--overlay", "/ov", "-o", "/a.sqfs,/b:ro", "--overlay=/c:ro", img, "x"],
         ["exec", "--fuse-cache=256", img, "x"], ["exec", "--fuse-cache", "8", "-B", "/x", img, "x"],
     ]
 
@@ -113,6 +114,15 @@ import Testing
         #expect(BareGPUFlag.normalize(["exec", "--gpu", Self.img, "x", "--gpu"]) == ["exec", "--gpu=any", Self.img, "x", "--gpu"])
         #expect(BareGPUFlag.normalize(["exec", "--env", "--gpu", Self.img, "x"]) == ["exec", "--env", "--gpu", Self.img, "x"])
         #expect(BareGPUFlag.normalize(["exec", "--gpu=amd", Self.img]) == ["exec", "--gpu=amd", Self.img])
+    }
+
+    @Test func overlaysAndContainAllIPC() throws {
+        let overlays = try #require(FastLaunchParser.parse(["exec", "-o", "/ov", "--overlay=/a.sqfs,/b:ro", Self.img, "x"]))
+        #expect(overlays.overlays == ["/ov", "/a.sqfs", "/b:ro"])
+        #expect(FastLaunchParser.parse(["exec", "-C", Self.img, "x"])?.ipc == true)
+        #expect(FastLaunchParser.parse(["run", "--compat", Self.img])?.ipc == true)
+        #expect(FastLaunchParser.parse(["exec", "-c", Self.img, "x"])?.ipc == false)
+        #expect(Self.viaArgumentParser(["exec", "--containall", Self.img, "x"])?.ipc == true)
     }
 
     @Test func apptainerValuesAreParsed() throws {

@@ -196,8 +196,8 @@ struct FlagEnvironmentTests {
             planError { () throws(PlanError) in try apply(["APPTAINER_FAKEROOT": "1"]) }
                 == .unsupportedOption("APPTAINER_FAKEROOT", UnsupportedOption.find("--fakeroot")!.reason))
         #expect(
-            planError { () throws(PlanError) in try apply(["SINGULARITY_OVERLAY": "/o"]) }
-                == .unsupportedOption("SINGULARITY_OVERLAY", UnsupportedOption.find("--overlay")!.reason))
+            planError { () throws(PlanError) in try apply(["SINGULARITY_WRITABLE": "true"]) }
+                == .unsupportedOption("SINGULARITY_WRITABLE", UnsupportedOption.find("--writable")!.reason))
         #expect(throws: Never.self) { try FlagEnvironment.apply(to: exec, environment: env(["APPTAINER_FAKEROOT": "0"])) }
     }
 

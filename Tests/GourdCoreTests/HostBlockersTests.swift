@@ -1,6 +1,12 @@
 import GourdCore
 import Testing
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// `gourd check`'s explanations of distribution blockers: each names the setting and the exact fix.
 @Suite struct HostBlockersTests {
     typealias Settings = HostBlockers.UserNamespaceSettings
@@ -62,14 +68,31 @@ import Testing
         #expect(HostBlockers.devFuse(.notCharacterDevice).fix == "as root: rm /dev/fuse && mknod -m 0666 /dev/fuse c 10 229")
     }
 
-    @Test func kernelFeaturesNameEachMissingSyscallWithItsRelease() {
-        let all = HostBlockers.kernelFeatures(missing: [])
-        #expect(all.passed && all.detail == "openat2, open_tree, move_mount, mount_setattr: present")
-        let old = HostBlockers.kernelFeatures(missing: ["mount_setattr", "openat2"])
-        #expect(!old.passed)
+    @Test func kernelFeaturesNameEachMissingSyscallWithItsFallback() {
+        let all = HostBlockers.kernelFeatures(KernelSupport(), release: (6, 18))
+        #expect(all.passed && all.detail == "openat2, open_tree, move_mount, mount_setattr, close_range: present")
+        let rhel8 = HostBlockers.kernelFeatures(
+            KernelSupport(missing: [.mountSetattr, .openat2, .openTree, .moveMount, .closeRange]), release: (4, 18))
+        #expect(rhel8.passed && rhel8.fix == nil)
         #expect(
-            old.detail == "openat2: missing (Linux < 5.6; used for bind targets resolved inside the root); "
-                + "mount_setattr: missing (Linux < 5.12; used for read-only, nosuid and nodev on mounts)")
-        #expect(old.fix?.contains("seccomp") == true)
+            rhel8.detail == "openat2: missing, using gourd's in-root resolver (Linux < 5.6); "
+                + "open_tree: missing, using mount(2) binds (Linux < 5.2); "
+                + "move_mount: missing, using mount(2) binds (Linux < 5.2); "
+                + "mount_setattr: missing, using remount (Linux < 5.12); "
+                + "close_range: missing, using close(2) per descriptor (Linux < 5.9)")
+        let filtered = HostBlockers.kernelFeatures(KernelSupport(missing: [.mountSetattr, .openat2]), release: (5, 10))
+        #expect(
+            filtered.detail == "openat2: missing, using gourd's in-root resolver (Linux < 5.6); "
+                + "mount_setattr: missing, using remount (Linux < 5.12); Linux 5.10 has openat2: a seccomp filter "
+                + "of this session (container engine, systemd SystemCallFilter=) hides it")
+    }
+
+    @Test func kernelSupportKeepsItsOrderAndRoundTrips() throws {
+        let kernel = KernelSupport(missing: [.closeRange, .openat2])
+        #expect(kernel.missing == [.openat2, .closeRange] && !kernel.isComplete)
+        #expect(KernelSupport().isComplete)
+        let data = try JSONEncoder().encode(kernel)
+        #expect(String(decoding: data, as: UTF8.self) == #"{"missing":["openat2","close_range"]}"#)
+        #expect(try JSONDecoder().decode(KernelSupport.self, from: data) == kernel)
     }
 }

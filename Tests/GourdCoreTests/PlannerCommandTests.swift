@@ -120,7 +120,7 @@ struct PlannerEnvScriptTests {
         #expect(plan.argv == ["/bin/bash", "-c", Self.prologue + #"exec "$@""#, "gourd", "/.singularity.d/runscript", "a b"])
     }
 
-    @Test("user overrides are re-exported after the scripts, shell-quoted, in order")
+    @Test("user overrides are re-exported after the scripts, in order: literal ones quoted, $ evaluated")
     func overridesReexported() throws {
         let context = Fixture.context(environment: env(["GOURDENV_X": "1", "UNRELATED": "u"]))
         let request = LaunchRequest(
@@ -131,7 +131,8 @@ struct PlannerEnvScriptTests {
             Self.prologue
             + "export X='1'; "
             + #"export GREETING='it'\''s here'; "#
-            + "export PATH='/my bin:$PATH'; "
+            // $PATH expands in the container, as Apptainer's injected `export PATH="..."` does.
+            + "PATH=\"/my bin:$PATH\"\nexport PATH; "
             + "export EMPTY=''; "
             + #"exec "$@""#
         #expect(plan.argv == ["/bin/bash", "-c", script, "gourd", "env"])

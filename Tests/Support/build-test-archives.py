@@ -20,8 +20,6 @@ Usage: Tests/Support/build-test-archives.py OUTDIR BUSYBOX TARGET
 Deterministic: the same inputs give the same bytes.
 """
 import gzip
-import hashlib
-import io
 import json
 import os
 import shutil
@@ -29,27 +27,8 @@ import subprocess
 import sys
 import tarfile
 
-
-def tar_bytes(members):
-    """members: list of (TarInfo, bytes or None). GNU format, fixed times and owners."""
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for info, data in members:
-            info.mtime = 0
-            info.uname = info.gname = ""
-            tar.addfile(info, io.BytesIO(data) if data is not None else None)
-    return out.getvalue()
-
-
-def entry(name, kind=tarfile.REGTYPE, data=None, mode=0o644, link="", major=0, minor=0):
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.mode = mode
-    info.linkname = link
-    info.devmajor, info.devminor = major, minor
-    if data is not None:
-        info.size = len(data)
-    return (info, data)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testtar import entry, sha256_hex, tar_bytes  # noqa: E402
 
 
 def directory(name, mode=0o755):
@@ -57,7 +36,7 @@ def directory(name, mode=0o755):
 
 
 def sha(data):
-    return hashlib.sha256(data).hexdigest()
+    return sha256_hex(data)
 
 
 def config(diff_ids, settings):

@@ -12,33 +12,14 @@ Usage: Tests/Support/make-registry-images.py OUTDIR BUSYBOX [LARGE_MIB]
 Deterministic: the same inputs give the same bytes.
 """
 import gzip
-import hashlib
-import io
 import json
 import os
 import random
 import sys
 import tarfile
 
-
-def tar_bytes(members):
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for info, data in members:
-            info.mtime = 0
-            info.uname = info.gname = ""
-            tar.addfile(info, io.BytesIO(data) if data is not None else None)
-    return out.getvalue()
-
-
-def entry(name, kind=tarfile.REGTYPE, data=None, mode=0o644, link=""):
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.mode = mode
-    info.linkname = link
-    if data is not None:
-        info.size = len(data)
-    return (info, data)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testtar import entry, sha256_hex, tar_bytes  # noqa: E402
 
 
 def busybox_layer(busybox):
@@ -53,7 +34,7 @@ def busybox_layer(busybox):
 
 
 def sha(data):
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return "sha256:" + sha256_hex(data)
 
 
 class Layout:

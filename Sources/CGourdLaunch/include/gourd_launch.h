@@ -18,7 +18,7 @@ typedef enum {
     GD_STEP_PDEATHSIG,     ///< prctl(PR_SET_PDEATHSIG)
     GD_STEP_PARENT_GONE,   ///< the launcher died before the container started
     GD_STEP_OPEN_ROOT,     ///< open the staged image root
-    GD_STEP_MOUNT_TARGET,  ///< resolve a mount destination inside the root (openat2)
+    GD_STEP_MOUNT_TARGET,  ///< resolve a mount destination inside the root (openat2 or gourd's resolver)
     GD_STEP_MOUNT,         ///< mount(2) of a plan entry
     GD_STEP_REMOUNT,       ///< remount of a bind with its flags
     GD_STEP_MKDIR,         ///< creating an entry (directory, file, symlink) in a synthesized tmpfs
@@ -31,7 +31,7 @@ typedef enum {
     GD_STEP_SECCOMP,       ///< no-new-privs and the workload's seccomp filter
     GD_STEP_HOSTNAME,      ///< sethostname in the container's UTS namespace (--hostname)
     GD_STEP_LOOPBACK,      ///< bringing up lo in the container's network namespace (--network none)
-    GD_STEP_OVERLAY,       ///< the writable overlay over the image root (--writable-tmpfs)
+    GD_STEP_OVERLAY,       ///< the overlay over the image root (--overlay, --writable-tmpfs)
 } gd_step;
 
 /// One failure record, written once by the container side.
@@ -42,7 +42,7 @@ typedef struct {
 } gd_failure;
 
 typedef enum {
-    GD_MOUNT_BIND = 1,  ///< attach source_fd, a detached tree from gd_clone_tree
+    GD_MOUNT_BIND = 1,  ///< attach source_fd, a detached tree from gd_clone_tree (else bind source_path)
     GD_MOUNT_PROC = 2,  ///< a new procfs for the container's PID namespace
     GD_MOUNT_TMPFS = 3, ///< an empty tmpfs, then each of `entries` created in it
 } gd_mount_kind;
@@ -67,7 +67,9 @@ typedef struct {
 
 typedef struct {
     int32_t kind;                  ///< gd_mount_kind
-    int32_t source_fd;             ///< GD_MOUNT_BIND: detached mount from gd_clone_tree
+    int32_t source_fd;             ///< GD_MOUNT_BIND: detached mount from gd_clone_tree, or -1
+    const char *source_path;       ///< GD_MOUNT_BIND without source_fd: a path in the init's mount
+                                   ///< namespace bound with mount(2) (kernels without move_mount)
     const char *target;            ///< absolute path inside the container root
     unsigned long flags;           ///< MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC to apply
     int32_t options;               ///< GD_MOUNT_RECURSIVE | GD_MOUNT_OPTIONAL
@@ -96,7 +98,9 @@ typedef struct {
     int namespaces;           ///< more namespaces for the init: CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET, or 0
     const char *hostname;     ///< with CLONE_NEWUTS: the container's host name, or NULL to keep the host's
     const char *overlay_dir;  ///< --writable-tmpfs: an empty directory for the upper layer's tmpfs, or NULL
-    const char *overlay_data; ///< the overlayfs mount options (lowerdir=root,upperdir=...,workdir=...,userxattr)
+    const char *overlay_data; ///< overlayfs options (lowerdir=...,userxattr), or NULL: no overlay
+    const int *layer_fds;     ///< --overlay's squashfs layers' /dev/fuse connections, closed as fuse_fd is
+    size_t nlayer_fds;
 } gd_container_spec;
 
 /// Starts the container: clones a child in new mount and PID namespaces that becomes PID 1
@@ -189,14 +193,37 @@ int gd_reap(pid_t pid, int *code);
 /// mount namespaces of one user namespace. Call after entering the mount namespace.
 /// fd or -errno.
 int gd_clone_tree(const char *path, int recursive);
+/// Without open_tree/move_mount (Linux < 5.2): binds what `fd` (an O_PATH descriptor opened in
+/// this mount namespace) names onto `target` with mount(2) MS_BIND [| MS_REC], through
+/// /proc/self/fd/N, so that the source is the object opened, whatever its path names now. The
+/// launcher parks each bind source so in its staging tmpfs, where the container's init, whose
+/// mount namespace is a copy of the launcher's, finds it (an fd of another mount namespace
+/// cannot be bound: EINVAL). 0 or -errno.
+int gd_bind_fd(int fd, const char *target, int recursive);
+/// Marks the mount at `path` MS_UNBINDABLE (`unbindable`) or MS_PRIVATE again
+/// (mount_namespaces(7)). While the staging tmpfs is unbindable, a recursive bind of a source
+/// that contains it (/tmp, /) leaves it out, as open_tree's copies made before it existed
+/// do; binds from inside it need it bindable again. 0 or -errno.
+int gd_set_unbindable(const char *path, int unbindable);
+/// open(path, O_PATH | O_CLOEXEC): a bind source for gd_bind_fd, symlinks in it followed as
+/// open_tree(2) follows them (Swift's Glibc lacks O_PATH). fd or -errno.
+int gd_open_path(const char *path);
 /// Makes the staging tmpfs at `staging` (holding the mounted image at root/ and an empty
 /// proc/) this process's root, attaching `proc_tree` (a detached clone of the host's /proc) at
-/// /proc and detaching the host's whole tree. The container's mount namespace, cloned from
+/// /proc, or binding the host's /proc there with mount(2) MS_BIND | MS_REC when `proc_tree` is -1
+/// (kernels without move_mount), and detaching the host's whole tree. The container's mount namespace, cloned from
 /// ours, then copies a handful of mounts instead of every host mount (1.1 ms per 300 mounts
 /// measured). The host /proc must stay mounted: the kernel allows a new procfs only where a
 /// fully visible one exists (mount_too_revealing), and the init uses /proc/self/fd. 0 or
 /// -errno; *step names the failing operation.
 int gd_enter_staging(const char *staging, int proc_tree, const char **step);
+/// statfs(2)'s f_type of the file system holding `path` (Swift's Glibc lacks sys/vfs.h).
+/// 0 or -errno. Async-signal-safe.
+int gd_fs_type(const char *path, uint64_t *type);
+/// move_mount(2) of a detached tree (gd_clone_tree) onto `path`: a host directory reached
+/// again under the staging root, after the host tree is gone (an --overlay layer). 0 or -errno.
+/// Async-signal-safe (one system call).
+int gd_attach_tree(int tree, const char *path);
 /// pipe2(O_CLOEXEC). 0 or -errno.
 int gd_pipe_cloexec(int fds[2]);
 /// MS_* flags for a gd_mount. Async-signal-safe.
@@ -207,27 +234,19 @@ const char *gd_step_name(int32_t step);
 /// Steps of gd_probe, in the order a launch needs them.
 typedef enum {
     GD_PROBE_OK = 0,
-    GD_PROBE_OPENAT2,       ///< openat2(2) exists (Linux 5.6)
-    GD_PROBE_MOUNT_SETATTR, ///< mount_setattr(2) exists (Linux 5.12)
-    GD_PROBE_USERNS,        ///< unshare(CLONE_NEWUSER|CLONE_NEWNS)
-    GD_PROBE_ID_MAPS,       ///< setgroups deny, uid_map, gid_map
-    GD_PROBE_PRIVATE,       ///< make / private, mount a tmpfs
-    GD_PROBE_FUSE_OPEN,     ///< open /dev/fuse
-    GD_PROBE_FUSE_MOUNT,    ///< mount(2) of a FUSE filesystem in the namespace
-    GD_PROBE_PIDNS,         ///< new PID namespace and its procfs
+    GD_PROBE_USERNS,     ///< unshare(CLONE_NEWUSER|CLONE_NEWNS)
+    GD_PROBE_ID_MAPS,    ///< setgroups deny, uid_map, gid_map
+    GD_PROBE_PRIVATE,    ///< make / private, mount a tmpfs
+    GD_PROBE_FUSE_OPEN,  ///< open /dev/fuse
+    GD_PROBE_FUSE_MOUNT, ///< mount(2) of a FUSE filesystem in the namespace
+    GD_PROBE_PIDNS,      ///< new PID namespace and its procfs
 } gd_probe_step;
 
-/// The new mount API system calls a launch uses, as bits of gd_missing_syscalls' result.
-typedef enum {
-    GD_SYSCALL_OPENAT2 = 1 << 0,       ///< openat2(2), Linux 5.6: RESOLVE_IN_ROOT bind targets
-    GD_SYSCALL_OPEN_TREE = 1 << 1,     ///< open_tree(2), Linux 5.2: detached bind mounts
-    GD_SYSCALL_MOVE_MOUNT = 1 << 2,    ///< move_mount(2), Linux 5.2: attach them by fd
-    GD_SYSCALL_MOUNT_SETATTR = 1 << 3, ///< mount_setattr(2), Linux 5.12: read-only, nosuid...
-} gd_syscall_bit;
-
-/// Which of those system calls fail with ENOSYS here (kernel too old, or a seccomp filter).
-/// Each is called with arguments it rejects (bad fd or NULL), so none has an effect.
-/// Async-signal-safe (syscall only).
+/// Which of the system calls gourd prefers are missing here (gc_syscall_bit, gourd_common.h),
+/// as a launch sees them: probed in a forked child that has unshared its own user and mount
+/// namespaces, so that an EPERM of move_mount(2) can only come from a seccomp filter (outside,
+/// it is the kernel's CAP_SYS_ADMIN check); without user namespaces, probed here. Each call
+/// gets arguments it rejects, so none has an effect. Call single-threaded.
 int gd_missing_syscalls(void);
 
 /// Tries, in a forked child, everything a launch needs from the kernel, stopping at the first

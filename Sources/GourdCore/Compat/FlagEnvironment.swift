@@ -26,9 +26,11 @@ public enum FlagEnvironment {
         if try flag("CLEANENV") { result.cleanEnvironment = true }
         if try flag("NO_HOME") { result.mountHome = false }
         if try flag("CONTAIN") { result.contain = true }
+        // Apptainer's --containall is --contain --cleanenv --ipc --pid (gourd always has the PID namespace).
         if try flag("CONTAINALL") {
             result.contain = true
             result.cleanEnvironment = true
+            result.ipc = true
         }
         if result.gpu == nil {
             if try flag("NV") { result.gpu = .vendor("nvidia") } else if try flag("ROCM") { result.gpu = .vendor("amd") }
@@ -42,9 +44,15 @@ public enum FlagEnvironment {
         if result.noMount.isEmpty, let found = variables.lookup("NO_MOUNT") { result.noMount = ApptainerList.split(found.value) }
         if result.envFiles.isEmpty, let found = variables.lookup("ENV_FILE") { result.envFiles = [found.value] }
         if try flag("WRITABLE_TMPFS") { result.writableTmpfs = true }
+        if result.overlays.isEmpty, let found = variables.lookup("OVERLAY", "OVERLAYIMAGE") {
+            result.overlays = ApptainerList.split(found.value)
+        }
+        if try flag("NO_EVAL") { result.noEval = true }
         if try flag("COMPAT") {
             result.contain = true
             result.cleanEnvironment = true
+            result.ipc = true
+            result.noEval = true
             result.writableTmpfs = true
         }
         if try flag("NET") { result.net = true }

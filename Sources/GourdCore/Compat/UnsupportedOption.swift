@@ -30,10 +30,8 @@ public struct UnsupportedOption: Sendable, Equatable {
             "gourd maps your own uid, never root; `gourd build` runs %post as root of its own namespace"),
         UnsupportedOption(
             ["--writable", "-w"], env: ["WRITABLE"],
-            "the image is a read-only squashfs: bind a writable host directory (-B DIR:/path) or use --scratch"),
-        UnsupportedOption(
-            ["--overlay", "-o"], value: true, env: ["OVERLAY", "OVERLAYIMAGE"],
-            "not supported yet: bind a writable host directory (-B DIR:/path) instead"),
+            "the image is a read-only squashfs: use --overlay DIR (changes kept in DIR) or --writable-tmpfs, or bind a writable host directory"
+        ),
         UnsupportedOption(["--network-args"], value: true, env: ["NETWORK_ARGS"], "gourd has no network set-up"),
         UnsupportedOption(["--dns"], value: true, env: ["DNS"], "the container uses the host's /etc/resolv.conf"),
         UnsupportedOption(["--add-caps"], value: true, env: ["ADD_CAPS"], capabilityReason),

@@ -10,6 +10,8 @@ public protocol HostFileSystem {
     /// Whether this process may open the device node for reading and writing: access(2) runs
     /// the device cgroup's check without opening the device (devcgroup_inode_permission).
     func deviceAccess(_ path: String) -> DeviceAccess
+    /// The file system type holding `path` (statfs(2) f_type, e.g. 0x6969 for NFS), nil when unknown.
+    func fileSystemType(_ path: String) -> UInt64?
 }
 
 public enum DeviceAccess: Sendable, Equatable {
@@ -21,4 +23,6 @@ public enum DeviceAccess: Sendable, Equatable {
 
 extension HostFileSystem {
     public func readFile(_ path: String, limit: Int) -> [UInt8]? { read(path, offset: 0, count: limit) }
+    /// Unknown unless the file system says (in-memory trees have no type).
+    public func fileSystemType(_ path: String) -> UInt64? { nil }
 }

@@ -40,6 +40,11 @@ public struct LaunchPlan: Sendable, Equatable, Codable {
     public var namespaces = ContainerNamespaces()
     /// --writable-tmpfs: an overlay over the image whose writes go to a 64 MiB tmpfs.
     public var writableTmpfs = false
+    /// Which mount system calls the kernel has (`gourd plan` fills it in; nil: not asked). A
+    /// launch asks the kernel itself, inside its namespaces, and takes a fallback per missing call.
+    public var kernel: KernelSupport?
+    /// --overlay (and --writable-tmpfs): the overlayfs layers over the image; nil: none.
+    public var overlay: OverlayPlan?
 
     public init(
         image: ImageLocation, identity: Identity, mounts: [Mount], generatedFiles: [GeneratedFile],

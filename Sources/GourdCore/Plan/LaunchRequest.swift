@@ -49,6 +49,11 @@ public struct LaunchRequest: Sendable, Equatable {
     public var ipc = false
     /// --writable-tmpfs (also part of --compat).
     public var writableTmpfs = false
+    /// --no-eval (also part of --compat): --env, --env-file and APPTAINERENV_ values are taken
+    /// as they are, not evaluated by the container's shell.
+    public var noEval = false
+    /// --overlay values in order (each PATH[:ro|:rw]; also APPTAINER_OVERLAY, comma-separated).
+    public var overlays: [String] = []
     /// --fuse-cache MIB: the FUSE server's cache budget (wins over GOURD_FUSE_CACHE_MB and the
     /// policy's [serving] cache_mb).
     public var fuseCacheMiB: Int?

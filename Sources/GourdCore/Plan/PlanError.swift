@@ -32,6 +32,8 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
     case badOption(String, String, reason: String)
     /// --env-file: a file that cannot be read, or a line that is not NAME=VALUE.
     case badEnvironmentFile(String, reason: String)
+    /// An --env or APPTAINERENV_ value the container's shell could not evaluate.
+    case badEnvironmentValue(String, origin: String, reason: String)
 
     public var description: String {
         switch self {
@@ -83,6 +85,10 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
             return "\(option) '\(value)': \(reason)"
         case let .badEnvironmentFile(path, reason):
             return "--env-file \(path): \(reason)"
+        case let .badEnvironmentValue(name, origin, reason):
+            // A host variable's origin is its own name ("host APPTAINERENV_X").
+            let what = origin.hasPrefix("host ") ? String(origin.dropFirst("host ".count)) : "\(origin) \(name)"
+            return "\(what): \(reason) (write \\$ for a literal $, or use --no-eval)"
         }
     }
 }

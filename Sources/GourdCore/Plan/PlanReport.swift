@@ -25,11 +25,16 @@ public enum PlanReport {
         out.append("argv       \(plan.argv.map(ShellQuote.quote).joined(separator: " "))")
         out.append("workdir    \(plan.workdir)")
         if !plan.namespaces.isEmpty { out.append("namespaces also \(plan.namespaces.summary)") }
-        if plan.writableTmpfs { out.append("root       writable: overlayfs over the image, writes in a 64 MiB tmpfs (--writable-tmpfs)") }
+        if let overlay = plan.overlay { out.append("root       \(overlay.summary)") }
         out.append(
             "container  "
                 + (plan.share.map { "shared with the other ranks of \($0.key) [\($0.reason)]" } ?? "its own (no other ranks to share with)")
         )
+        if let kernel = plan.kernel {
+            let lines =
+                kernel.isComplete ? ["mount API: openat2, open_tree + move_mount, mount_setattr, close_range"] : kernel.fallbackLines
+            out.append("kernel     " + lines.joined(separator: "\n           "))
+        }
         let threads = plan.serving.threads == 0 ? "one per CPU" : "\(plan.serving.threads)"
         out.append("serving    FUSE with \(threads) threads, \(plan.serving.cacheMiB) MiB block cache [\(plan.serving.reason)]")
         out.append("")

@@ -5,7 +5,7 @@ extension Planner {
         var variables: [EnvironmentVariable]
         var changes: [EnvironmentChange]
         /// The user's overrides, re-applied after Apptainer's env scripts.
-        var overrides: [EnvironmentVariable]
+        var overrides: [Override]
         /// Path-list appends (LD_LIBRARY_PATH, PATH), also re-applied after those scripts.
         var appends: [EnvironmentVariable]
         /// PREPEND_PATH, re-applied after those scripts too.
@@ -45,7 +45,9 @@ extension Planner {
         if case .shell = request.mode { set(EnvironmentVariable("PS1", "gourd> "), "gourd shell prompt") }
         for (variable, reason) in gpu.environment { set(variable, reason) }
         let (overrides, pathEdits) = try userOverrides()
-        for (variable, origin) in overrides { set(variable, origin) }
+        for override in overrides {
+            set(override.variable, override.origin + (override.shellWord == nil ? "" : " (evaluated by the image's shell)"))
+        }
         var appends: [EnvironmentVariable] = []
         var prepends: [EnvironmentVariable] = []
         if let prepend = pathEdits.prepend {
@@ -68,7 +70,16 @@ extension Planner {
         }
         return EnvironmentResult(
             variables: env.variables, changes: changes(env.variables, reasons: reasons),
-            overrides: overrides.map(\.0), appends: appends, prepends: prepends)
+            overrides: overrides, appends: appends, prepends: prepends)
+    }
+
+    /// One variable the user set (host family, --env-file, --env), in the order Apptainer
+    /// applies them. `shellWord`: how the container's shell evaluates it, when its value
+    /// expands there (`$HOME/x`, `\$PATH:/opt`, `$(hostname)`); nil: taken as it is.
+    struct Override {
+        var variable: EnvironmentVariable
+        var origin: String
+        var shellWord: String?
     }
 
     /// The user's path edits: (directories, origin) for PREPEND_PATH and APPEND_PATH.
@@ -81,25 +92,32 @@ extension Planner {
     /// SINGULARITYENV_NAME, lowest precedence first), then --env-file lines, then --env, as
     /// Apptainer orders them; a name the policy forbids is an error. PREPEND_PATH and
     /// APPEND_PATH (from any of them) edit PATH instead.
-    func userOverrides() throws(PlanError) -> ([(EnvironmentVariable, String)], PathEdits) {
+    func userOverrides() throws(PlanError) -> ([Override], PathEdits) {
         let injected = try ControlVariables(environment: host.environment, personality: request.personality).injected()
-        var candidates = injected.variables.map { ($0.variable, "host \($0.origin)") }
+        var candidates = try injected.variables.map { (found) throws(PlanError) in
+            try injectedOverride(found.variable, origin: "host \(found.origin)")
+        }
         var edits = PathEdits(
             prepend: injected.prependPath.map { ($0.variable.value, "host \($0.origin)") },
             append: injected.appendPath.map { ($0.variable.value, "host \($0.origin)") })
         for file in request.envFiles {
-            candidates += try environmentFile(file).map { ($0, "--env-file \(file)") }
+            candidates += try environmentFile(file).map {
+                Override(variable: $0.variable, origin: "--env-file \(file)", shellWord: request.noEval ? nil : $0.shellText)
+            }
         }
-        candidates += try EnvironmentRules.flagOverrides(request.environment).map { ($0, "--env") }
-        var result: [(EnvironmentVariable, String)] = []
-        for (variable, origin) in candidates {
+        for variable in try EnvironmentRules.flagOverrides(request.environment) {
+            candidates.append(try injectedOverride(variable, origin: "--env"))
+        }
+        var result: [Override] = []
+        for candidate in candidates {
+            let (variable, origin) = (candidate.variable, candidate.origin)
             if let rule = policy.environment.forbidding(variable.name) {
                 throw .environmentForbidden(variable.name, origin: origin, rule: rule.origin)
             }
             switch variable.name {
             case "PREPEND_PATH" where !origin.hasPrefix("host"): edits.prepend = (variable.value, origin)
             case "APPEND_PATH" where !origin.hasPrefix("host"): edits.append = (variable.value, origin)
-            default: result.append((variable, origin))
+            default: result.append(candidate)
             }
         }
         if edits.prepend != nil || edits.append != nil, let rule = policy.environment.forbidding("PATH") {
@@ -108,14 +126,28 @@ extension Planner {
         return (result, edits)
     }
 
-    /// --env-file: NAME=VALUE lines (`export ` allowed, `#` comments, one level of quotes
-    /// removed). Unlike Apptainer, values are not shell-evaluated.
-    func environmentFile(_ path: String) throws(PlanError) -> [EnvironmentVariable] {
+    /// An APPTAINERENV_ (or GOURDENV_, SINGULARITYENV_) or --env value: Apptainer injects it as
+    /// `export NAME="value"`, so `$NAME`, `${...}` and `$(...)` expand in the container and
+    /// `\$` keeps a literal `$` (its "Evaluating container variables"); --no-eval keeps
+    /// every value as it is.
+    func injectedOverride(_ variable: EnvironmentVariable, origin: String) throws(PlanError) -> Override {
+        guard !request.noEval, ShellWord.needsEvaluation(variable.value) else {
+            return Override(variable: variable, origin: origin, shellWord: nil)
+        }
+        switch ShellWord.doubleQuoted(variable.value) {
+        case .success(let word): return Override(variable: variable, origin: origin, shellWord: word)
+        case .failure(let error): throw .badEnvironmentValue(variable.name, origin: origin, reason: error.reason)
+        }
+    }
+
+    /// --env-file: NAME=VALUE lines (`export ` allowed, `#` comments, shell quoting); the
+    /// values that expand are evaluated in the container (`EnvironmentFile`).
+    func environmentFile(_ path: String) throws(PlanError) -> [EnvironmentFile.Line] {
         let absolute = path.hasPrefix("/") ? path : host.cwd + "/" + path
         guard hostFS.kind(absolute) == .file, let bytes = hostFS.readFile(absolute, limit: 1 << 20) else {
             throw .badEnvironmentFile(path, reason: "cannot be read")
         }
-        return try EnvironmentFile.parse(String(decoding: bytes, as: UTF8.self), path: path)
+        return try EnvironmentFile.lines(String(decoding: bytes, as: UTF8.self), path: path)
     }
 
     func changes(_ final: [EnvironmentVariable], reasons: [String: String]) -> [EnvironmentChange] {

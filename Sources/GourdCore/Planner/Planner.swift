@@ -43,10 +43,14 @@ public struct Planner {
             try command(metadata: metadata), metadata: metadata,
             overrides: environment.overrides, appends: environment.appends,
             prepends: environment.prepends)
+        if environment.overrides.contains(where: { $0.shellWord != nil }) && ApptainerLayout.scriptShell(image) == nil {
+            warnings.append("variables with $ or ` are taken as written: the image has no /bin/sh to evaluate them")
+        }
         let namespaces = try containerNamespaces()
+        let overlay = try overlayPlan(notes: &notes)
         var share = ShareScope.decide(request.share, host: host)
-        if share != nil && (!namespaces.isEmpty || request.writableTmpfs) {
-            let why = request.writableTmpfs ? "--writable-tmpfs" : namespaces.summary
+        if share != nil && (!namespaces.isEmpty || overlay != nil) {
+            let why = overlay != nil ? (request.overlays.isEmpty ? "--writable-tmpfs" : "--overlay") : namespaces.summary
             notes.append("not sharing a container with other ranks: \(why) asked for this launch's own container")
             share = nil
         }
@@ -54,12 +58,14 @@ public struct Planner {
             image: location, identity: identity, mounts: mounts, generatedFiles: generated,
             environment: environment.variables, argv: argv,
             searchPath: environment.variables.last(where: { $0.name == "PATH" })?.value ?? EnvironmentRules.defaultPath,
-            workdir: try workdir(mounts: mounts, metadata: metadata), notes: notes, warnings: warnings, devices: dev.devices,
+            workdir: try workdir(mounts: mounts, metadata: metadata, overlay: overlay), notes: notes, warnings: warnings,
+            devices: dev.devices,
             environmentChanges: environment.changes, addedMountPoints: addedMountPoints(for: mounts),
             policyFile: policy.file, imageChecks: imageChecks, share: share)
         plan.serving = try servingPlan()
         plan.namespaces = namespaces
-        plan.writableTmpfs = request.writableTmpfs
+        plan.writableTmpfs = overlay?.upper == .tmpfs
+        plan.overlay = overlay
         return plan
     }
 
@@ -94,14 +100,26 @@ public struct Planner {
     /// them with the image's bash when it has one (Apptainer evaluates them with a bash-like
     /// interpreter, so `source`, `[[` and arrays work even where /bin/sh is dash), else its
     /// /bin/sh; then re-apply the user's overrides and path edits (they win), then exec.
+    /// Overrides whose values expand (`Override.shellWord`) are evaluated there, in order,
+    /// as Apptainer's injected `export NAME="value"` lines are: that alone also needs the
+    /// shell, even in an image without env scripts.
     func wrapForEnvScripts(
-        _ argv: [String], metadata: ImageMetadata, overrides: [EnvironmentVariable],
+        _ argv: [String], metadata: ImageMetadata, overrides: [Override],
         appends: [EnvironmentVariable] = [], prepends: [EnvironmentVariable] = []
     ) -> [String] {
-        guard !metadata.apptainerEnvScripts.isEmpty, let shell = ApptainerLayout.scriptShell(image) else { return argv }
-        var script = ApptainerLayout.sourceEnvironmentScripts
-        for variable in overrides {
-            script += "export \(variable.name)=\(ShellQuote.quote(variable.value)); "
+        let sources = !metadata.apptainerEnvScripts.isEmpty
+        let evaluates = overrides.contains { $0.shellWord != nil }
+        guard sources || evaluates, let shell = ApptainerLayout.scriptShell(image) else { return argv }
+        var script = sources ? ApptainerLayout.sourceEnvironmentScripts : ""
+        for override in overrides {
+            let name = override.variable.name
+            if let word = override.shellWord {
+                // An assignment, not `export NAME=word`: no field splitting in any sh; the
+                // newline ends a `# comment` an --env-file line may carry.
+                script += "\(name)=\(word)\nexport \(name); "
+            } else {
+                script += "export \(name)=\(ShellQuote.quote(override.variable.value)); "
+            }
         }
         // Path edits once: the environment gourd passes already has them, and a script that
         // leaves PATH alone must not get them twice.
@@ -123,10 +141,16 @@ public struct Planner {
 
     /// --pwd when given (it must be a directory inside); else the caller's directory when it exists inside (through the home or /tmp binds, or in the
     /// image, unless a mount hides it there), else home, else "/".
-    func workdir(mounts: [Mount], metadata: ImageMetadata = ImageMetadata()) throws(PlanError) -> String {
+    /// `overlay`: a directory an overlay's host directories hold (made there by an earlier
+    /// launch) is one inside too, when no mount covers it.
+    func workdir(mounts: [Mount], metadata: ImageMetadata = ImageMetadata(), overlay: OverlayPlan? = nil) throws(PlanError) -> String {
         if let requested = request.workdir {
             let path = Paths.normalize(requested)
-            guard requested.hasPrefix("/"), kindInside(path, mounts: mounts) == .directory else {
+            guard
+                requested.hasPrefix("/"),
+                kindInside(path, mounts: mounts) == .directory
+                    || (coveringMount(path, mounts: mounts) == nil && overlayHasDirectory(path, overlay))
+            else {
                 throw .badWorkdir(requested)
             }
             return path

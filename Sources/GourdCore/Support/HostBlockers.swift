@@ -96,26 +96,21 @@ public enum HostBlockers {
         }
     }
 
-    /// The system calls of the new mount API a launch uses, the Linux release that added each,
-    /// and what gourd does with it.
-    public static let mountSyscalls: [(name: String, since: String, use: String)] = [
-        ("openat2", "5.6", "bind targets resolved inside the root"),
-        ("open_tree", "5.2", "detached bind mounts"),
-        ("move_mount", "5.2", "attaching mounts by descriptor"),
-        ("mount_setattr", "5.12", "read-only, nosuid and nodev on mounts"),
-    ]
-
-    /// One line naming each missing system call (ENOSYS), what it means and the fix.
-    public static func kernelFeatures(missing: Set<String>) -> Finding {
-        let names = mountSyscalls.map(\.name)
-        guard !missing.isEmpty else {
-            return Finding(passed: true, detail: names.joined(separator: ", ") + ": present")
+    /// The system calls gourd prefers: present, or each missing one with what gourd uses
+    /// instead. Every one has a fallback, so this never fails a host; `release` (the running
+    /// kernel's major and minor) tells an old kernel from a seccomp filter that hides them.
+    public static func kernelFeatures(_ kernel: KernelSupport, release: (Int, Int)?) -> Finding {
+        guard !kernel.isComplete, let release else { return Finding(passed: true, detail: kernel.summary) }
+        let hidden = kernel.missing.filter { call in
+            let since = call.since.split(separator: ".").compactMap { Int($0) }
+            return since.count == 2 && release >= (since[0], since[1])
         }
-        let missed = mountSyscalls.filter { missing.contains($0.name) }
-            .map { "\($0.name): missing (Linux < \($0.since); used for \($0.use))" }
+        guard !hidden.isEmpty else { return Finding(passed: true, detail: kernel.summary) }
         return Finding(
-            passed: false, detail: missed.joined(separator: "; "),
-            fix: "run on Linux 5.12 or newer (gourd has no mount(2) fallback for older kernels yet); on a newer "
-                + "kernel, a seccomp filter of this session (container engine, systemd SystemCallFilter=) hides them")
+            passed: true,
+            detail: kernel.summary + "; Linux \(release.0).\(release.1) has "
+                + hidden.map(\.rawValue).joined(separator: ", ")
+                + ": a seccomp filter of this session (container engine, systemd SystemCallFilter=) hides "
+                + (hidden.count == 1 ? "it" : "them"))
     }
 }

@@ -50,26 +50,19 @@ public enum HostCheck {
     }
 
     static func kernel() -> Result {
-        var name = utsname()
-        uname(&name)
-        let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-        let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
-        let ok = numbers.count == 2 && (numbers[0], numbers[1]) >= (5, 12)
+        let release = KernelProbe.release()
+        let ok = release.version.map { $0 >= (4, 18) } ?? false
         return Result(
             name: "kernel", passed: ok,
-            detail: "Linux \(release) (gourd needs 5.12 or newer: openat2, mount_setattr, FUSE in user namespaces)",
-            fix: "run on a newer kernel (RHEL/Rocky 9, Debian 12, Ubuntu 22.04 or later)")
+            detail: "Linux \(release.text) (gourd needs 4.18 or newer, for FUSE in user namespaces; from 5.12 it "
+                + "uses the new mount API, before it the fallbacks below; --writable-tmpfs needs 5.11)",
+            fix: "run on a newer kernel (RHEL/Rocky 8 or newer, Debian 11, Ubuntu 20.04 or later)")
     }
 
-    /// Each mount API system call, tried with arguments it rejects: ENOSYS means missing.
+    /// Each system call gourd prefers, tried with arguments it rejects in a throwaway
+    /// namespace: missing ones are named with the fallback a launch uses instead.
     static func kernelFeatures() -> Result {
-        let bits = gd_missing_syscalls()
-        let flags: [(String, gd_syscall_bit)] = [
-            ("openat2", GD_SYSCALL_OPENAT2), ("open_tree", GD_SYSCALL_OPEN_TREE),
-            ("move_mount", GD_SYSCALL_MOVE_MOUNT), ("mount_setattr", GD_SYSCALL_MOUNT_SETATTR),
-        ]
-        let missing = Set(flags.filter { bits & Int32($0.1.rawValue) != 0 }.map(\.0))
-        let finding = HostBlockers.kernelFeatures(missing: missing)
+        let finding = HostBlockers.kernelFeatures(KernelProbe.support(), release: KernelProbe.release().version)
         return Result(name: "kernel features", passed: finding.passed, detail: finding.detail, fix: finding.fix)
     }
 
@@ -113,8 +106,6 @@ public enum HostCheck {
         switch step {
         case Int32(GD_PROBE_OK.rawValue):
             return Result(name: "launch", passed: true, detail: "user + mount + PID namespaces, FUSE mount and procfs work")
-        case Int32(GD_PROBE_OPENAT2.rawValue): (what, fix) = ("openat2(2)", "a kernel of 5.6 or newer")
-        case Int32(GD_PROBE_MOUNT_SETATTR.rawValue): (what, fix) = ("mount_setattr(2)", "a kernel of 5.12 or newer")
         case Int32(GD_PROBE_USERNS.rawValue):
             (what, fix) = ("unshare(CLONE_NEWUSER|CLONE_NEWNS)", "enable unprivileged user namespaces (see above)")
         case Int32(GD_PROBE_ID_MAPS.rawValue):

@@ -1,3 +1,4 @@
+import CGourdLaunch
 import Glibc
 import GourdCore
 
@@ -29,6 +30,11 @@ public struct HostFiles: HostFileSystem {
     public func deviceAccess(_ path: String) -> DeviceAccess {
         if access(path, R_OK | W_OK) == 0 { return .allowed }
         return errno == ENOENT || errno == ENOTDIR ? .missing : .forbidden
+    }
+
+    public func fileSystemType(_ path: String) -> UInt64? {
+        var type: UInt64 = 0
+        return gd_fs_type(path, &type) == 0 ? type : nil
     }
 
     public func kind(_ path: String) -> FileKind? {

@@ -20,13 +20,15 @@ struct Container {
     /// `fuseFD`: the image's /dev/fuse descriptor, the only one the init keeps.
     static func spawn(
         plan: LaunchPlan, root: String, descriptors: Descriptors, mask: sigset_t,
-        hold: Bool = false, stopTimeout: Int32 = 0, fuseFD: Int32
+        hold: Bool = false, stopTimeout: Int32 = 0, fuseFD: Int32, overlay: String? = nil, layerFDs: [Int32] = []
     ) throws(LaunchError) -> Container {
         var lifeline: [Int32] = [-1, -1]
         var report: [Int32] = [-1, -1]
         try check("pipe2", gd_pipe_cloexec(&lifeline))
         try check("pipe2", gd_pipe_cloexec(&report))
         let targets = CStringArray(plan.mounts.map(\.destination))
+        let sourcePaths = plan.mounts.enumerated().map { descriptors.sourcePath(for: $1, at: $0) }
+        let sourcePathArray = CStringArray(sourcePaths.map { $0 ?? "" })
         let entries = plan.mounts.map { mount -> CTmpfsEntries? in
             if case .tmpfs(let list) = mount.kind { return CTmpfsEntries(list) }
             return nil
@@ -38,12 +40,13 @@ struct Container {
             mounts.append(
                 gd_mount(
                     kind: mount.kind.code, source_fd: descriptors.sourceFD(for: mount, at: index),
+                    source_path: sourcePaths[index] == nil ? nil : sourcePathArray.constBase[index],
                     target: targets.constBase[index],
                     flags: gd_mount_flags(mount.readOnly ? 1 : 0, mount.noSuid ? 1 : 0, mount.noDev ? 1 : 0, mount.noExec ? 1 : 0),
                     options: (mount.recursive ? Int32(GD_MOUNT_RECURSIVE) : 0) | (mount.optional ? Int32(GD_MOUNT_OPTIONAL) : 0),
                     entries: entries[index]?.base, nentries: entries[index]?.count ?? 0))
         }
-        let pid: pid_t = withExtendedLifetime((targets, entries, argv, envp)) {
+        let pid: pid_t = withExtendedLifetime((targets, sourcePathArray, entries, argv, envp, layerFDs)) {
             mounts.withUnsafeBufferPointer { mountBuffer in
                 forwardedSignals.withUnsafeBufferPointer { signalBuffer in
                     var spec = gd_container_spec(
@@ -56,23 +59,27 @@ struct Container {
                         namespaces: gd_clone_extra_flags(
                             plan.namespaces.uts ? 1 : 0, plan.namespaces.ipc ? 1 : 0,
                             plan.namespaces.network ? 1 : 0),
-                        hostname: nil, overlay_dir: nil, overlay_data: nil)
-                    // The upper layer's directory, made in the staging tmpfs (Executor.stage).
-                    let overlay = plan.writableTmpfs ? "/overlay" : nil
-                    let overlayData = overlay.map { "lowerdir=\(root),upperdir=\($0)/upper,workdir=\($0)/work,userxattr" }
+                        hostname: nil, overlay_dir: nil, overlay_data: nil, layer_fds: nil, nlayer_fds: 0)
+                    // --writable-tmpfs: the upper layer's directory, made in the staging tmpfs
+                    // (Executor.stage); `overlay` holds the overlayfs options (OverlayLayers).
+                    let tmpfsUpper = plan.writableTmpfs ? Executor.overlayAfterStaging : nil
                     return withOptionalCString(plan.namespaces.hostname) { hostnamePointer in
-                        withOptionalCString(overlay) { overlayPointer in
-                            withOptionalCString(overlayData) { overlayDataPointer in
+                        withOptionalCString(tmpfsUpper) { overlayPointer in
+                            withOptionalCString(overlay) { overlayDataPointer in
                                 spec.overlay_dir = overlayPointer
                                 spec.overlay_data = overlayDataPointer
-                                return root.withCString { rootPointer in
-                                    plan.searchPath.withCString { pathPointer in
-                                        plan.workdir.withCString { workdirPointer in
-                                            spec.hostname = hostnamePointer
-                                            spec.root = rootPointer
-                                            spec.search_path = pathPointer
-                                            spec.workdir = workdirPointer
-                                            return gd_spawn_container(&spec)
+                                return layerFDs.withUnsafeBufferPointer { layerBuffer in
+                                    spec.layer_fds = layerBuffer.baseAddress
+                                    spec.nlayer_fds = layerBuffer.count
+                                    return root.withCString { rootPointer in
+                                        plan.searchPath.withCString { pathPointer in
+                                            plan.workdir.withCString { workdirPointer in
+                                                spec.hostname = hostnamePointer
+                                                spec.root = rootPointer
+                                                spec.search_path = pathPointer
+                                                spec.workdir = workdirPointer
+                                                return gd_spawn_container(&spec)
+                                            }
                                         }
                                     }
                                 }
@@ -110,7 +117,7 @@ extension Container {
                 root: nil, mounts: nil, nmounts: 0, workdir: nil, argv: argv.base, envp: envp.base, search_path: nil,
                 lifeline_read: lifeline[0], lifeline_write: lifeline[1], report_write: report[1], report_read: report[0],
                 workload_mask: mask, forward_signals: nil, nforward: 0, hold: 0, stop_timeout_ms: 0, fuse_fd: -1,
-                namespaces: 0, hostname: nil, overlay_dir: nil, overlay_data: nil)
+                namespaces: 0, hostname: nil, overlay_dir: nil, overlay_data: nil, layer_fds: nil, nlayer_fds: 0)
             return plan.searchPath.withCString { pathPointer in
                 plan.workdir.withCString { workdirPointer in
                     spec.search_path = pathPointer

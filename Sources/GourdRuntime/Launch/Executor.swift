@@ -10,8 +10,9 @@ public let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR
 
 /// Applies a `LaunchPlan` once, in this order (docs/PLATFORM-NOTES.md, "Process structure that works"):
 /// single-thread check, no-new-privs, user + mount namespace mapping the caller to themselves,
-/// private propagation, detached copies of the bind sources and of /proc, staging tmpfs, FUSE
-/// mount of the image, the staging tmpfs as gourd's own root (the host tree detached), the
+/// private propagation, which mount system calls the kernel has, detached copies of the bind
+/// sources and of /proc (without open_tree: O_PATH descriptors of the sources), staging tmpfs
+/// (without open_tree: the sources bound into it), FUSE mount of the image, the staging tmpfs as gourd's own root (the host tree detached), the
 /// container (C), then one poll loop that serves FUSE, forwards signals and waits.
 public struct Executor {
     /// The staging tmpfs covers /tmp in gourd's own mount namespace only; host paths under
@@ -20,6 +21,8 @@ public struct Executor {
     static let staging = "/tmp"
     static let root = "/tmp/root"
     static let rootAfterStaging = "/root"
+    /// --writable-tmpfs' upper layer, a tmpfs the container's init mounts there.
+    static let overlayAfterStaging = "/overlay"
 
     let plan: LaunchPlan
     let image: any ServableImage
@@ -32,19 +35,23 @@ public struct Executor {
     /// Runs the workload; returns its exit status (code, or 128+N after signal N).
     public func run() throws(LaunchError) -> Int32 {
         let stopTimeout = try StopTimeout.milliseconds()
-        let staged = try stage(blockAllSignals: false)
+        let layers = try OverlayLayers(plan: plan)
+        let staged = try stage(blockAllSignals: false, layers: layers)
         defer { gd_fuse_destroy(staged.fuse) }
         let container = try Container.spawn(
             plan: plan, root: Self.rootAfterStaging, descriptors: staged.descriptors,
             mask: staged.oldMask, stopTimeout: stopTimeout,
-            fuseFD: gd_fuse_fd(staged.fuse))
+            fuseFD: gd_fuse_fd(staged.fuse),
+            overlay: layers.options(root: Self.rootAfterStaging, tmpfsUpper: Self.overlayAfterStaging),
+            layerFDs: layers.sessions.map(gd_fuse_fd))
         staged.descriptors.closeAll()
         // The namespaces exist now: serving threads may start (FIELD-NOTES, "threads before unshare").
         let threaded = gd_fuse_start(staged.fuse) > 0
-        return try Server(
+        var server = Server(
             fuse: staged.fuse, threaded: threaded, signalFD: staged.signalFD, container: container,
-            plan: plan
-        ).serve()
+            plan: plan)
+        server.layers = layers.start()
+        return try withExtendedLifetime(layers) { () throws(LaunchError) -> Int32 in try server.serve() }
     }
 
     /// What `stage` leaves ready for a container: the image served over FUSE at
@@ -59,20 +66,30 @@ public struct Executor {
     /// Every step before the container itself. `blockAllSignals`: a shared container's server
     /// ignores the scheduler's SIGTERM (its ranks' workloads get it and decide), so it reads
     /// every signal; a single launch reads the ones it forwards.
-    func stage(blockAllSignals: Bool) throws(LaunchError) -> Staged {
+    /// `layers`: the overlay's layers, cloned and attached in the staging tree with the rest.
+    func stage(blockAllSignals: Bool, layers: OverlayLayers? = nil) throws(LaunchError) -> Staged {
         try requireSingleThreaded()
         try check("prctl(PR_SET_NO_NEW_PRIVS)", gd_set_no_new_privs())
         try enterNamespaces()
-        let descriptors = Descriptors()
+        // Which mount system calls this kernel has, asked once inside our own namespaces (where
+        // an EPERM can only come from a seccomp filter); the C helpers read the cached answer.
+        let missing = gc_probe_syscalls(1)
+        let descriptors = Descriptors(parked: missing & Int32(GC_SYSCALL_OPEN_TREE.rawValue | GC_SYSCALL_MOVE_MOUNT.rawValue) != 0)
         try descriptors.openSources(of: plan)
-        let procTree = gd_clone_tree("/proc", 1)
-        try check("open_tree", path: "/proc", procTree)
-        defer { close(procTree) }
+        try layers?.cloneTrees(parked: descriptors.parked)
+        var procTree: Int32 = -1  // parked: gd_enter_staging binds the host's /proc by path
+        if !descriptors.parked {
+            procTree = gd_clone_tree("/proc", 1)
+            try check("open_tree", path: "/proc", procTree)
+        }
+        defer { if procTree >= 0 { close(procTree) } }
         try check("mount tmpfs", path: Self.staging, gd_mount_tmpfs(Self.staging, "mode=0700,size=16m"))
-        for directory in [Self.root, Self.staging + "/proc"] + (plan.writableTmpfs ? [Self.staging + "/overlay"] : []) {
+        for directory in [Self.root, Self.staging + "/proc"] + (plan.writableTmpfs ? [Self.staging + Self.overlayAfterStaging] : []) {
             try check("mkdir", path: directory, mkdir(directory, 0o700) == 0 ? 0 : -errno)
         }
+        try layers?.attach(in: Self.staging)
         try descriptors.stage(plan.generatedFiles, in: Self.staging)
+        try descriptors.park(in: Self.staging, plan: plan)
         var oldMask = sigset_t()
         let signalFD =
             blockAllSignals

@@ -16,6 +16,8 @@ struct Server {
     let signalFD: Int32
     let container: Container
     let plan: LaunchPlan
+    /// --overlay's squashfs layers that got no serving threads: this loop answers them.
+    var layers: [OpaquePointer] = []
 
     func serve() throws(LaunchError) -> Int32 {
         var failure: gd_failure?
@@ -25,12 +27,17 @@ struct Server {
             pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
             pollfd(fd: container.reportRead, events: Int16(POLLIN), revents: 0),
         ]
+        fds += layers.map { pollfd(fd: gd_fuse_fd($0), events: Int16(POLLIN), revents: 0) }
         while status == nil {
             if poll(&fds, nfds_t(fds.count), -1) < 0 {
                 if errno == EINTR { continue }
                 throw .system(SystemError("poll", errno: Errno(rawValue: errno)), hint: nil)
             }
             if fds[0].revents != 0 && !serveFUSE() { fds[0].fd = -1 }
+            for (index, layer) in layers.enumerated() where fds[3 + index].revents != 0 {
+                let rc = gd_fuse_process_one(layer)
+                if rc != 0 && rc != -EAGAIN && rc != -EINTR { fds[3 + index].fd = -1 }
+            }
             if fds[2].revents != 0 {
                 if let record = readFailure() { failure = record }
                 fds[2].fd = -1
@@ -94,10 +101,7 @@ struct Server {
             detail = "\(mount.destination) (\(mount.reason))"
         }
         if failure.step == Int32(GD_STEP_CHDIR.rawValue) { detail = plan.workdir }
-        if failure.step == Int32(GD_STEP_OVERLAY.rawValue) {
-            detail =
-                "unprivileged overlayfs over the image needs Linux 5.11 or newer ('gourd check'); bind a writable host directory instead"
-        }
+        if failure.step == Int32(GD_STEP_OVERLAY.rawValue) { detail = OverlayFailure.detail(errno: errno, plan: plan) }
         return .container(step: String(cString: gd_step_name(failure.step)), errno: errno, detail: detail)
     }
 }

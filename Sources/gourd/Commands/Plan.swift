@@ -26,7 +26,8 @@ extension Gourd {
                 }
             }
             do throws(LaunchError) {
-                let plan = try invocation.launcher.prepare().plan
+                var plan = try invocation.launcher.prepare().plan
+                plan.kernel = KernelProbe.support()
                 print(json ? PlanReport.json(plan) : PlanReport.text(plan), terminator: json ? "\n" : "")
             } catch {
                 FileHandle.standardError.write("gourd: \(error)\n")

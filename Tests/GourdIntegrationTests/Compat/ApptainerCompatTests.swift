@@ -172,7 +172,7 @@ extension Integration {
         }
 
         @Test(arguments: [
-            ["--fakeroot"], ["--writable"], ["--overlay", "o.img"], ["--memory=4G"], ["--add-caps", "x"], ["--security", "s"],
+            ["--fakeroot"], ["--writable"], ["--dns", "1.1.1.1"], ["--memory=4G"], ["--add-caps", "x"], ["--security", "s"],
         ])
         func optionsGourdCannotHonourAreRefusedByName(option: [String]) throws {
             let out = try Gourd.run(["exec"] + option + [Gourd.env.image("busybox-zstd.sqfs"), "echo", "ran"])

@@ -50,7 +50,7 @@ extension Integration {
                 ? "effective uid 0 differs from real uid \(Gourd.env.user.uid) (setuid)"
                 : "effective gid 0 differs from real gid \(Gourd.env.user.gid) (setgid)"
             for args in Self.commandLines(image: secret, scratch: scratch) {
-                let out = try Gourd.start([copy] + args, raw: true).wait()
+                let out = try Gourd.start([copy] + args, raw: true, wrapped: false).wait()
                 #expect(out.status == GourdExit.launchFailed, "\(kind) \(args): \(out)")
                 #expect(
                     out.stderr

@@ -80,18 +80,7 @@ extension Integration {
         /// lock, the image being read or the build's pipes). The script's shell holds its own
         /// script open (at fd 10 and up), so the listing comes from the program it execs.
         @Test func noBuildDescriptorReachesPost() throws {
-            let dir = Scratch.shared.directory("fd-build")
-            Scratch.shared.write(
-                """
-                Bootstrap: scratch
-                %files
-                  /bin/busybox /bin/busybox
-                  /bin/busybox /bin/sh
-                %post
-                  exec /bin/busybox ls -l /proc/self/fd/
-
-                """, to: dir + "/r.def")
-            let out = try Gourd.run(["build", "--force", dir + "/out.sqfs", dir + "/r.def"], cwd: dir, timeout: 120)
+            let out = try Scratch.shared.buildBusybox("fd-build", post: #"exec /bin/busybox ls -l /proc/self/fd/"#)
             #expect(out.status == 0, "\(out)")
             // ls's own directory descriptor is gone by the time it reads the links: it has no "->".
             let lines = (out.stdout + out.stderr).split(separator: "\n").map(String.init)

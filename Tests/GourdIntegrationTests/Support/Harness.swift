@@ -24,6 +24,10 @@ struct TestEnvironment: Sendable {
     let user: User
     /// True when the runner is root and switches to `user` with setpriv for every launch.
     let switchesUser: Bool
+    /// GOURD_TEST_WRAP (space-separated): a command every gourd the tests start as the test user
+    /// runs under, after the user switch. `make test` sets it for its second pass:
+    /// Tests/Support/enosys.py linux-4.18 --, so that every launch takes the kernel fallbacks.
+    let wrap: [String]
 
     init() {
         let env = ProcessInfo.processInfo.environment
@@ -32,6 +36,7 @@ struct TestEnvironment: Sendable {
             .deletingLastPathComponent().deletingLastPathComponent().path
         gourd = env["GOURD_TEST_BIN"] ?? packageRoot + "/.build/debug/gourd"
         images = env["GOURD_TEST_IMAGES"] ?? packageRoot + "/.testdata/images"
+        wrap = (env["GOURD_TEST_WRAP"] ?? "").split(separator: " ").map(String.init)
         if getuid() == 0 {
             let name = env["GOURD_TEST_USER"] ?? "gourdtest"
             guard let pw = getpwnam(name) else { fatalError("running as root needs the test user '\(name)' (make test creates it)") }
@@ -52,6 +57,13 @@ struct TestEnvironment: Sendable {
     var userPrefix: [String] {
         switchesUser ? ["/usr/bin/setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--"] : []
     }
+
+    /// The argv prefix of a launch as the test user: `userPrefix`, then `wrap`.
+    var launchPrefix: [String] { userPrefix + wrap }
+
+    /// The seccomp filters `wrap` stacks under gourd's own (enosys.py: one), which a workload's
+    /// Seccomp_filters count includes.
+    var wrapFilters: Int { wrap.isEmpty ? 0 : 1 }
 
     /// The environment an ordinary login would give the test user, plus `extra`.
     func environment(_ extra: [String: String]) -> [String] {
@@ -135,12 +147,15 @@ enum Gourd {
     static var env: TestEnvironment { .shared }
 
     /// Starts `gourd ARGS` as the test user with a clean descriptor set (0, 1, 2 and `keep`).
+    /// `wrapped` false: without `TestEnvironment.wrap` (its no-new-privs makes exec ignore
+    /// setuid bits and file capabilities, which the privilege-refusal tests need).
     static func start(
         _ args: [String], env extra: [String: String] = [:], cwd: String? = nil,
         stdin: String = "/dev/null", keep: Int32 = -1, raw: Bool = false,
-        asRunner: Bool = false
+        asRunner: Bool = false, wrapped: Bool = true
     ) throws -> RunningGourd {
-        let argv = (asRunner ? [] : env.userPrefix) + (raw ? args : [env.gourd] + args)
+        let prefix = asRunner ? [] : wrapped ? env.launchPrefix : env.userPrefix
+        let argv = prefix + (raw ? args : [env.gourd] + args)
         let dir = Scratch.shared.path
         let id = UUID().uuidString
         let outPath = "\(dir)/out-\(id)"
