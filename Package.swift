@@ -27,7 +27,7 @@ let package = Package(
         // squashfuse_ll.pc lacks fuse3 and adds a redundant -lsquashfuse.
         .target(
             name: "CGourdImage", exclude: readme,
-            linkerSettings: [.linkedLibrary("squashfuse_ll"), .linkedLibrary("fuse3")]),
+            linkerSettings: [.linkedLibrary("squashfuse_ll"), .linkedLibrary("fuse3"), .linkedLibrary("zstd")]),
         // The namespace / fork / exec path: single-threaded C, no Swift between fork and exec.
         .target(name: "CGourdLaunch", dependencies: ["CGourdCommon"], exclude: readme),
         // gourd build: file operations inside the root being built, its namespaces and seccomp

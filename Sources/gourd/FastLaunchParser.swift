@@ -68,6 +68,12 @@ enum FastLaunchParser {
                 else { return nil }
                 if attached == nil { rest = rest.dropFirst() }
                 invocation.warm = value
+            case "--fuse-cache":
+                guard let value = attached ?? rest.first, let mib = Int(value), ServingPlan.cacheRange.contains(mib),
+                    invocation.fuseCacheMiB == nil
+                else { return nil }
+                if attached == nil { rest = rest.dropFirst() }
+                invocation.fuseCacheMiB = mib
             case "--dev":
                 guard let value = attached ?? rest.first, let mode = DeviceMode(rawValue: value),
                     invocation.devices == nil

@@ -31,6 +31,7 @@ struct LaunchInvocation: Equatable {
     var noEval = false
     var overlays: [String] = []
     var warm: String?
+    var fuseCacheMiB: Int?
 
     var request: LaunchRequest {
         var request = LaunchRequest(
@@ -52,6 +53,7 @@ struct LaunchInvocation: Equatable {
         request.overlays = overlays
         request.noEval = noEval
         request.warm = warm
+        request.fuseCacheMiB = fuseCacheMiB
         return request
     }
 

@@ -136,6 +136,13 @@ struct LaunchOptions: ParsableArguments {
             valueName: "SECONDS|off"))
     var warm: String?
 
+    @Option(
+        name: .customLong("fuse-cache"),
+        help: ArgumentHelp(
+            "MiB of decompressed image blocks the FUSE server may cache (default 64; also GOURD_FUSE_CACHE_MB).",
+            valueName: "MiB"))
+    var fuseCache: Int?
+
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the plan's notes (skipped mounts and why) to stderr.")
     var verbose = false
 
@@ -144,6 +151,9 @@ struct LaunchOptions: ParsableArguments {
         if let dev, DeviceMode(rawValue: dev) == nil { throw ValidationError("--dev '\(dev)': expected minimal or host") }
         if let warm, WarmDecision.parse(warm) == nil {
             throw ValidationError("--warm '\(warm)': expected off or seconds from 1 to \(WarmPlan.maxLingerSeconds)")
+        }
+        if let fuseCache, !ServingPlan.cacheRange.contains(fuseCache) {
+            throw ValidationError("--fuse-cache '\(fuseCache)': expected MiB from 1 to \(ServingPlan.maxCacheMiB)")
         }
         if let share, LaunchOptions.shareRequest(share) == nil {
             throw ValidationError("--share '\(share)': expected none or a key of letters, digits, '.', '_' and '-'")
@@ -175,7 +185,8 @@ struct LaunchOptions: ParsableArguments {
             scratch: scratch.flatMap(ApptainerList.split), workspace: workspace, envFiles: envFiles,
             net: net, network: network, hostname: hostname, uts: uts, ipc: ipc || containAll || compat,
             writableTmpfs: writableTmpfs || compat, noEval: noEval || compat, overlays: overlay.flatMap(ApptainerList.split),
-            warm: warm)
+            warm: warm,
+            fuseCacheMiB: fuseCache)
     }
 
     /// "none" or a key (nil when malformed).
@@ -193,7 +204,7 @@ struct LaunchOptions: ParsableArguments {
 enum BareGPUFlag {
     static let valueOptions: Set<String> = [
         "-B", "--bind", "--env", "--shell", "--pwd", "--cwd", "--dev", "--gpu", "--share", "--warm", "--env-file", "--home",
-        "--no-mount", "--workdir", "-S", "--scratch", "--network", "--hostname", "-o", "--overlay",
+        "--no-mount", "--workdir", "-S", "--scratch", "--network", "--hostname", "-o", "--overlay", "--fuse-cache",
     ]
 
     static func normalize(_ arguments: [String]) -> [String] {

@@ -51,6 +51,7 @@ import Testing
         ["exec", "--overlay", "/ov", "-o", "/a.sqfs,/b:ro", "--overlay=/c:ro", img, "x"],
         // Warm launches (issue 12).
         ["exec", "--warm=off", img, "x"], ["exec", "--warm", "45", "-B", "/x", img, "x"], ["shell", "--warm=1", img],
+        ["exec", "--fuse-cache=256", img, "x"], ["exec", "--fuse-cache", "8", "-B", "/x", img, "x"],
     ]
 
     /// Command lines the fast parser declines, leaving them to swift-argument-parser.
@@ -70,6 +71,8 @@ import Testing
         ["exec", "--pwd", "/a", "--cwd", "/b", img, "x"], ["exec", "--fakeroot", img, "x"], ["exec", "-ec", img, "x"],
         ["exec", "--hostname", "a", "--hostname", "b", img, "x"], ["exec", "--ipc=1", img, "x"],
         ["exec", "--warm=soon", img, "x"], ["exec", "--warm=0.5", img, "x"], ["exec", "--warm=1", "--warm=2", img, "x"],
+        ["exec", "--fuse-cache=0", img, "x"], ["exec", "--fuse-cache=lots", img, "x"],
+        ["exec", "--fuse-cache", "8", "--fuse-cache", "9", img, "x"],
     ]
 
     static func viaArgumentParser(_ arguments: [String]) -> LaunchInvocation? {

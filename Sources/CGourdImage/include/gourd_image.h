@@ -68,19 +68,21 @@ int gd_image_list(gd_image *img, uint64_t dir, int (*visit)(void *context, const
 int gd_fuse_mount(gd_image *img, const char *mountpoint, const char *fsname, gd_fuse **out, char *errbuf,
                   size_t errlen);
 /// Serving: GD_FUSE_DEFAULT_CACHE_BYTES is the decompressed-block budget of the whole server
-/// (all threads' metadata, data and fragment caches together; the kernel's page cache holds
-/// what the workload has read on top of that). Each serving thread gets an equal share; every
-/// cache keeps at least libsquashfuse's own 8 blocks, so a budget below
-/// threads x (8 x 8 KiB + 16 x block_size) is rounded up to that.
+/// (the kernel's page cache holds what the workload has read on top of that). A quarter goes
+/// to the serving threads' own metadata caches (an equal share each, 8 to 256 blocks of 8 KiB);
+/// the rest to one cache of data and fragment blocks that every thread shares (a block is
+/// decompressed once however many threads want it), at least 4 blocks.
 #define GD_FUSE_DEFAULT_CACHE_BYTES (64ull << 20)
 #define GD_FUSE_MAX_THREADS 64u
 
-/// What a session chose: threads, and each handle's cache in blocks and bytes.
+/// What a session chose: threads, each handle's metadata cache, the shared block cache.
 typedef struct {
     uint32_t threads;
     uint32_t block_size;
-    uint64_t md_blocks, data_blocks, frag_blocks;
-    uint64_t handle_bytes; ///< the most one handle's caches hold
+    uint64_t md_blocks;    ///< per handle
+    uint64_t data_blocks;  ///< the shared cache of data and fragment blocks, in blocks
+    uint64_t frag_blocks;  ///< 0: fragment blocks share data_blocks
+    uint64_t handle_bytes; ///< the most one handle's metadata cache holds
 } gd_fuse_stats;
 
 /// gd_fuse_mount with `threads` serving threads once gd_fuse_start runs (0: the CPUs this

@@ -56,6 +56,9 @@ public struct LaunchRequest: Sendable, Equatable {
     public var overlays: [String] = []
     /// --warm=SECONDS|off; nil: GOURD_WARM, then the policy, then the built-in default.
     public var warm: String?
+    /// --fuse-cache MIB: the FUSE server's cache budget (wins over GOURD_FUSE_CACHE_MB and the
+    /// policy's [serving] cache_mb).
+    public var fuseCacheMiB: Int?
 
     public init(
         mode: Mode, binds: [String] = [], environment: [String] = [], cleanEnvironment: Bool = false,

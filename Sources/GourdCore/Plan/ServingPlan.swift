@@ -7,6 +7,8 @@ public struct ServingPlan: Sendable, Equatable, Codable {
     /// The largest budget accepted (a typo such as 64000 should not pin 64 GB).
     public static let maxCacheMiB = 16_384
     public static let maxThreads = 64
+    /// The budgets accepted from --fuse-cache, GOURD_FUSE_CACHE_MB and the policy.
+    public static let cacheRange = 1...maxCacheMiB
 
     /// MiB of decompressed metadata, data and fragment blocks, all serving threads together.
     public var cacheMiB: Int

@@ -1,5 +1,6 @@
-/// The FUSE server's threads and cache budget: the caller's GOURD_FUSE_CACHE_MB /
-/// GOURD_FUSE_THREADS, else the policy's `[serving]`, else the built-in defaults.
+/// The FUSE server's threads and cache budget: --fuse-cache, else the caller's
+/// GOURD_FUSE_CACHE_MB / GOURD_FUSE_THREADS, else the policy's `[serving]`, else the built-in
+/// defaults.
 extension Planner {
     func servingPlan() throws(PlanError) -> ServingPlan {
         var plan = ServingPlan()
@@ -29,6 +30,15 @@ extension Planner {
             }
             plan.threads = value
             reasons.append("GOURD_FUSE_THREADS")
+        }
+        if let mib = request.fuseCacheMiB {
+            guard ServingPlan.cacheRange.contains(mib) else {
+                throw .badServingVariable(
+                    name: "--fuse-cache", value: String(mib), expected: "MiB from 1 to \(ServingPlan.maxCacheMiB)")
+            }
+            plan.cacheMiB = mib
+            reasons.removeAll { $0.hasPrefix("cache_mb") || $0 == "GOURD_FUSE_CACHE_MB" }
+            reasons.append("--fuse-cache")
         }
         if !reasons.isEmpty { plan.reason = reasons.joined(separator: ", ") }
         return plan

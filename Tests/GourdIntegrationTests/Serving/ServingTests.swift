@@ -42,9 +42,10 @@ extension Integration {
 
         /// A lookup of a missing name is cached (a negative entry) and must not hide anything:
         /// after probing missing names, `ls -l` of a 2,000-entry directory (several readdir
-        /// chunks; plain readdir, and readdirplus when turned on) and of a directory with symlinks, a hard link and block-boundary
+        /// chunks; the default adaptive readdirplus, attributes for every entry, for
+        /// subdirectories only) and of a directory with symlinks, a hard link and block-boundary
         /// sizes equals the unpacked copy's.
-        @Test(arguments: ["", "readdirplus"])
+        @Test(arguments: ["", "readdirplus", "plus_dirs"])
         func negativeLookupsAndListingsMatchTheUnpackedTree(on: String) throws {
             let tree = try ServingTree.shared.root()
             // Links, owners and dates aside (the copy is the runner's, unpacked now); "total" and
