@@ -101,7 +101,13 @@ struct Server {
             detail = "\(mount.destination) (\(mount.reason))"
         }
         if failure.step == Int32(GD_STEP_CHDIR.rawValue) { detail = plan.workdir }
-        if failure.step == Int32(GD_STEP_OVERLAY.rawValue) { detail = OverlayFailure.detail(errno: errno, plan: plan) }
+        if failure.step == Int32(GD_STEP_OVERLAY.rawValue) {
+            detail = OverlayFailure.detail(errno: errno, plan: plan)
+        } else if errno == .ioError {
+            // Corrupt image data reads as EIO (the FUSE server's answer), also to the init's
+            // own steps (pivot_root into the image's root, a mount point in it): name the file.
+            detail = (detail.map { $0 + " " } ?? "") + "in the image \(plan.image.path), which cannot be read there (corrupt?)"
+        }
         return .container(step: String(cString: gd_step_name(failure.step)), errno: errno, detail: detail)
     }
 }
