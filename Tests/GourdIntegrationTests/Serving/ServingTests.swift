@@ -16,17 +16,7 @@ extension Integration {
             #expect(expected.split(separator: "\n").count > 3500)
             let readers = 8
             // Each reader walks the files in its own order (rotated), so they meet on blocks.
-            let script = """
-                t=$(mktemp -d) && cd / && find many big -type f | sort > $t/list
-                n=$(wc -l < $t/list)
-                for r in $(seq 0 \(readers - 1)); do
-                    (k=$(( (r * n) / \(readers) + 1 ))
-                     { tail -n +$k $t/list; head -n $((k - 1)) $t/list; } | xargs md5sum > $t/sum.$r) &
-                done
-                wait
-                for r in $(seq 0 \(readers - 1)); do cat $t/sum.$r; echo ==; done
-                rm -rf $t
-                """
+            let script = SharedCache.readEverything(readers: readers)
             let out = try Gourd.run(
                 ["exec", Gourd.env.image(Self.image), "sh", "-c", script],
                 env: ["GOURD_FUSE_THREADS": "4"], timeout: 120)
