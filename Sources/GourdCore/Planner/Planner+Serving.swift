@@ -13,21 +13,15 @@ extension Planner {
             plan.threads = threads
             reasons.append("threads from \(policy.serving.origin?.description ?? "policy")")
         }
-        if let text = host.variable("GOURD_FUSE_CACHE_MB") {
-            guard let value = Int(text), value >= 1, value <= ServingPlan.maxCacheMiB else {
-                throw .badServingVariable(
-                    name: "GOURD_FUSE_CACHE_MB", value: text,
-                    expected: "MiB from 1 to \(ServingPlan.maxCacheMiB)")
-            }
+        if let value = try servingVariable(
+            "GOURD_FUSE_CACHE_MB", in: ServingPlan.cacheRange, expected: "MiB from 1 to \(ServingPlan.maxCacheMiB)")
+        {
             plan.cacheMiB = value
             reasons.append("GOURD_FUSE_CACHE_MB")
         }
-        if let text = host.variable("GOURD_FUSE_THREADS") {
-            guard let value = Int(text), value >= 0, value <= ServingPlan.maxThreads else {
-                throw .badServingVariable(
-                    name: "GOURD_FUSE_THREADS", value: text,
-                    expected: "0 (one per CPU) to \(ServingPlan.maxThreads)")
-            }
+        if let value = try servingVariable(
+            "GOURD_FUSE_THREADS", in: 0...ServingPlan.maxThreads, expected: "0 (one per CPU) to \(ServingPlan.maxThreads)")
+        {
             plan.threads = value
             reasons.append("GOURD_FUSE_THREADS")
         }
@@ -42,5 +36,15 @@ extension Planner {
         }
         if !reasons.isEmpty { plan.reason = reasons.joined(separator: ", ") }
         return plan
+    }
+
+    /// The caller's `name` as an integer in `range` (nil when unset); anything else is an error
+    /// naming the variable and what it expects.
+    private func servingVariable(_ name: String, in range: ClosedRange<Int>, expected: String) throws(PlanError) -> Int? {
+        guard let text = host.variable(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw .badServingVariable(name: name, value: text, expected: expected)
+        }
+        return value
     }
 }
