@@ -15,6 +15,7 @@
 
 #include "gourd_image.h"
 #include "gourd_image_private.h"
+#include "gourd_decode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,6 +115,9 @@ int gd_image_open(const char *path, uint64_t offset, gd_image **out) {
         return -GD_IMAGE_ECORRUPT;
     }
     img->ll_ready = true;
+    // Planning reads (the image's /etc/passwd, environment scripts, every path it checks)
+    // decompress metadata blocks too: keep a context rather than create one per block.
+    gd_decode_install(&img->ll.fs);
     *out = img;
     return 0;
 }

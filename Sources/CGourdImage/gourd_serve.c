@@ -174,7 +174,12 @@ static size_t srv_md_blocks(const gd_fuse *f) {
 }
 
 static int srv_size_caches(gd_fuse *f, sqfs *fs) {
-    if (!srv_off.decoder) gd_decode_install(fs); // gourd_decode.c says why
+    // gourd_decode.c says why; the planning handle (gd_image_open) already has it, so the
+    // benchmark's "decoder off" lever puts libsquashfuse's own back.
+    if (srv_off.decoder)
+        fs->decompressor = sqfs_decompressor_get(fs->sb.compression);
+    else
+        gd_decode_install(fs);
     size_t md = srv_md_blocks(f);
     if (srv_resize_cache(&fs->md_cache, md) != 0) return -ENOMEM;
     f->stats.md_blocks = md;
