@@ -2,7 +2,7 @@ import GourdCore
 import Testing
 
 /// Whether a launch is warm: --warm over GOURD_WARM over the policy's [warm] over 30 s; ranks
-/// of a shared container stay cold; the scope separates jobs, cgroups and sessions.
+/// of a shared container too; the scope separates jobs, cgroups and sessions.
 @Suite struct WarmDecisionTests {
     static let facts = WarmDecision.Facts(cgroup: "0::/user.slice/session-3.scope", session: "sid 100")
 
@@ -59,9 +59,10 @@ import Testing
         }
     }
 
-    @Test func ranksOfASharedContainerStayCold() throws {
+    @Test func ranksOfASharedContainerUseTheWarmServerToo() throws {
         let warm = try decide(share: ShareScope(key: "slurm:4.0@n1", reason: "Slurm step"))
-        #expect(!warm.enabled && warm.reason.contains("slurm:4.0@n1"))
+        #expect(warm.enabled && warm.reason.contains("slurm:4.0@n1"))
+        #expect(try decide(flag: "off", share: ShareScope(key: "slurm:4.0@n1", reason: "Slurm step")).enabled == false)
     }
 
     @Test func scopeSeparatesJobsCgroupsAndSessions() throws {

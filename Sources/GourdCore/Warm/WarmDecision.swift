@@ -46,18 +46,16 @@ public enum WarmDecision {
             reason = "--warm=\(text)"
         }
         if linger == 0 { return WarmPlan(enabled: false, lingerSeconds: 0, reason: "off: \(reason)") }
-        if let share = plan.share {
-            return WarmPlan(
-                enabled: false, lingerSeconds: linger,
-                reason: "this rank shares the per-node container of \(share.key), which serves the image once for all ranks")
-        }
         if let overlay = plan.overlay, !overlay.layers.isEmpty || overlay.upperDirectory != nil {
             return WarmPlan(
                 enabled: false, lingerSeconds: linger,
                 reason: "--overlay layers are reached and mounted by each launch itself (a cold launch)")
         }
         let scope = Self.scope(host: host, facts: facts, uid: plan.identity.uid)
-        return WarmPlan(enabled: true, lingerSeconds: linger, scope: scope, reason: reason)
+        // Ranks of a shared container use it too: the group's container (one PID namespace,
+        // as MPI needs) is cloned inside the warm server's mount of the image (SharedServer).
+        let shared = plan.share.map { "; the ranks of \($0.key) share one container in it" } ?? ""
+        return WarmPlan(enabled: true, lingerSeconds: linger, scope: scope, reason: reason + shared)
     }
 
     /// Launches of one uid on one node share a server only within one Slurm job AND one cgroup

@@ -32,22 +32,48 @@ struct SharedServer {
         _ = gd_detach()
         let keep = [listener, image.descriptor]
         gd_close_all_except(keep, keep.count)
-        let staged: Executor.Staged
-        let holder: Container
         do {
-            staged = try Executor(plan: plan, image: image).stage(blockAllSignals: true)
-            holder = try Container.spawn(
-                plan: plan, root: Executor.rootAfterStaging, descriptors: staged.descriptors,
-                mask: staged.oldMask, hold: true, fuseFD: gd_fuse_fd(staged.fuse))
-            staged.descriptors.closeAll()
+            if plan.warm.enabled, var loop = try warmContainer() {
+                loop.serve()
+                return 0
+            }
+            var loop = try coldContainer()
+            loop.serve()
+            return 0
         } catch {
             refuseEveryone(Self.reply(error))
             return 1
         }
+    }
+
+    /// The container in this job's warm image server (`WarmLaunch`): the group's init is
+    /// cloned from a private copy of the server's mount namespace, so consecutive groups (job
+    /// steps) and single launches of the image share one FUSE mount and its caches. The
+    /// connection to the warm server stays open while the group lives (its attachment). nil
+    /// when no warm server can be used (`WarmLaunch.attach` says why): then `coldContainer`.
+    func warmContainer() throws(LaunchError) -> Loop? {
+        let warm = WarmLaunch(plan: plan, image: image)
+        guard case .joined(_, let namespaces) = try warm.attach() else { return nil }
+        defer { for fd in namespaces { close(fd) } }
+        let staged = try warm.stage(namespaces: namespaces, blockAllSignals: true)
+        let holder = try Container.spawn(
+            plan: plan, root: Executor.rootAfterStaging, descriptors: staged.descriptors, mask: staged.oldMask,
+            hold: true, fuseFD: -1, scratch: WarmLaunch.scratch)
+        staged.descriptors.closeAll()
+        return Loop(server: self, fuse: nil, signalFD: staged.signalFD, holder: holder, threaded: true)
+    }
+
+    /// The container with its own FUSE mount of the image, served by this process.
+    func coldContainer() throws(LaunchError) -> Loop {
+        let staged = try Executor(plan: plan, image: image).stage(blockAllSignals: true)
+        let holder = try Container.spawn(
+            plan: plan, root: Executor.rootAfterStaging, descriptors: staged.descriptors,
+            mask: staged.oldMask, hold: true, fuseFD: gd_fuse_fd(staged.fuse))
+        staged.descriptors.closeAll()
         // The namespaces exist: the ranks' requests are served by threads from now on.
-        var loop = Loop(server: self, staged: staged, holder: holder, threaded: gd_fuse_start(staged.fuse) > 0)
-        loop.serve()
-        return 0
+        return Loop(
+            server: self, fuse: staged.fuse, signalFD: staged.signalFD, holder: holder,
+            threaded: gd_fuse_start(staged.fuse) > 0)
     }
 
     static func reply(_ error: LaunchError) -> gd_share_reply {
@@ -74,9 +100,11 @@ struct SharedServer {
 
     struct Loop {
         let server: SharedServer
-        let staged: Executor.Staged
+        /// The image's FUSE session when this process serves it (nil in a warm server's).
+        let fuse: OpaquePointer?
+        let signalFD: Int32
         let holder: Container
-        /// Serving threads answer FUSE: the loop leaves the descriptor to them.
+        /// Serving threads (or the warm server) answer FUSE: the loop leaves the descriptor.
         let threaded: Bool
         var state = State.starting
         var pending: [Int32] = []
@@ -84,10 +112,11 @@ struct SharedServer {
         var everAttached = false
         let started = monotonicMilliseconds()
 
-        init(server: SharedServer, staged: Executor.Staged, holder: Container, threaded: Bool) {
+        init(server: SharedServer, fuse: OpaquePointer?, signalFD: Int32, holder: Container, threaded: Bool) {
             self.threaded = threaded
             self.server = server
-            self.staged = staged
+            self.fuse = fuse
+            self.signalFD = signalFD
             self.holder = holder
         }
 
@@ -95,8 +124,8 @@ struct SharedServer {
             while !finished {
                 var fds =
                     [
-                        pollfd(fd: threaded ? -1 : gd_fuse_fd(staged.fuse), events: Int16(POLLIN), revents: 0),
-                        pollfd(fd: staged.signalFD, events: Int16(POLLIN), revents: 0),
+                        pollfd(fd: threaded || fuse == nil ? -1 : gd_fuse_fd(fuse), events: Int16(POLLIN), revents: 0),
+                        pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
                         pollfd(fd: isStarting ? holder.reportRead : -1, events: Int16(POLLIN), revents: 0),
                         pollfd(fd: server.listener, events: Int16(POLLIN), revents: 0),
                     ] + attached.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
@@ -107,8 +136,8 @@ struct SharedServer {
                     close(attached[index])  // a rank never writes: any event is its end
                     attached.remove(at: index)
                 }
-                if fds[0].revents != 0 {
-                    let rc = gd_fuse_process_one(staged.fuse)
+                if fds[0].revents != 0, let fuse {
+                    let rc = gd_fuse_process_one(fuse)
                     if rc < 0 && rc != -EAGAIN && rc != -EINTR { return }  // unmounted
                 }
                 if fds[1].revents != 0 && holderExited() { return }
@@ -141,7 +170,7 @@ struct SharedServer {
             var sender: Int32 = 0
             var code: Int32 = 0
             var exited = false
-            while gd_read_signal(staged.signalFD, &signo, &sender, &code) == 0 {
+            while gd_read_signal(signalFD, &signo, &sender, &code) == 0 {
                 var status: Int32 = 0
                 if signo == SIGCHLD && gd_reap(holder.pid, &status) > 0 { exited = true }
             }

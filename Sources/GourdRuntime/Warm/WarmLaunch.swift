@@ -29,6 +29,22 @@ struct WarmLaunch {
     let image: any ServableImage
 
     func run() throws(LaunchError) -> Outcome {
+        switch try attach() {
+        case .joined(let connection, let namespaces): return .ran(try enter(connection: connection, namespaces: namespaces))
+        case .cold(let reason): return .cold(reason)
+        }
+    }
+
+    /// Where `attach` got to: in the server's user namespace, holding the connection (the
+    /// attachment) and the server's user and mount namespace descriptors; or still unchanged,
+    /// with the reason to launch cold.
+    enum Attachment {
+        case joined(connection: Int32, namespaces: [Int32])
+        case cold(String)
+    }
+
+    /// Finds or starts this scope's server for the image and joins its user namespace.
+    func attach() throws(LaunchError) -> Attachment {
         // Entering a server clones the bind sources with open_tree and attaches them with
         // move_mount (docs/PLATFORM-NOTES.md, "Warm launches"); without them (Linux < 5.2, or a
         // seccomp filter) the launch is cold and takes the kernel fallbacks.
@@ -51,7 +67,7 @@ struct WarmLaunch {
                         for fd in namespaces + [fd] { close(fd) }
                         return .cold("setns(CLONE_NEWUSER) into the warm server's namespace: \(Errno(rawValue: -joined))")
                     }
-                    return .ran(try enter(connection: fd, namespaces: namespaces))
+                    return .joined(connection: fd, namespaces: namespaces)
                 case .retry:
                     // The server was leaving as we arrived (once), or servers die before
                     // answering (a crash while staging the image): then a cold launch says why.
@@ -112,9 +128,39 @@ struct WarmLaunch {
     func enter(connection: Int32, namespaces: [Int32]) throws(LaunchError) -> Int32 {
         defer { for fd in namespaces { close(fd) } }
         let stopTimeout = try StopTimeout.milliseconds()
+        let staged = try stage(namespaces: namespaces, blockAllSignals: false)
+        // --writable-tmpfs only: a warm launch has no --overlay layers (WarmDecision).
+        let overlay = try OverlayLayers(plan: plan).options(
+            root: Executor.rootAfterStaging, tmpfsUpper: Self.scratch + Executor.overlayAfterStaging)
+        let container = try Container.spawn(
+            plan: plan, root: Executor.rootAfterStaging, descriptors: staged.descriptors, mask: staged.oldMask,
+            stopTimeout: stopTimeout, fuseFD: -1,
+            overlay: overlay,
+            scratch: Self.scratch)
+        staged.descriptors.closeAll()
+        for fd in namespaces { close(fd) }
+        return try Server(fuse: nil, signalFD: staged.signalFD, container: container, plan: plan).serve()
+    }
+
+    /// A warm launch's own tmpfs, for its generated files and --writable-tmpfs' upper layer.
+    static let scratch = WarmServer.launchDirectory
+
+    /// What `stage` leaves ready for a container, as `Executor.Staged` for a cold launch minus
+    /// the FUSE session (the server's).
+    struct Staged {
+        let signalFD: Int32
+        let oldMask: sigset_t
+        let descriptors: Descriptors
+    }
+
+    /// From the server's user namespace (`attach`): the bind sources cloned, a private copy
+    /// of the server's mount namespace entered (its FUSE mount is the server's: warm caches),
+    /// this launch's tmpfs with the generated files, signals arriving on a signalfd (all of
+    /// them for a shared container's holder, as `Executor.stage`).
+    func stage(namespaces: [Int32], blockAllSignals: Bool) throws(LaunchError) -> Staged {
         try check("prctl(PR_SET_NO_NEW_PRIVS)", gd_set_no_new_privs())
-        // Already in the server's user namespace (run), which maps our own uid: that gives the
-        // capabilities to clone the host paths and to enter its mount namespace (setns(2)).
+        // Already in the server's user namespace (attach), which maps our own uid: that gives
+        // the capabilities to clone the host paths and to enter its mount namespace (setns(2)).
         // A throwaway copy of the host's mount namespace, owned by that user namespace: where
         // open_tree may clone the bind sources (it needs CAP_SYS_ADMIN over the namespace the
         // paths are in). Nothing is mounted in it, so it needs no private propagation.
@@ -125,12 +171,11 @@ struct WarmLaunch {
         // Our own copy of the server's namespace (its mounts are private, so nothing we mount
         // reaches the server or another launch); the FUSE mount in it is the server's.
         try check("unshare(CLONE_NEWNS)", gd_warm_private_mounts())
-        let scratch = WarmServer.launchDirectory
-        try check("mount tmpfs", path: scratch, gd_mount_tmpfs(scratch, "mode=0700,size=16m"))
+        try check("mount tmpfs", path: Self.scratch, gd_mount_tmpfs(Self.scratch, "mode=0700,size=16m"))
         if plan.writableTmpfs {
-            try check("mkdir", path: scratch + "/overlay", mkdir(scratch + "/overlay", 0o700) == 0 ? 0 : -errno)
+            try check("mkdir", path: Self.scratch + "/overlay", mkdir(Self.scratch + "/overlay", 0o700) == 0 ? 0 : -errno)
         }
-        try descriptors.stage(plan.generatedFiles, in: scratch)
+        try descriptors.stage(plan.generatedFiles, in: Self.scratch)
         // A server killed since it answered leaves a dead mount (ENOTCONN): say so plainly.
         var st = stat()
         if stat(Executor.rootAfterStaging, &st) != 0 {
@@ -139,19 +184,12 @@ struct WarmLaunch {
                 hint: "the warm server ended during this launch; run again (a new one starts) or use --warm=off")
         }
         var oldMask = sigset_t()
-        let signalFD = gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
+        let signalFD =
+            blockAllSignals
+            ? gd_block_all_signalfd(&oldMask)
+            : gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
         try check("signalfd", signalFD)
-        // --writable-tmpfs only: a warm launch has no --overlay layers (WarmDecision).
-        let overlay = try OverlayLayers(plan: plan).options(
-            root: Executor.rootAfterStaging, tmpfsUpper: scratch + Executor.overlayAfterStaging)
-        let container = try Container.spawn(
-            plan: plan, root: Executor.rootAfterStaging, descriptors: descriptors, mask: oldMask,
-            stopTimeout: stopTimeout, fuseFD: -1,
-            overlay: overlay,
-            scratch: scratch)
-        descriptors.closeAll()
-        for fd in namespaces { close(fd) }
-        return try Server(fuse: nil, signalFD: signalFD, container: container, plan: plan).serve()
+        return Staged(signalFD: signalFD, oldMask: oldMask, descriptors: descriptors)
     }
 
     /// Forks the detached server: a child that forks it and exits at once, so the server is

@@ -82,6 +82,27 @@ extension Integration {
             expectNothingLeft()
         }
 
+        /// A job script's consecutive mpiruns: each run's ranks share one container, made in the
+        /// session's warm image server, so the second run starts from the first one's caches
+        /// (both runs' ranks in the server's user namespace); Open MPI's shared memory works.
+        @Test func consecutiveMpirunsUseOneWarmServer() throws {
+            let once = "/usr/bin/mpirun.openmpi -n 2 \(gourd) exec \(MPIRun.openmpi) /opt/pingpong --quick"
+            let script = """
+                \(once) && \(once) || exit 1
+                pid=$(\(gourd) plan --json \(MPIRun.openmpi) true | sed -n 's/.*"serverPID" : \\([0-9]*\\).*/\\1/p')
+                echo server $pid; kill $pid
+                """
+            let out = try Gourd.start(["sh", "-c", script], env: MPIRun.env.merging(["GOURD_WARM": "10"]) { $1 }, raw: true)
+                .wait(timeout: 150)
+            #expect(out.status == 0, "\(out)")
+            let ranks = MPIRun.ranks(out)
+            #expect(ranks.count == 4 && out.lines.filter { $0.hasPrefix("pingpong ok: ranks ") }.count == 2, "\(out)")
+            #expect(Set(ranks.map(\.userns)).count == 1, "both runs' ranks in the warm server's user namespace: \(out)")
+            let server = out.lines.first { $0.hasPrefix("server ") }.flatMap { Int32($0.dropFirst(7)) }
+            #expect(server != nil && Integration.Warm.waitGone(server ?? 0), "\(out)")
+            expectNothingLeft()
+        }
+
         @Test func mpichUnderMpiexec() throws {
             let out = try MPIRun.run(["/usr/bin/mpiexec.mpich", "-n", "4", gourd, "exec", MPIRun.mpich, "/opt/pingpong"])
             MPIRun.expectPassed(out, ranks: 4, hosts: 1)

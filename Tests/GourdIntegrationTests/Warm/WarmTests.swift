@@ -92,6 +92,45 @@ extension Integration {
             Self.expectNothingLeftAtAll()
         }
 
+        /// The image's FUSE mount as the container sees it: its root's device ("0:NN", the
+        /// FUSE connection) in /proc/self/mountinfo. One server, one device; a cold launch
+        /// mounts its own.
+        static let rootDevice = "awk '$5 == \"/\" { print \"dev\", $3 }' /proc/self/mountinfo"
+
+        /// Ranks sharing a container: both ranks of a group in one PID namespace, each group
+        /// (as consecutive job steps) and a single launch in between on the one server's mount.
+        @Test func ranksOfSharedContainersUseTheWarmServer() throws {
+            let script = "readlink /proc/self/ns/pid; \(Self.rootDevice); sleep 0.3"
+            func group(_ key: String, env: [String: String] = Warm.on) throws -> [Outcome] {
+                let ranks = try (0..<2).map { _ in
+                    try Gourd.start(["exec", "--share=\(key)", Self.image, "sh", "-c", script], env: env)
+                }
+                return try ranks.map { try $0.wait(timeout: 30) }
+            }
+            let tag = UUID().uuidString.prefix(8).lowercased()
+            let first = try group("wa-\(tag)")
+            let pid = try #require(try Self.serverPID(), "a warm server serves the first group")
+            defer { Self.stop(pid) }
+            let single = try Gourd.sh(Self.rootDevice, env: Self.on)
+            let second = try group("wb-\(tag)")
+            let cold = try group("wc-\(tag)", env: ["GOURD_WARM": "off"])
+            for outcome in first + second + cold { #expect(outcome.status == 0 && outcome.lines.count == 2, "\(outcome)") }
+            let device = first.first?.lines.last
+            #expect(device?.hasPrefix("dev ") == true, "\(first)")
+            #expect(
+                Set((first + second).map(\.lines.last)) == [device] && single.lines.last == device,
+                "one FUSE mount: \(first) \(single) \(second)")
+            #expect(first[0].lines.first == first[1].lines.first, "a group's ranks share its PID namespace: \(first)")
+            #expect(cold.first?.lines.last != device, "a cold group mounts the image itself: \(cold)")
+            #expect(try Self.serverPID() == pid, "the same server throughout")
+            // The groups' own processes leave with their last rank; the server lingers.
+            let end = Date().addingTimeInterval(5)
+            while Self.servers() != [pid] && Date() < end { usleep(50_000) }
+            #expect(Self.servers() == [pid], "only the warm server remains: \(Self.servers())")
+            Self.stop(pid)
+            Self.expectNothingLeftAtAll()
+        }
+
         @Test func concurrentLaunchesKeepTheirOwnBindsEnvironmentAndDevices() throws {
             let root = Scratch.shared.path + "/warm-binds-\(UUID().uuidString.prefix(8))"
             for name in ["a", "b"] {
