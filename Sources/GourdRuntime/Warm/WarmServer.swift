@@ -17,10 +17,13 @@ import SystemPackage
 ///
 /// A launch counts as attached while its connection is open (the kernel closes it when the
 /// launch ends, SIGKILL included). The server leaves `linger` seconds after the last one
-/// ended, at once on SIGTERM, SIGINT, SIGHUP or SIGQUIT, and stops taking launches as soon
-/// as the image file changes (leaving when the attached ones have ended). It closes its
-/// socket first, so the name is free for a new server, and its process exit ends the FUSE
-/// connection: nothing is left.
+/// ended. On SIGTERM, SIGINT, SIGHUP or SIGQUIT, and as soon as the image file changes, it
+/// stops taking launches at once (its socket closes, so the name is free for a new server)
+/// and leaves when the attached ones have ended, at once when there are none: a scheduler's
+/// SIGTERM reaches the workloads too, and one that checkpoints on it (or an MPI rank of a
+/// shared container, whose image this server serves) still reads its image; the scheduler's
+/// SIGKILL after its grace time ends everything. Its process exit ends the FUSE connection:
+/// nothing is left.
 struct WarmServer {
     /// Each warm launch mounts its own tmpfs here (generated files, the overlay's upper layer).
     static let launchDirectory = "/launch"
@@ -121,7 +124,7 @@ struct WarmServer {
                     ] + attached.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
                 let untilIdle = attached.isEmpty ? max(0, lingerMilliseconds - (now - idleSince)) : 1000
                 if poll(&fds, nfds_t(fds.count), Int32(min(1000, untilIdle))) < 0 && errno != EINTR { break }
-                if fds[0].revents != 0 && terminated() { break }
+                if fds[0].revents != 0 && terminated() { stopListening() }  // leaves once nobody is attached
                 if let fuse, fds[2].revents != 0 {
                     let rc = gd_fuse_process_one(fuse)
                     if rc < 0 && rc != -EAGAIN && rc != -EINTR { break }  // the connection is gone
@@ -148,7 +151,8 @@ struct WarmServer {
             listener = -1
         }
 
-        /// SIGTERM, SIGINT, SIGHUP, SIGQUIT end the server at once; other signals are dropped.
+        /// Whether SIGTERM, SIGINT, SIGHUP or SIGQUIT came (the server stops taking launches);
+        /// other signals are dropped.
         func terminated() -> Bool {
             var signo: Int32 = 0
             var sender: Int32 = 0

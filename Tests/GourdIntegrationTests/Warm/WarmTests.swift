@@ -92,6 +92,28 @@ extension Integration {
             Self.expectNothingLeftAtAll()
         }
 
+        /// SIGTERM (a scheduler's, which the workloads get too) stops the server taking
+        /// launches at once, but a launch still running reads its image to the end.
+        @Test func sigtermLetsAttachedLaunchesFinish() throws {
+            let running = try Gourd.start(
+                ["exec", Self.image, "sh", "-c", "echo started; sleep 1; md5sum /bin/busybox >/dev/null && echo read ok"],
+                env: Self.on)
+            #expect(running.waitForOutput("started"))
+            let pid = try #require(try Self.serverPID())
+            kill(pid, SIGTERM)
+            usleep(300_000)
+            let later = try Gourd.sh("true", env: Self.on)
+            let fresh = try Self.serverPID()
+            defer { Self.stop(fresh) }
+            #expect(later.status == 0 && fresh != nil && fresh != pid, "a launch after the SIGTERM starts a new server")
+            #expect(kill(pid, 0) == 0, "it still serves the running launch")
+            let out = try running.wait()
+            #expect(out.status == 0 && out.lines.last == "read ok", "\(out)")
+            #expect(Self.waitGone(pid), "it left with its last launch")
+            Self.stop(fresh)
+            Self.expectNothingLeftAtAll()
+        }
+
         /// The image's FUSE mount as the container sees it: its root's device ("0:NN", the
         /// FUSE connection) in /proc/self/mountinfo. One server, one device; a cold launch
         /// mounts its own.
