@@ -106,6 +106,8 @@ __attribute__((constructor)) static void srv_open_stats(void) {
     if (path && *path) srv_stats_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 }
 
+int gd_fuse_stats_descriptor(void) { return srv_stats_fd; }
+
 /// Levers that GOURD_FUSE_OFF (a comma-separated list, for Benchmarks/fs only) turns off, to
 /// measure what each is worth: negative, no_open, keep_cache, symlinks, shared_cache, decoder,
 /// readdirplus. One server per process, set before the session exists, read-only afterwards.

@@ -99,6 +99,9 @@ void gd_fuse_get_stats(const gd_fuse *fuse, gd_fuse_stats *stats);
 /// number started (> 0): from then on they answer every request and the caller must no longer
 /// call gd_fuse_process_one. 0 or -errno: none started; the caller keeps serving.
 int gd_fuse_start(gd_fuse *fuse);
+/// The descriptor GOURD_FUSE_STATS opened at process start, or -1: a detached server that
+/// closes what it inherited keeps it. Async-signal-safe.
+int gd_fuse_stats_descriptor(void);
 /// Makes the FUSE server show `path` (absolute, inside the image) as an empty directory
 /// (is_dir) or an empty file, with any missing parents as empty directories: a mount point the
 /// read-only image lacks. An existing path is left as it is. -ENOTDIR when a parent is a file

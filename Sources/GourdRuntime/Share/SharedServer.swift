@@ -30,7 +30,7 @@ struct SharedServer {
         // Ranks' launchers (srun, Hydra, PMI) wait for their tasks' descriptors to close: keep
         // none of them (docs/PLATFORM-NOTES.md, "Ranks and user namespaces").
         _ = gd_detach()
-        let keep = [listener, image.descriptor]
+        let keep = [listener, image.descriptor, gd_fuse_stats_descriptor()].filter { $0 >= 0 }
         gd_close_all_except(keep, keep.count)
         do {
             if plan.warm.enabled, var loop = try warmContainer() {

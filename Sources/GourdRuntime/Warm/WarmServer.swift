@@ -37,7 +37,7 @@ struct WarmServer {
         // waited on: keep none of its descriptors (docs/PLATFORM-NOTES.md, "Ranks and user
         // namespaces").
         _ = gd_detach()
-        let keep = [listener, image.descriptor]
+        let keep = [listener, image.descriptor, gd_fuse_stats_descriptor()].filter { $0 >= 0 }
         gd_close_all_except(keep, keep.count)
         var st = stat()
         fstat(image.descriptor, &st)
