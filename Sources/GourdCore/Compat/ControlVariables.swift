@@ -6,23 +6,22 @@ public struct ControlVariables: Sendable {
     public let environment: [EnvironmentVariable]
     public let personality: CommandPersonality
 
-    /// For each of `personality.controlPrefixes`, its variables by key (the name after the
-    /// prefix; the last assignment wins, as getenv's first match on a deduplicated environment).
-    /// Built once: a launch looks up ~60 keys, and comparing each against every host variable
-    /// was a third of a warm launch's planning time.
-    private let keysByPrefix: [[String: String]]
+    /// The host's control variables (a name under one of `personality.controlPrefixes`) by
+    /// name, the last assignment winning. Built once: a launch looks up ~60 keys, and comparing
+    /// each against every host variable was a third of a warm launch's planning time. (One
+    /// dictionary of a type the launch uses anyway: a new generic type's first use costs the
+    /// Swift runtime ~0.1 ms of metadata work.)
+    private let controls: [String: String]
 
     public init(environment: [EnvironmentVariable], personality: CommandPersonality) {
         self.environment = environment
         self.personality = personality
         let prefixes = personality.controlPrefixes
-        var index = [[String: String]](repeating: [:], count: prefixes.count)
-        for variable in environment {
-            for (position, prefix) in prefixes.enumerated() where variable.name.hasPrefix(prefix) {
-                index[position][String(variable.name.dropFirst(prefix.count))] = variable.value
-            }
+        var controls: [String: String] = [:]
+        for variable in environment where prefixes.contains(where: { variable.name.hasPrefix($0) }) {
+            controls[variable.name] = variable.value
         }
-        keysByPrefix = index
+        self.controls = controls
     }
 
     /// A control variable found under one prefix: its full name (for messages) and value.
@@ -33,9 +32,10 @@ public struct ControlVariables: Sendable {
 
     /// The first family (in precedence order) that sets one of `keys` ("BIND", "BINDPATH").
     public func lookup(_ keys: String...) -> Found? {
-        for (position, prefix) in personality.controlPrefixes.enumerated() {
+        for prefix in personality.controlPrefixes {
             for key in keys {
-                if let value = keysByPrefix[position][key] { return Found(name: prefix + key, value: value) }
+                let name = prefix + key
+                if let value = controls[name] { return Found(name: name, value: value) }
             }
         }
         return nil
