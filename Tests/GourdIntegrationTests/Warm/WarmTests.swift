@@ -318,5 +318,18 @@ extension Integration {
             expectNothingLeft()
             #expect(Warm.socketNames().isEmpty, "\(Warm.socketNames())")
         }
+
+        /// Ranks asked to be warm share a container that mounts the image itself.
+        @Test func ranksShareAColdContainer() throws {
+            let key = "wn-" + UUID().uuidString.prefix(8).lowercased()
+            let ranks = try (0..<2).map { _ in
+                try Gourd.start(
+                    ["exec", "--share=\(key)", Warm.image, "sh", "-c", "readlink /proc/self/ns/pid; sleep 0.3"], env: Warm.on)
+            }
+            let outs = try ranks.map { try $0.wait(timeout: 30) }
+            #expect(outs.allSatisfy { $0.status == 0 } && Set(outs.map(\.lines)).count == 1, "one PID namespace: \(outs)")
+            expectNothingLeft()
+            #expect(Warm.socketNames().isEmpty, "\(Warm.socketNames())")
+        }
     }
 }
