@@ -3,9 +3,16 @@
 #ifndef GOURD_DECODE_H
 #define GOURD_DECODE_H
 
+// What squashfuse's headers need (gourd_image.c says why), unless the includer set it.
+#ifndef SQFS_CONFIG_H
 #define SQFS_CONFIG_H 1
+#endif
+#ifndef FUSE_USE_VERSION
 #define FUSE_USE_VERSION 35
+#endif
+#ifndef HAVE_LINUX_TYPES_LE16
 #define HAVE_LINUX_TYPES_LE16 1
+#endif
 #include <squashfuse/fs.h>
 
 /// Gives `fs` a decompressor that keeps its context per thread, where the image's compression
