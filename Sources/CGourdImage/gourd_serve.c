@@ -92,6 +92,7 @@ struct gd_fuse {
     char *zeros;         // block_size zero bytes: holes (sparse blocks) are answered from here
     srv_profile profile; // the caller's thread, before gd_fuse_start
     int stats_fd;        // srv_stats_fd, or -1
+    uint64_t spin_ns;    // srv_watch_for_request's window (gd_fuse_set_spin)
     // PLUS_ADAPTIVE's evidence (srv_plus_files): files listed without attributes, lookups
     // that found a file, listing chunks answered.
     atomic_uint_fast64_t bare_files, file_lookups, chunks;
@@ -816,6 +817,7 @@ int gd_fuse_mount_with(gd_image *img, const char *mountpoint, const char *fsname
     f->stats.threads = f->threads;
     srv_read_off();
     f->stats_fd = srv_stats_fd;
+    f->spin_ns = 50 * 1000;
     int rc = srv_size_caches(f, &img->ll.fs);
     if (rc == 0) rc = srv_make_block_cache(f, &img->ll.fs);
     if (rc != 0) {
@@ -893,28 +895,23 @@ static void srv_free_buf(void *buf) {
 /// next request a few microseconds after our reply; a sleeping thread is woken by an
 /// interrupt to an idle CPU, which in a virtual machine (a VM exit each way) costs more than
 /// answering: with the CPUs kept out of idle, `tar` of the image ran 25% faster here.
-/// GOURD_FUSE_SPIN_US overrides it (0: never; at most 1000).
-static uint64_t srv_spin_ns = 50 * 1000;
-/// One thread watches at a time; the others sleep in read(2) as before.
+/// The window is the plan's (gd_fuse_set_spin: [serving] spin_us, GOURD_FUSE_SPIN_US). One
+/// thread watches at a time; the others sleep in read(2) as before.
 static atomic_bool srv_spinning;
 
-__attribute__((constructor)) static void srv_read_spin(void) {
-    const char *us = getenv("GOURD_FUSE_SPIN_US");
-    if (us && *us) {
-        unsigned long v = strtoul(us, NULL, 10);
-        srv_spin_ns = (v > 1000 ? 1000 : v) * 1000;
-    }
+void gd_fuse_set_spin(gd_fuse *fuse, unsigned microseconds) {
+    fuse->spin_ns = (uint64_t)(microseconds > 1000 ? 1000 : microseconds) * 1000;
 }
 
 /// Returns once a request is waiting on `fd` or the window has passed. It yields the CPU on
 /// every turn, so a runnable workload is never kept waiting by it; it only keeps an otherwise
 /// idle CPU awake for the window.
-static void srv_watch_for_request(int fd) {
-    if (srv_off.spin || srv_spin_ns == 0) return;
+static void srv_watch_for_request(int fd, uint64_t spin_ns) {
+    if (srv_off.spin || spin_ns == 0) return;
     bool expected = false;
     if (!atomic_compare_exchange_strong(&srv_spinning, &expected, true)) return;
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    uint64_t end = srv_now_ns() + srv_spin_ns;
+    uint64_t end = srv_now_ns() + spin_ns;
     while (poll(&p, 1, 0) == 0 && srv_now_ns() < end) sched_yield();
     atomic_store(&srv_spinning, false);
 }
@@ -940,7 +937,7 @@ static void *srv_worker(void *arg) {
     pthread_cleanup_push(srv_free_buf, &buf);
     while (!fuse_session_exited(se)) {
         uint64_t t0 = w->fuse->stats_fd >= 0 ? srv_now_ns() : 0;
-        srv_watch_for_request(fuse_session_fd(se));
+        srv_watch_for_request(fuse_session_fd(se), w->fuse->spin_ns);
         pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
         int n = fuse_session_receive_buf(se, &buf);
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
@@ -1020,11 +1017,11 @@ static void srv_write_stats(gd_fuse *f) {
     char line[4096];
     int len = snprintf(line, sizeof line,
                        "threads=%u hits=%llu misses=%llu waits=%llu evictions=%llu failures=%llu peak_bytes=%llu "
-                       "budget=%llu shards=%u idle_ms=%.1f max_readahead=%u max_read=%u max_write=%u",
+                       "budget=%llu shards=%u idle_ms=%.1f max_readahead=%u max_read=%u max_write=%u spin_us=%llu",
                        f->nworkers, (unsigned long long)st.hits, (unsigned long long)st.misses,
                        (unsigned long long)st.waits, (unsigned long long)st.evictions, (unsigned long long)st.failures,
                        (unsigned long long)st.peak_bytes, (unsigned long long)st.budget, st.shards, sum.idle_ns / 1e6,
-                       f->max_readahead, f->max_read, f->max_write);
+                       f->max_readahead, f->max_read, f->max_write, (unsigned long long)(f->spin_ns / 1000));
     for (int op = 0; op < 64 && len < (int)sizeof line - 64; op++) {
         if (sum.count[op])
             len += snprintf(line + len, sizeof line - len, " op%d=%llu/%.1fms", op, (unsigned long long)sum.count[op],

@@ -91,6 +91,9 @@ typedef struct {
 /// gd_fuse_process_one on its own thread, single-threaded as the namespace set-up needs.
 int gd_fuse_mount_with(gd_image *img, const char *mountpoint, const char *fsname, unsigned threads,
                        uint64_t cache_bytes, gd_fuse **out, char *errbuf, size_t errlen);
+/// How long (microseconds, at most 1000; 0: never) a serving thread that has just answered
+/// watches for the next request before it sleeps. Default 50. Call before gd_fuse_start.
+void gd_fuse_set_spin(gd_fuse *fuse, unsigned microseconds);
 /// The CPUs this process may run on (sched_getaffinity), at least 2, at most GD_FUSE_MAX_THREADS.
 unsigned gd_fuse_default_threads(void);
 void gd_fuse_get_stats(const gd_fuse *fuse, gd_fuse_stats *stats);

@@ -37,7 +37,9 @@ public enum PlanReport {
         }
         out.append("warm       " + warmLine(plan.warm))
         let threads = plan.serving.threads == 0 ? "one per CPU" : "\(plan.serving.threads)"
-        out.append("serving    FUSE with \(threads) threads, \(plan.serving.cacheMiB) MiB block cache [\(plan.serving.reason)]")
+        out.append(
+            "serving    FUSE with \(threads) threads, \(plan.serving.cacheMiB) MiB block cache, "
+                + "\(plan.serving.spinMicroseconds) us watch [\(plan.serving.reason)]")
         out.append("")
         out.append("mounts, in order (image root: read-only, nosuid, nodev)")
         if !plan.addedMountPoints.isEmpty {

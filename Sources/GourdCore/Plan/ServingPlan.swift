@@ -7,6 +7,10 @@ public struct ServingPlan: Sendable, Equatable, Codable {
     /// The largest budget accepted (a typo such as 64000 should not pin 64 GB).
     public static let maxCacheMiB = 16_384
     public static let maxThreads = 64
+    /// How long a serving thread watches for the next request before it sleeps, by default
+    /// (README, "Serving the image", says why), and the most accepted.
+    public static let defaultSpinMicroseconds = 50
+    public static let spinRange = 0...1000
     /// The budgets accepted from --fuse-cache, GOURD_FUSE_CACHE_MB and the policy.
     public static let cacheRange = 1...maxCacheMiB
 
@@ -14,12 +18,18 @@ public struct ServingPlan: Sendable, Equatable, Codable {
     public var cacheMiB: Int
     /// Serving threads; 0: one per CPU this process may run on (at least 2).
     public var threads: Int
+    /// Microseconds a thread that has just answered watches for the next request (0: never).
+    public var spinMicroseconds: Int
     /// Where the values came from ("built-in default", "GOURD_FUSE_CACHE_MB", "policy.toml:12").
     public var reason: String
 
-    public init(cacheMiB: Int = ServingPlan.defaultCacheMiB, threads: Int = 0, reason: String = "built-in default") {
+    public init(
+        cacheMiB: Int = ServingPlan.defaultCacheMiB, threads: Int = 0,
+        spinMicroseconds: Int = ServingPlan.defaultSpinMicroseconds, reason: String = "built-in default"
+    ) {
         self.cacheMiB = cacheMiB
         self.threads = threads
+        self.spinMicroseconds = spinMicroseconds
         self.reason = reason
     }
 }

@@ -1,6 +1,6 @@
-/// The FUSE server's threads and cache budget: --fuse-cache, else the caller's
-/// GOURD_FUSE_CACHE_MB / GOURD_FUSE_THREADS, else the policy's `[serving]`, else the built-in
-/// defaults.
+/// The FUSE server's threads, cache budget and watch window: --fuse-cache, else the caller's
+/// GOURD_FUSE_CACHE_MB / GOURD_FUSE_THREADS / GOURD_FUSE_SPIN_US, else the policy's
+/// `[serving]`, else the built-in defaults.
 extension Planner {
     func servingPlan() throws(PlanError) -> ServingPlan {
         var plan = ServingPlan()
@@ -13,6 +13,10 @@ extension Planner {
             plan.threads = threads
             reasons.append("threads from \(policy.serving.origin?.description ?? "policy")")
         }
+        if let spin = policy.serving.spinMicroseconds {
+            plan.spinMicroseconds = spin
+            reasons.append("spin_us from \(policy.serving.origin?.description ?? "policy")")
+        }
         if let value = try servingVariable(
             "GOURD_FUSE_CACHE_MB", in: ServingPlan.cacheRange, expected: "MiB from 1 to \(ServingPlan.maxCacheMiB)")
         {
@@ -24,6 +28,12 @@ extension Planner {
         {
             plan.threads = value
             reasons.append("GOURD_FUSE_THREADS")
+        }
+        if let value = try servingVariable(
+            "GOURD_FUSE_SPIN_US", in: ServingPlan.spinRange, expected: "microseconds from 0 (never) to \(ServingPlan.spinRange.upperBound)")
+        {
+            plan.spinMicroseconds = value
+            reasons.append("GOURD_FUSE_SPIN_US")
         }
         if let mib = request.fuseCacheMiB {
             guard ServingPlan.cacheRange.contains(mib) else {

@@ -88,9 +88,10 @@ public struct PolicyParser {
         return policy
     }
 
-    /// `[serving]`: cache_mb (1 to ServingPlan.maxCacheMiB) and threads (0: one per CPU).
+    /// `[serving]`: cache_mb (1 to ServingPlan.maxCacheMiB), threads (0: one per CPU) and
+    /// spin_us (0 to 1000).
     func serving(_ table: TOMLNode) throws(PolicyError) -> ServingPolicy {
-        try allowOnly(["cache_mb", "threads"], in: table, at: ["serving"])
+        try allowOnly(["cache_mb", "threads", "spin_us"], in: table, at: ["serving"])
         var result = ServingPolicy(origin: origin(["serving"]))
         func integer(_ key: String, _ range: ClosedRange<Int>) throws(PolicyError) -> Int? {
             guard let node = table[key] else { return nil }
@@ -101,6 +102,7 @@ public struct PolicyParser {
         }
         result.cacheMiB = try integer("cache_mb", 1...ServingPlan.maxCacheMiB)
         result.threads = try integer("threads", 0...ServingPlan.maxThreads)
+        result.spinMicroseconds = try integer("spin_us", ServingPlan.spinRange)
         return result
     }
 

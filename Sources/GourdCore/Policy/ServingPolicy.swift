@@ -3,11 +3,13 @@
 public struct ServingPolicy: Sendable, Equatable, Codable {
     public var cacheMiB: Int?
     public var threads: Int?
+    public var spinMicroseconds: Int?
     public var origin: PolicyOrigin?
 
-    public init(cacheMiB: Int? = nil, threads: Int? = nil, origin: PolicyOrigin? = nil) {
+    public init(cacheMiB: Int? = nil, threads: Int? = nil, spinMicroseconds: Int? = nil, origin: PolicyOrigin? = nil) {
         self.cacheMiB = cacheMiB
         self.threads = threads
+        self.spinMicroseconds = spinMicroseconds
         self.origin = origin
     }
 }

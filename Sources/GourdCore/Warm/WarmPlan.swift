@@ -45,7 +45,7 @@ public struct WarmPlan: Sendable, Equatable, Codable {
         var text = "warm 1\nimage \(plan.image.path) \(plan.image.offset)\n"
         text += "maps \(plan.identity.uid) \(plan.identity.gid)\n"
         for check in plan.imageChecks { text += "check \(check)\n" }
-        text += "serving \(plan.serving.threads) \(plan.serving.cacheMiB)\n"
+        text += "serving \(plan.serving.threads) \(plan.serving.cacheMiB) \(plan.serving.spinMicroseconds)\n"
         for point in plan.addedMountPoints { text += "point \(point.path) \(point.isDirectory)\n" }
         return text
     }

@@ -67,6 +67,7 @@ public final class SquashImage: ServableImage {
             let hint = rc == -EACCES || rc == -EPERM || rc == -ENOENT ? "/dev/fuse is not usable; run 'gourd check'" : nil
             throw .system(SystemError("FUSE mount of \(name) on", path: target, result: rc), hint: hint)
         }
+        gd_fuse_set_spin(fuse, UInt32(serving.spinMicroseconds))
         return fuse
     }
 

@@ -114,6 +114,19 @@ extension Integration {
             let out = try Gourd.sh("true", env: ["GOURD_FUSE_CACHE_MB": "lots"])
             #expect(out.status == GourdExit.launchFailed, "\(out)")
             #expect(out.stderr.contains("GOURD_FUSE_CACHE_MB='lots': expected MiB from 1 to"), "\(out)")
+            let spin = try Gourd.sh("true", env: ["GOURD_FUSE_SPIN_US": "5000"])
+            #expect(spin.status == GourdExit.launchFailed, "\(spin)")
+            #expect(spin.stderr.contains("GOURD_FUSE_SPIN_US='5000': expected microseconds from 0 (never) to 1000"), "\(spin)")
+            expectNothingLeft()
+        }
+
+        /// The watch window (README, "Serving the image") reaches the server: 50 us by default,
+        /// GOURD_FUSE_SPIN_US=0 turns it off (the server's counters report it).
+        @Test func watchWindowReachesTheServer() throws {
+            for (env, expected) in [([String: String](), 50), (["GOURD_FUSE_SPIN_US": "0"], 0), (["GOURD_FUSE_SPIN_US": "200"], 200)] {
+                let (out, counters) = try SharedCache.counted([], "cat /bin/busybox > /dev/null", env: env)
+                #expect(out.status == 0 && counters["spin_us"] == expected, "\(env): \(counters) \(out)")
+            }
             expectNothingLeft()
         }
 
