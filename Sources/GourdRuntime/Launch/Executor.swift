@@ -90,18 +90,25 @@ public struct Executor {
         try layers?.attach(in: Self.staging)
         try descriptors.stage(plan.generatedFiles, in: Self.staging)
         try descriptors.park(in: Self.staging, plan: plan)
-        var oldMask = sigset_t()
-        let signalFD =
-            blockAllSignals
-            ? gd_block_all_signalfd(&oldMask)
-            : gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
-        try check("signalfd", signalFD)
+        let (signalFD, oldMask) = try Self.signalDescriptor(blockAll: blockAllSignals)
         let fuse = try mountImage()
         var step: UnsafePointer<CChar>?
         let staged = gd_enter_staging(Self.staging, procTree, &step)
         if staged < 0 { gd_fuse_destroy(fuse) }
         try check(step.map { String(cString: $0) } ?? "pivot_root", path: Self.staging, staged)
         return Staged(fuse: fuse, signalFD: signalFD, oldMask: oldMask, descriptors: descriptors)
+    }
+
+    /// Blocks the signals the launcher reads (every one for a shared container's or a warm
+    /// server's holder, else the forwarded ones) and returns the signalfd reading them and the
+    /// mask before, which the workload gets back.
+    static func signalDescriptor(blockAll: Bool) throws(LaunchError) -> (fd: Int32, oldMask: sigset_t) {
+        var oldMask = sigset_t()
+        let fd =
+            blockAll
+            ? gd_block_all_signalfd(&oldMask) : gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
+        try check("signalfd", fd)
+        return (fd, oldMask)
     }
 
     /// unshare(CLONE_NEWUSER) fails with EINVAL in a multi-threaded process, and

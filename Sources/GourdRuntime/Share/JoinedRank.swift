@@ -11,9 +11,7 @@ struct JoinedRank {
     let namespaces: [Int32]
 
     func run() throws(LaunchError) -> Int32 {
-        var oldMask = sigset_t()
-        let signalFD = gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
-        try check("signalfd", signalFD)
+        let (signalFD, oldMask) = try Executor.signalDescriptor(blockAll: false)
         let container = try Container.join(plan: plan, namespaces: namespaces, mask: oldMask)
         return try Server(fuse: nil, signalFD: signalFD, container: container, plan: plan).serve()
     }

@@ -138,7 +138,6 @@ struct WarmLaunch {
             overlay: overlay,
             scratch: Self.scratch)
         staged.descriptors.closeAll()
-        for fd in namespaces { close(fd) }
         return try Server(fuse: nil, signalFD: staged.signalFD, container: container, plan: plan).serve()
     }
 
@@ -183,12 +182,7 @@ struct WarmLaunch {
                 SystemError("stat", path: "the warm server's image root", errno: Errno(rawValue: errno)),
                 hint: "the warm server ended during this launch; run again (a new one starts) or use --warm=off")
         }
-        var oldMask = sigset_t()
-        let signalFD =
-            blockAllSignals
-            ? gd_block_all_signalfd(&oldMask)
-            : gd_block_and_signalfd(forwardedSignals, forwardedSignals.count, &oldMask)
-        try check("signalfd", signalFD)
+        let (signalFD, oldMask) = try Executor.signalDescriptor(blockAll: blockAllSignals)
         return Staged(signalFD: signalFD, oldMask: oldMask, descriptors: descriptors)
     }
 
