@@ -59,7 +59,10 @@ struct gd_bcache {
     uint32_t block_size;
     uint64_t budget;
     uint64_t bytes, peak_bytes; // all shards together: atomics (statistics, read without locks)
+    void (*before_wait)(void);  // gd_bcache_before_wait
 };
+
+void gd_bcache_before_wait(gd_bcache *c, void (*hook)(void)) { c->before_wait = hook; }
 
 static uint64_t bc_hash(uint64_t pos) {
     // Block offsets are multiples of nothing in particular; a multiplicative hash spreads them.
@@ -202,6 +205,7 @@ int gd_bcache_get(gd_bcache *c, uint64_t pos, uint32_t hdr, gd_bcache_loader loa
         b->refs++;
         if (b->state == BC_LOADING) {
             s->waits++;
+            if (c->before_wait) c->before_wait();
             while (b->state == BC_LOADING) pthread_cond_wait(&s->loaded, &s->lock);
         } else {
             s->hits++;

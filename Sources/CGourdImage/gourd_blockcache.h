@@ -32,6 +32,9 @@ typedef struct {
 /// (more only while every block of a shard is referenced: at most one block per reader).
 /// NULL when out of memory.
 gd_bcache *gd_bcache_new(uint64_t budget, uint32_t block_size);
+/// Sets a function that gd_bcache_get calls (with a shard's lock held: it must not use the
+/// cache) before it waits for another thread's load of a block.
+void gd_bcache_before_wait(gd_bcache *cache, void (*hook)(void));
 /// Frees the cache and every block. No reference may be outstanding.
 void gd_bcache_free(gd_bcache *cache);
 /// The block at `pos`, referenced: from the cache, or loaded with `load` once while other

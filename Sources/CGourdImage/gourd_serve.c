@@ -40,12 +40,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <fuse3/fuse_lowlevel.h>
+#include <linux/fuse.h> // FUSE_READ (struct fuse_in_header's opcodes)
 #include <squashfuse/ll.h>
 #include <squashfuse/cache.h>
 #include <squashfuse/dir.h>
@@ -67,6 +69,7 @@ typedef struct {
     uint64_t count[64];
     uint64_t ns[64];
     uint64_t idle_ns;
+    uint64_t sleeps; // the thread's voluntary context switches (getrusage RUSAGE_THREAD), at its end
 } srv_profile;
 
 typedef struct {
@@ -93,9 +96,14 @@ struct gd_fuse {
     srv_profile profile; // the caller's thread, before gd_fuse_start
     int stats_fd;        // srv_stats_fd, or -1
     uint64_t spin_ns;    // srv_watch_for_request's window (gd_fuse_set_spin)
+    // Leader/followers (srv_take_lead): `led` while one serving thread owns /dev/fuse.
+    pthread_mutex_t lead_lock;
+    pthread_cond_t lead_free;
+    bool led;
     // PLUS_ADAPTIVE's evidence (srv_plus_files): files listed without attributes, lookups
     // that found a file, listing chunks answered.
     atomic_uint_fast64_t bare_files, file_lookups, chunks;
+    atomic_uint_fast64_t handoffs;               // times a leader handed /dev/fuse to a follower (the counters)
     unsigned max_readahead, max_read, max_write; // negotiated at FUSE_INIT (for the counters)
 };
 
@@ -112,8 +120,9 @@ int gd_fuse_stats_descriptor(void) { return srv_stats_fd; }
 
 /// Levers that GOURD_FUSE_OFF (a comma-separated list, for Benchmarks/fs only) turns off, to
 /// measure what each is worth: negative, no_open, keep_cache, symlinks, shared_cache, decoder,
-/// spin, readdirplus. One server per process, set before the session exists, read-only afterwards.
-static struct { bool negative, keep_cache, symlinks, no_open, shared_cache, decoder, spin; } srv_off;
+/// spin, lead (every serving thread reads /dev/fuse, as libfuse's loop does), readdirplus. One
+/// server per process, set before the session exists, read-only afterwards.
+static struct { bool negative, keep_cache, symlinks, no_open, shared_cache, decoder, spin, lead; } srv_off;
 
 /// What a readdirplus reply carries (srv_plus_files says why the default adapts):
 /// PLUS_OFF: no readdirplus at all (GOURD_FUSE_OFF=readdirplus); PLUS_DIRS: attributes of
@@ -142,6 +151,7 @@ static void srv_read_off(void) {
     srv_off.shared_cache = strstr(off, "shared_cache") != NULL;
     srv_off.decoder = strstr(off, "decoder") != NULL;
     srv_off.spin = strstr(off, "spin") != NULL;
+    srv_off.lead = strstr(off, "lead") != NULL;
 }
 
 /// The handle of the calling thread: a worker's own, else (the caller's thread, before the
@@ -149,6 +159,8 @@ static void srv_read_off(void) {
 static __thread sqfs *tls_fs;
 /// The server the calling thread answers for (set by srv_worker and gd_fuse_process_one).
 static __thread gd_fuse *tls_fuse;
+/// Hands /dev/fuse to another serving thread before slow work (defined with the serving loop).
+static void srv_before_slow_work(void);
 
 static gd_image *image_of(fuse_req_t req) { return (gd_image *)fuse_req_userdata(req); }
 static sqfs *fs_of(fuse_req_t req) { return tls_fs ? tls_fs : &image_of(req)->ll.fs; }
@@ -198,6 +210,7 @@ static int srv_make_block_cache(gd_fuse *f, sqfs *fs) {
     uint64_t md = (uint64_t)srv_md_blocks(f) * SQUASHFS_METADATA_SIZE * f->threads;
     uint64_t shared = f->cache_bytes > md ? f->cache_bytes - md : 0;
     f->blocks = gd_bcache_new(shared, (uint32_t)block);
+    if (f->blocks) gd_bcache_before_wait(f->blocks, srv_before_slow_work);
     f->zeros = calloc(1, block);
     if (!f->blocks || !f->zeros) return -ENOMEM;
     gd_bcache_stats st;
@@ -519,6 +532,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
 /// The shared cache's loader: one data or fragment block through the calling thread's handle.
 static int srv_load_block(void *context, uint64_t pos, uint32_t hdr, void **data, size_t *size) {
     sqfs *fs = context;
+    srv_before_slow_work();
     bool compressed;
     uint32_t stored;
     sqfs_data_header(hdr, &compressed, &stored);
@@ -818,6 +832,8 @@ int gd_fuse_mount_with(gd_image *img, const char *mountpoint, const char *fsname
     srv_read_off();
     f->stats_fd = srv_stats_fd;
     f->spin_ns = 50 * 1000;
+    pthread_mutex_init(&f->lead_lock, NULL);
+    pthread_cond_init(&f->lead_free, NULL);
     int rc = srv_size_caches(f, &img->ll.fs);
     if (rc == 0) rc = srv_make_block_cache(f, &img->ll.fs);
     if (rc != 0) {
@@ -885,20 +901,23 @@ int gd_fuse_process_one(gd_fuse *fuse) {
     return 0;
 }
 
+/// A serving thread's last step (a cancellation cleanup): how often it slept.
+static void srv_count_sleeps(void *profile) {
+    struct rusage usage;
+    if (getrusage(RUSAGE_THREAD, &usage) == 0) ((srv_profile *)profile)->sleeps = (uint64_t)usage.ru_nvcsw;
+}
+
 static void srv_free_buf(void *buf) {
     free(((struct fuse_buf *)buf)->mem);
     gd_decode_thread_exit();
 }
 
-/// How long a serving thread that has just answered watches for the next request before it
-/// sleeps. A reader that goes through the image file by file (tar, a walk, imports) sends its
-/// next request a few microseconds after our reply; a sleeping thread is woken by an
-/// interrupt to an idle CPU, which in a virtual machine (a VM exit each way) costs more than
-/// answering: with the CPUs kept out of idle, `tar` of the image ran 25% faster here.
-/// The window is the plan's (gd_fuse_set_spin: [serving] spin_us, GOURD_FUSE_SPIN_US). One
-/// thread watches at a time; the others sleep in read(2) as before.
-static atomic_bool srv_spinning;
-
+/// How long the leading serving thread watches for the next request before it sleeps. A
+/// reader that goes through the image file by file (tar, a walk, imports) sends its next
+/// request a few microseconds after our reply; a sleeping thread is woken by an interrupt to an
+/// idle CPU, which in a virtual machine (a VM exit each way) costs more than answering: with
+/// the CPUs kept out of idle, `tar` of the image ran 25% faster here.
+/// The window is the plan's (gd_fuse_set_spin: [serving] spin_us, GOURD_FUSE_SPIN_US).
 void gd_fuse_set_spin(gd_fuse *fuse, unsigned microseconds) {
     fuse->spin_ns = (uint64_t)(microseconds > 1000 ? 1000 : microseconds) * 1000;
 }
@@ -908,19 +927,72 @@ void gd_fuse_set_spin(gd_fuse *fuse, unsigned microseconds) {
 /// idle CPU awake for the window.
 static void srv_watch_for_request(int fd, uint64_t spin_ns) {
     if (srv_off.spin || spin_ns == 0) return;
+    // Without a leader (GOURD_FUSE_OFF=lead), one thread watches at a time.
+    static atomic_bool watching;
     bool expected = false;
-    if (!atomic_compare_exchange_strong(&srv_spinning, &expected, true)) return;
+    if (srv_off.lead && !atomic_compare_exchange_strong(&watching, &expected, true)) return;
     struct pollfd p = {.fd = fd, .events = POLLIN};
     uint64_t end = srv_now_ns() + spin_ns;
     while (poll(&p, 1, 0) == 0 && srv_now_ns() < end) sched_yield();
-    atomic_store(&srv_spinning, false);
+    if (srv_off.lead) atomic_store(&watching, false);
 }
 
-/// A serving thread: receive, answer, until the filesystem is gone or gd_fuse_destroy cancels
-/// it. Cancellation is enabled only while waiting for a request (as in libfuse's own
-/// fuse_loop_mt.c), so a thread is never stopped halfway through its handle's caches.
+/// Whether another request is already queued on `fd`.
+static bool srv_request_waiting(int fd) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0;
+}
+
+/// Leader/followers (D. Schmidt's pattern): one serving thread at a time, the leader, watches
+/// and reads /dev/fuse; the others wait here, on a condition only the leader signals. Were
+/// they all asleep in read(2), as in libfuse's fuse_loop_mt, the kernel would wake one of them
+/// for every request (fs/fuse/dev.c wakes a reader per queued request), racing the watching
+/// thread and costing an interrupt to an idle CPU each time: a FUSE round trip took 25-31 us
+/// with two threads against 16 us with one, both watching. Cancellation is enabled while
+/// waiting (pthread_cond_wait is a cancellation point; the handler releases the lock that
+/// cancellation re-acquires).
+static void srv_unlock(void *lock) { pthread_mutex_unlock(lock); }
+
+static void srv_take_lead(gd_fuse *f) {
+    pthread_mutex_lock(&f->lead_lock);
+    pthread_cleanup_push(srv_unlock, &f->lead_lock);
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+    while (f->led) pthread_cond_wait(&f->lead_free, &f->lead_lock);
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    f->led = true;
+    pthread_cleanup_pop(1);
+}
+
+/// Hands /dev/fuse to a follower: before answering a request that may take long, or when
+/// more requests are queued, so that they are read while this thread works.
+static void srv_resign(gd_fuse *f) {
+    atomic_fetch_add_explicit(&f->handoffs, 1, memory_order_relaxed);
+    pthread_mutex_lock(&f->lead_lock);
+    f->led = false;
+    pthread_cond_signal(&f->lead_free);
+    pthread_mutex_unlock(&f->lead_lock);
+}
+
+/// Whether this serving thread holds the lead (srv_take_lead).
+static __thread bool tls_leading;
+
+/// Called before work that may take long (decompressing a block, or reading it from a disk):
+/// a leader hands /dev/fuse to a follower first, so that other requests are read meanwhile.
+/// Requests answered from the caches take microseconds: for those the leader keeps reading,
+/// and no follower is woken.
+static void srv_before_slow_work(void) {
+    if (!tls_leading) return;
+    tls_leading = false;
+    srv_resign(tls_fuse);
+}
+
+/// A serving thread: lead or wait its turn, receive, answer, until the filesystem is gone or
+/// gd_fuse_destroy cancels it. Cancellation is enabled only while waiting for a request or
+/// for the lead (as in libfuse's own fuse_loop_mt.c), so a thread is never stopped halfway
+/// through its handle's caches.
 static void *srv_worker(void *arg) {
     gd_worker *w = arg;
+    gd_fuse *f = w->fuse;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     // Workers start with every signal blocked (the launcher reads its signals from a
     // signalfd), but a fault they raise must reach gd_image_report_crashes' handler: a blocked
@@ -931,21 +1003,34 @@ static void *srv_worker(void *arg) {
     for (size_t i = 0; i < sizeof fault_signals / sizeof *fault_signals; i++) sigaddset(&faults, fault_signals[i]);
     pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
     tls_fs = w->handle;
-    tls_fuse = w->fuse;
-    struct fuse_session *se = w->fuse->session;
+    tls_fuse = f;
+    struct fuse_session *se = f->session;
+    int fd = fuse_session_fd(se);
     struct fuse_buf buf = {0};
+    pthread_cleanup_push(srv_count_sleeps, &w->profile);
     pthread_cleanup_push(srv_free_buf, &buf);
     while (!fuse_session_exited(se)) {
-        uint64_t t0 = w->fuse->stats_fd >= 0 ? srv_now_ns() : 0;
-        srv_watch_for_request(fuse_session_fd(se), w->fuse->spin_ns);
+        uint64_t t0 = f->stats_fd >= 0 ? srv_now_ns() : 0;
+        // A follower that finds requests queued reads them at once (several readers at
+        // work); one that finds none waits for the lead (a reader working alone).
+        if (!tls_leading && !srv_off.lead && !srv_request_waiting(fd)) {
+            srv_take_lead(f);
+            tls_leading = true;
+        }
+        if (tls_leading || srv_off.lead) srv_watch_for_request(fd, f->spin_ns);
         pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
         int n = fuse_session_receive_buf(se, &buf);
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         if (t0) w->profile.idle_ns += srv_now_ns() - t0;
         if (n == -EINTR || n == -EAGAIN) continue;
-        if (n <= 0) break; // unmounted (ENODEV) or the connection failed
-        srv_process(w->fuse, &buf, &w->profile);
+        if (n <= 0) { // unmounted (ENODEV) or the connection failed: the next leader sees it too
+            srv_before_slow_work();
+            break;
+        }
+        if (srv_request_waiting(fd)) srv_before_slow_work(); // more queued: a follower reads them
+        srv_process(f, &buf, &w->profile);
     }
+    pthread_cleanup_pop(1);
     pthread_cleanup_pop(1);
     return NULL;
 }
@@ -1000,28 +1085,42 @@ int gd_fuse_start(gd_fuse *f) {
 
 /// GOURD_FUSE_STATS=FILE (for Benchmarks/fs and the tests, not for users): appends one line
 /// of counters when the server stops: the shared cache's hits, misses (decompressions), waits,
-/// evictions and peak bytes, and per FUSE opcode the requests answered and the milliseconds
+/// evictions and peak bytes; the requests the serving threads answered, how many of them the
+/// busiest thread answered, how many threads answered any and how often the lead was handed
+/// over (srv_take_lead) and how often the serving threads slept (voluntary context switches);
+/// and per FUSE opcode the requests answered and the milliseconds
 /// spent answering them. A diagnostic, written only when asked, after the workload has ended.
 static void srv_write_stats(gd_fuse *f) {
     int fd = f->stats_fd;
     srv_profile sum = f->profile;
+    uint64_t requests = 0, busiest = 0; // answered by the serving threads, and by the busiest one
+    unsigned answering = 0;             // serving threads that answered any
     for (unsigned i = 0; i < f->nworkers; i++) {
+        uint64_t answered = 0;
         for (int op = 0; op < 64; op++) {
             sum.count[op] += f->workers[i].profile.count[op];
             sum.ns[op] += f->workers[i].profile.ns[op];
+            answered += f->workers[i].profile.count[op];
         }
         sum.idle_ns += f->workers[i].profile.idle_ns;
+        sum.sleeps += f->workers[i].profile.sleeps;
+        requests += answered;
+        if (answered > busiest) busiest = answered;
+        if (answered > 0) answering++;
     }
     gd_bcache_stats st;
     gd_bcache_get_stats(f->blocks, &st);
     char line[4096];
     int len = snprintf(line, sizeof line,
                        "threads=%u hits=%llu misses=%llu waits=%llu evictions=%llu failures=%llu peak_bytes=%llu "
-                       "budget=%llu shards=%u idle_ms=%.1f max_readahead=%u max_read=%u max_write=%u spin_us=%llu",
+                       "budget=%llu shards=%u idle_ms=%.1f max_readahead=%u max_read=%u max_write=%u spin_us=%llu "
+                       "requests=%llu busiest=%llu answering=%u handoffs=%llu sleeps=%llu",
                        f->nworkers, (unsigned long long)st.hits, (unsigned long long)st.misses,
                        (unsigned long long)st.waits, (unsigned long long)st.evictions, (unsigned long long)st.failures,
                        (unsigned long long)st.peak_bytes, (unsigned long long)st.budget, st.shards, sum.idle_ns / 1e6,
-                       f->max_readahead, f->max_read, f->max_write, (unsigned long long)(f->spin_ns / 1000));
+                       f->max_readahead, f->max_read, f->max_write, (unsigned long long)(f->spin_ns / 1000),
+                       (unsigned long long)requests, (unsigned long long)busiest, answering,
+                       (unsigned long long)atomic_load(&f->handoffs), (unsigned long long)sum.sleeps);
     for (int op = 0; op < 64 && len < (int)sizeof line - 64; op++) {
         if (sum.count[op])
             len += snprintf(line + len, sizeof line - len, " op%d=%llu/%.1fms", op, (unsigned long long)sum.count[op],
@@ -1049,5 +1148,7 @@ void gd_fuse_destroy(gd_fuse *fuse) {
     free(fuse->zeros);
     fuse_session_destroy(fuse->session);
     free(fuse->buf.mem);
+    pthread_cond_destroy(&fuse->lead_free);
+    pthread_mutex_destroy(&fuse->lead_lock);
     free(fuse);
 }

@@ -66,6 +66,29 @@ extension Integration.Serving {
             #expect((one["misses"] ?? 0) > 200, "one reader: \(one)")
             #expect(one["evictions"] == 0 && eight["evictions"] == 0, "\(one) \(eight)")
             #expect(eight["misses"] == one["misses"], "blocks decompressed: 1 reader \(one), 8 readers \(eight)")
+            // Readers at work together are answered by more than one thread (the lead is handed
+            // over before a block is decompressed).
+            #expect((eight["answering"] ?? 0) >= 2 && (eight["handoffs"] ?? 0) > 0, "8 readers: \(eight)")
+            expectNothingLeft()
+        }
+
+        /// One prober (a request at a time, answered from the metadata caches: 3,000 lookups of
+        /// names that do not exist, as Python and ld.so make) on four threads:
+        /// the leading thread reads its requests one after another and the others stay asleep,
+        /// waiting their turn. With every thread in read(2) (GOURD_FUSE_OFF=lead, libfuse's own
+        /// loop), the kernel wakes a sleeping thread for every request: as many sleeps as
+        /// requests. The 1 ms watch window keeps the leader awake between requests even on a
+        /// busy machine.
+        @Test func aLoneProberWakesNoIdleThread() throws {
+            let walk = "i=0; while [ $i -lt 3000 ]; do [ -e /many/no-$i ]; i=$((i + 1)); done"
+            let env = ["GOURD_FUSE_THREADS": "4", "GOURD_FUSE_SPIN_US": "1000"]
+            let (out, led) = try Self.counted([], walk, env: env)
+            #expect(out.status == 0, "\(out.stderr)")
+            let requests = led["requests"] ?? 0
+            #expect(requests > 3000 && led["threads"] == 4, "\(led) \(out.stderr)")
+            #expect((led["sleeps"] ?? .max) < requests / 4, "serving threads slept for a lone prober: \(led)")
+            let (_, unled) = try Self.counted([], walk, env: env.merging(["GOURD_FUSE_OFF": "lead"]) { _, b in b })
+            #expect((unled["sleeps"] ?? 0) > (unled["requests"] ?? 0) / 2, "without a leader: \(unled)")
             expectNothingLeft()
         }
 
