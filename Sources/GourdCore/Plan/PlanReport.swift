@@ -39,7 +39,7 @@ public enum PlanReport {
         let threads = plan.serving.threads == 0 ? "one per CPU" : "\(plan.serving.threads)"
         out.append(
             "serving    FUSE with \(threads) threads, \(plan.serving.cacheMiB) MiB block cache, "
-                + "\(plan.serving.spinMicroseconds) us watch [\(plan.serving.reason)]")
+                + "watch up to \(plan.serving.spinMicroseconds) us [\(plan.serving.reason)]")
         out.append("")
         out.append("mounts, in order (image root: read-only, nosuid, nodev)")
         if !plan.addedMountPoints.isEmpty {

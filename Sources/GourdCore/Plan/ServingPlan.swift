@@ -7,9 +7,10 @@ public struct ServingPlan: Sendable, Equatable, Codable {
     /// The largest budget accepted (a typo such as 64000 should not pin 64 GB).
     public static let maxCacheMiB = 16_384
     public static let maxThreads = 64
-    /// How long a serving thread watches for the next request before it sleeps, by default
-    /// (README, "Serving the image", says why), and the most accepted.
-    public static let defaultSpinMicroseconds = 50
+    /// The longest a serving thread watches for the next request before it sleeps, by default
+    /// (the window adapts below it: README, "Serving the image", says how and why), and the
+    /// most accepted.
+    public static let defaultSpinMicroseconds = 1000
     public static let spinRange = 0...1000
     /// The budgets accepted from --fuse-cache, GOURD_FUSE_CACHE_MB and the policy.
     public static let cacheRange = 1...maxCacheMiB
