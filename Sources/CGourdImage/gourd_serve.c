@@ -833,7 +833,7 @@ int gd_fuse_mount_with(gd_image *img, const char *mountpoint, const char *fsname
     f->stats.threads = f->threads;
     srv_read_off();
     f->stats_fd = srv_stats_fd;
-    gd_fuse_set_spin(f, 1000);
+    gd_fuse_set_spin(f, 50);
     pthread_mutex_init(&f->lead_lock, NULL);
     pthread_cond_init(&f->lead_free, NULL);
     int rc = srv_size_caches(f, &img->ll.fs);
@@ -922,9 +922,9 @@ static void srv_free_buf(void *buf) {
 /// The window adapts, as the kernel's guest halt-polling does (cpuidle-haltpoll): it starts at
 /// 50 us, doubles (up to the plan's longest: [serving] spin_us, GOURD_FUSE_SPIN_US) when the
 /// next request came while the thread slept but within that longest window, and halves when
-/// the thread slept longer. Python's imports ask every 0.1-0.5 ms (an isatty() ioctl per
-/// file): a 1 ms window made ten of them 12% faster here; a walk asks within microseconds
-/// and never widens it.
+/// the thread slept longer (only when the longest is above the start: the default is a fixed
+/// 50 us). Python's imports ask every 0.1-0.5 ms (an isatty() ioctl per file): a 1 ms window
+/// made ten of them ~10% faster here; a walk asks within microseconds and never widens it.
 static const uint64_t srv_window_start_ns = 50 * 1000;
 
 void gd_fuse_set_spin(gd_fuse *fuse, unsigned microseconds) {
@@ -932,33 +932,56 @@ void gd_fuse_set_spin(gd_fuse *fuse, unsigned microseconds) {
     atomic_store(&fuse->window_ns, fuse->spin_ns < srv_window_start_ns ? fuse->spin_ns : srv_window_start_ns);
 }
 
-/// Returns true once a request is waiting on `fd`, false when the window has passed. It
-/// yields the CPU on every turn, so a runnable workload is never kept waiting by it; it only
-/// keeps an otherwise idle CPU awake for the window.
-static bool srv_watch_for_request(gd_fuse *f, int fd) {
+/// How a watch ended.
+typedef enum { WATCH_CAME, WATCH_EXPIRED, WATCH_YIELDED, WATCH_OFF } srv_watch_end;
+
+/// A sched_yield() that took this long ran another task: the CPU is wanted (more runnable tasks
+/// than CPUs, e.g. 32 ranks on 2), and watching would only take time from the workload.
+static const uint64_t srv_yield_ran_another_ns = 20 * 1000;
+
+/// Watches `fd` until a request is waiting (WATCH_CAME) or the window has passed
+/// (WATCH_EXPIRED). It yields the CPU on every turn, so a runnable workload is never kept
+/// waiting by it, and stops at once (WATCH_YIELDED, the window back to its start) when a
+/// yield ran another task: it only keeps an otherwise idle CPU awake.
+static srv_watch_end srv_watch_for_request(gd_fuse *f, int fd) {
     uint64_t window = atomic_load_explicit(&f->window_ns, memory_order_relaxed);
-    if (srv_off.spin || window == 0) return false;
+    if (srv_off.spin || window == 0) return WATCH_OFF;
     // Without a leader (GOURD_FUSE_OFF=lead), one thread watches at a time.
     static atomic_bool watching;
     bool expected = false;
-    if (srv_off.lead && !atomic_compare_exchange_strong(&watching, &expected, true)) return false;
+    if (srv_off.lead && !atomic_compare_exchange_strong(&watching, &expected, true)) return WATCH_OFF;
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    uint64_t end = srv_now_ns() + window;
-    int ready;
-    while ((ready = poll(&p, 1, 0)) == 0 && srv_now_ns() < end) sched_yield();
+    uint64_t now = srv_now_ns(), end = now + window;
+    srv_watch_end result = WATCH_EXPIRED;
+    while (now < end) {
+        if (poll(&p, 1, 0) > 0) {
+            result = WATCH_CAME;
+            break;
+        }
+        sched_yield();
+        uint64_t then = now;
+        now = srv_now_ns();
+        if (now - then > srv_yield_ran_another_ns) {
+            result = WATCH_YIELDED;
+            uint64_t start = f->spin_ns < srv_window_start_ns ? f->spin_ns : srv_window_start_ns;
+            atomic_store_explicit(&f->window_ns, start, memory_order_relaxed);
+            break;
+        }
+    }
     if (srv_off.lead) atomic_store(&watching, false);
-    return ready > 0;
+    return result;
 }
 
-/// After a watch that ended without a request: the thread then slept `slept_ns` until one came.
+/// After a watch whose window passed: the thread then slept `slept_ns` until a request came.
 static void srv_adapt_window(gd_fuse *f, uint64_t slept_ns) {
     uint64_t window = atomic_load_explicit(&f->window_ns, memory_order_relaxed);
     uint64_t start = f->spin_ns < srv_window_start_ns ? f->spin_ns : srv_window_start_ns;
     if (slept_ns <= f->spin_ns) {
         if (window < f->spin_ns) atomic_fetch_add_explicit(&f->widened, 1, memory_order_relaxed);
         window = window * 2 < f->spin_ns ? window * 2 : f->spin_ns;
-    } else
+    } else {
         window = window / 2 > start ? window / 2 : start;
+    }
     atomic_store_explicit(&f->window_ns, window, memory_order_relaxed);
 }
 
@@ -1042,9 +1065,8 @@ static void *srv_worker(void *arg) {
             srv_take_lead(f);
             tls_leading = true;
         }
-        bool watched = tls_leading || srv_off.lead;
-        bool came = watched && srv_watch_for_request(f, fd);
-        uint64_t asleep = watched && !came ? srv_now_ns() : 0;
+        srv_watch_end watch = tls_leading || srv_off.lead ? srv_watch_for_request(f, fd) : WATCH_OFF;
+        uint64_t asleep = watch == WATCH_EXPIRED ? srv_now_ns() : 0;
         pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
         int n = fuse_session_receive_buf(se, &buf);
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);

@@ -22,7 +22,7 @@ import Testing
         #expect(served.cacheMiB == 512)
         #expect(served.threads == 8, "the flag changes only the budget")
         #expect(served.reason.contains("--fuse-cache") && !served.reason.contains("GOURD_FUSE_CACHE_MB"), "\(served.reason)")
-        #expect(PlanReport.text(try plan(flag: 8)).contains("8 MiB block cache, watch up to 1000 us [--fuse-cache]"))
+        #expect(PlanReport.text(try plan(flag: 8)).contains("8 MiB block cache, watch up to 50 us [--fuse-cache]"))
     }
 
     @Test func withoutTheFlagNothingChanges() throws {

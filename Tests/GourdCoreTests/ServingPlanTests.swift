@@ -12,8 +12,8 @@ import Testing
     }
 
     @Test func defaultsAre64MiBAndOneThreadPerCPU() throws {
-        #expect(try plan().serving == ServingPlan(cacheMiB: 64, threads: 0, spinMicroseconds: 1000, reason: "built-in default"))
-        #expect(PlanReport.text(try plan()).contains("serving    FUSE with one per CPU threads, 64 MiB block cache, watch up to 1000 us"))
+        #expect(try plan().serving == ServingPlan(cacheMiB: 64, threads: 0, spinMicroseconds: 50, reason: "built-in default"))
+        #expect(PlanReport.text(try plan()).contains("serving    FUSE with one per CPU threads, 64 MiB block cache, watch up to 50 us"))
     }
 
     @Test func policySetsTheSiteDefaultAndTheEnvironmentOverridesIt() throws {

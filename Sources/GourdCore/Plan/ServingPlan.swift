@@ -10,7 +10,7 @@ public struct ServingPlan: Sendable, Equatable, Codable {
     /// The longest a serving thread watches for the next request before it sleeps, by default
     /// (the window adapts below it: README, "Serving the image", says how and why), and the
     /// most accepted.
-    public static let defaultSpinMicroseconds = 1000
+    public static let defaultSpinMicroseconds = 50
     public static let spinRange = 0...1000
     /// The budgets accepted from --fuse-cache, GOURD_FUSE_CACHE_MB and the policy.
     public static let cacheRange = 1...maxCacheMiB

@@ -113,7 +113,7 @@ extension Integration.Serving {
         @Test func fuseCacheFlagIsPlannedAndCheckedFirst() throws {
             let plan = try Gourd.run(["plan", "--fuse-cache=512", Gourd.env.image(Integration.Serving.image), "true"])
             #expect(plan.status == 0, "\(plan)")
-            #expect(plan.stdout.contains("512 MiB block cache, watch up to 1000 us [--fuse-cache]"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("512 MiB block cache, watch up to 50 us [--fuse-cache]"), "\(plan.stdout)")
             for bad in ["--fuse-cache=0", "--fuse-cache=lots", "--fuse-cache=99999"] {
                 let out = try Gourd.run(["exec", bad, Gourd.env.image(Integration.Serving.image), "true"])
                 #expect(out.status == GourdExit.launchFailed, "\(bad): \(out)")
