@@ -141,7 +141,9 @@ extension Integration {
             let (wide, widened) = try SharedCache.counted([], paced, env: ["GOURD_FUSE_SPIN_US": "1000"])
             let (narrow, fixed) = try SharedCache.counted([], paced, env: [:])
             #expect(wide.status == 0 && narrow.status == 0, "\(wide) \(narrow)")
-            #expect((widened["widened"] ?? 0) > 0 && (widened["window_us"] ?? 0) > 50, "up to 1000 us: \(widened)")
+            // The window at the end says little: a yield that ran another task, or the last long
+            // pause, takes it back towards 50 us.
+            #expect((widened["widened"] ?? 0) > 0, "up to 1000 us: \(widened)")
             #expect(fixed["widened"] == 0 && fixed["window_us"] == 50, "default: \(fixed)")
             expectNothingLeft()
         }
