@@ -47,7 +47,6 @@
 #include <unistd.h>
 
 #include <fuse3/fuse_lowlevel.h>
-#include <linux/fuse.h> // FUSE_READ (struct fuse_in_header's opcodes)
 #include <squashfuse/ll.h>
 #include <squashfuse/cache.h>
 #include <squashfuse/dir.h>
@@ -927,9 +926,14 @@ static void srv_free_buf(void *buf) {
 /// made ten of them ~10% faster here; a walk asks within microseconds and never widens it.
 static const uint64_t srv_window_start_ns = 50 * 1000;
 
+/// Where the window starts, and returns to: 50 us, or the longest when that is shorter.
+static uint64_t srv_window_start(const gd_fuse *f) {
+    return f->spin_ns < srv_window_start_ns ? f->spin_ns : srv_window_start_ns;
+}
+
 void gd_fuse_set_spin(gd_fuse *fuse, unsigned microseconds) {
     fuse->spin_ns = (uint64_t)(microseconds > 1000 ? 1000 : microseconds) * 1000;
-    atomic_store(&fuse->window_ns, fuse->spin_ns < srv_window_start_ns ? fuse->spin_ns : srv_window_start_ns);
+    atomic_store(&fuse->window_ns, srv_window_start(fuse));
 }
 
 /// How a watch ended.
@@ -963,8 +967,7 @@ static srv_watch_end srv_watch_for_request(gd_fuse *f, int fd) {
         now = srv_now_ns();
         if (now - then > srv_yield_ran_another_ns) {
             result = WATCH_YIELDED;
-            uint64_t start = f->spin_ns < srv_window_start_ns ? f->spin_ns : srv_window_start_ns;
-            atomic_store_explicit(&f->window_ns, start, memory_order_relaxed);
+            atomic_store_explicit(&f->window_ns, srv_window_start(f), memory_order_relaxed);
             break;
         }
     }
@@ -975,7 +978,7 @@ static srv_watch_end srv_watch_for_request(gd_fuse *f, int fd) {
 /// After a watch whose window passed: the thread then slept `slept_ns` until a request came.
 static void srv_adapt_window(gd_fuse *f, uint64_t slept_ns) {
     uint64_t window = atomic_load_explicit(&f->window_ns, memory_order_relaxed);
-    uint64_t start = f->spin_ns < srv_window_start_ns ? f->spin_ns : srv_window_start_ns;
+    uint64_t start = srv_window_start(f);
     if (slept_ns <= f->spin_ns) {
         if (window < f->spin_ns) atomic_fetch_add_explicit(&f->widened, 1, memory_order_relaxed);
         window = window * 2 < f->spin_ns ? window * 2 : f->spin_ns;
