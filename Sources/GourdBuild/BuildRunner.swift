@@ -23,7 +23,7 @@ public enum BuildRunner {
         }
         let recipeDirectory = request.recipeText == nil ? directory(of: request.recipe) : "/"
         guard Packer.compressions.contains(request.compression) else {
-            throw BuildError("--compression \(request.compression): use one of \(Packer.compressions.joined(separator: ", "))")
+            throw BuildError("--compression \(request.compression): use one of \(Packer.compressions.joined(by: ", "))")
         }
         let output = try checkOutput(request.output, force: request.force)
         for copy in recipe.files { _ = try FileCopier.sources(of: copy, recipe: recipe, directory: recipeDirectory) }
@@ -220,7 +220,7 @@ public enum BuildRunner {
     static func directory(of path: String) -> String {
         let full = realPath(path)
         let parts = full.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-        let dir = parts.joined(separator: "/")
+        let dir = parts.joined(by: "/")
         return dir.isEmpty ? (full.hasPrefix("/") ? "/" : ".") : dir
     }
 
@@ -233,7 +233,7 @@ public enum BuildRunner {
             guard force else { throw BuildError("output \(path): already exists (--force replaces it)") }
         }
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        let given = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let given = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(by: "/")
         let dir = realPath(given.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : given)
         var dirStat = stat()
         guard stat(dir, &dirStat) == 0, dirStat.st_mode & S_IFMT == S_IFDIR else {

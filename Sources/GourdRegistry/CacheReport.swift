@@ -55,14 +55,14 @@ public struct CacheReport {
         if images.isEmpty { lines.append("no images") }
         for image in images {
             let date = String(RFC3339.utc(image.lastUsed).prefix(10))
-            let refs = image.references.isEmpty ? "-" : image.references.joined(separator: ", ")
+            let refs = image.references.isEmpty ? "-" : image.references.joined(by: ", ")
             lines.append("sha256:\(image.file.prefix(12))  \(Self.size(image.bytes))  used \(date)  \(refs)")
         }
         let total = images.reduce(blobBytes) { $0 + $1.bytes }
         lines.append(
             "\(images.count) image\(images.count == 1 ? "" : "s"), \(blobCount) blob\(blobCount == 1 ? "" : "s") (\(Self.size(blobBytes))); \(Self.size(total)) in all"
         )
-        return lines.joined(separator: "\n")
+        return lines.joined(by: "\n")
     }
 
     public static func size(_ bytes: Int64) -> String { PullProgress.size(bytes) }

@@ -46,7 +46,7 @@ final class RegistryClient {
         var attempt = 0
         while true {
             attempt += 1
-            var headers = accept.isEmpty ? [] : ["Accept: " + accept.joined(separator: ", ")]
+            var headers = accept.isEmpty ? [] : ["Accept: " + accept.joined(by: ", ")]
             if let authorization { headers.append("Authorization: " + authorization) }
             let offset = sink.resumeOffset
             // Not resuming: whatever an earlier attempt received is dropped.
@@ -118,7 +118,7 @@ final class RegistryClient {
         guard let errors = try? JSONDecoder().decode(Errors.self, from: Data(body.utf8)), let first = errors.errors?.first else {
             return nil
         }
-        return [first.code, first.message].compactMap { $0 }.joined(separator: ": ")
+        return [first.code, first.message].compactMap { $0 }.joined(by: ": ")
     }
 
     /// Answers a 401's challenge: fetches a bearer token, or switches to basic auth.
@@ -151,7 +151,7 @@ final class RegistryClient {
         var query: [String] = []
         if let service = challenge.parameters["service"] { query.append("service=" + Self.escape(service)) }
         query.append("scope=" + Self.escape(challenge.parameters["scope"] ?? "repository:\(reference.repository):pull"))
-        let url = realm + (realm.contains("?") ? "&" : "?") + query.joined(separator: "&")
+        let url = realm + (realm.contains("?") ? "&" : "?") + query.joined(by: "&")
         var attempt = 0
         while true {
             attempt += 1

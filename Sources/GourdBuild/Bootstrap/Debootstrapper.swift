@@ -24,7 +24,7 @@ struct Debootstrapper {
         let output = log.terminal && !log.quiet ? -1 : open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         defer { if output >= 0 { close(output) } }
         let argv =
-            [debootstrap, "--variant=minbase"] + (include.isEmpty ? [] : ["--include=" + include.joined(separator: ",")])
+            [debootstrap, "--variant=minbase"] + (include.isEmpty ? [] : ["--include=" + include.joined(by: ",")])
             + [suite, workspace.root, mirror]
         var environment = ScriptRunner.environment(base: BaseImage(), extra: ["DEBIAN_FRONTEND=noninteractive"])
         // The host's PATH: debootstrap runs host tools (wget, gpgv, ar, tar).
@@ -37,7 +37,7 @@ struct Debootstrapper {
             let own = bootstrapper.writer.read(ArchivePath.imageComponents("debootstrap/debootstrap.log"), limit: 64 << 20)
             var detail = ""
             if let text = own.map({ String(decoding: $0, as: UTF8.self) }) ?? (output >= 0 ? Packer.readText(logPath) : nil) {
-                detail = ": " + text.split(separator: "\n").suffix(3).joined(separator: " / ")
+                detail = ": " + text.split(separator: "\n").suffix(3).joined(by: " / ")
             }
             throw BuildError("debootstrap \(suite) \(mirror) failed with exit status \(code)\(detail)")
         }

@@ -145,7 +145,7 @@ struct LayerApplier {
             )
         }
         if !skippedOther.isEmpty {
-            let shown = skippedOther.prefix(5).joined(separator: ", ")
+            let shown = skippedOther.prefix(5).joined(by: ", ")
             log.warning(
                 "\(source): skipped \(skippedOther.count) entr\(skippedOther.count == 1 ? "y" : "ies"): \(shown)\(skippedOther.count > 5 ? ", ..." : "")"
             )

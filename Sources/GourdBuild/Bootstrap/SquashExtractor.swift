@@ -33,7 +33,7 @@ struct SquashExtractor {
         try copyDirectory(gd_image_root(image.handle), to: [], depth: 0)
         log.progressDone()
         if !skipped.isEmpty {
-            let shown = skipped.prefix(5).joined(separator: ", ")
+            let shown = skipped.prefix(5).joined(by: ", ")
             log.warning(
                 "\(what): skipped \(skipped.count) device node(s) or socket(s): \(shown)\(skipped.count > 5 ? ", ..." : "") (an unprivileged build cannot create devices; gourd provides /dev at run time)"
             )

@@ -26,7 +26,7 @@ final class TarIndex: BlobStore {
                 switch entry.kind {
                 case .file: files[key] = (reader.dataOffset, entry.size)
                 case .symlink(let target):
-                    let dir = key.split(separator: "/").dropLast().joined(separator: "/")
+                    let dir = key.split(separator: "/").dropLast().joined(by: "/")
                     let raw = String(decoding: target, as: UTF8.self)
                     links[key] = raw.hasPrefix("/") ? Self.normalize(raw) : Self.normalize(dir + "/" + raw)
                 case .hardlink(let target): links[key] = Self.normalize(String(decoding: target, as: UTF8.self))
@@ -51,7 +51,7 @@ final class TarIndex: BlobStore {
             }
             parts.append(part)
         }
-        return parts.joined(separator: "/")
+        return parts.joined(by: "/")
     }
 
     func region(_ path: String) throws(BuildError) -> FileRegionSource? {

@@ -56,7 +56,7 @@ struct Packer {
         guard code == 0 else {
             var detail = ""
             if logFD >= 0, let text = Self.readText(logPath) {
-                detail = ": " + text.split(separator: "\n").suffix(3).joined(separator: " / ")
+                detail = ": " + text.split(separator: "\n").suffix(3).joined(by: " / ")
             }
             throw BuildError("mksquashfs failed with exit status \(code)\(detail)")
         }

@@ -42,12 +42,12 @@ struct GPUSelector {
                 chosen = chosen.filter(visible.contains)
                 let inside = visible.filter(chosen.contains).compactMap { chosen.firstIndex(of: $0) }
                 for other in vendor.visibleVariables where host.variable(other) != nil || other == name {
-                    environment.append(EnvironmentVariable(other, inside.map(String.init).joined(separator: ",")))
+                    environment.append(EnvironmentVariable(other, inside.map(String.init).joined(by: ",")))
                 }
             }
         }
         return GPUSelection(
-            vendor: vendor, gpus: chosen, reason: reasons.joined(separator: ", "),
+            vendor: vendor, gpus: chosen, reason: reasons.joined(by: ", "),
             environment: environment, notes: notes)
     }
 

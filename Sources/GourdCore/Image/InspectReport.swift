@@ -57,7 +57,7 @@ public enum InspectReport {
             out += inspection.warnings.map { "  " + $0 }
         }
         // The image is untrusted: none of its text may drive the terminal.
-        return out.map(visible).joined(separator: "\n") + "\n"
+        return out.map(visible).joined(by: "\n") + "\n"
     }
 
     static func gourdSection(_ gourd: GourdImageMetadata?) -> [String] {
@@ -101,7 +101,7 @@ public enum InspectReport {
                         || "_@%+=:,./-".unicodeScalars.contains($0)
                 }
             return plain ? word : ShellQuote.quote(word)
-        }.joined(separator: " ")
+        }.joined(by: " ")
     }
 
     /// Values start in this column.

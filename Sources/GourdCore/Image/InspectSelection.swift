@@ -11,7 +11,7 @@ public enum InspectSelection: String, CaseIterable, Sendable {
         scripts: [(String, String)] = []
     ) -> String? {
         let parts = selections.compactMap { part(inspection, $0, scripts: scripts) }
-        return parts.isEmpty ? nil : parts.joined(separator: "\n")
+        return parts.isEmpty ? nil : parts.joined(by: "\n")
     }
 
     static func part(_ inspection: ImageInspection, _ selection: InspectSelection, scripts: [(String, String)]) -> String? {
@@ -21,14 +21,14 @@ public enum InspectSelection: String, CaseIterable, Sendable {
         switch selection {
         case .labels:
             guard let labels = apptainer?.labels ?? gourd?.labels, !labels.isEmpty else { return nil }
-            return labels.keys.sorted().map { "\($0): \(labels[$0]!)" }.joined(separator: "\n")
+            return labels.keys.sorted().map { "\($0): \(labels[$0]!)" }.joined(by: "\n")
         case .runscript:
             if let text = apptainer?.runscript { return trailing(text) }
-            return inspection.run.isEmpty ? nil : "# gourd run: " + inspection.run.map(ShellQuote.quote).joined(separator: " ")
+            return inspection.run.isEmpty ? nil : "# gourd run: " + inspection.run.map(ShellQuote.quote).joined(by: " ")
         case .environment:
             var lines = (gourd?.environment ?? []).map { "export " + $0 }
             for (path, text) in scripts { lines.append("=== \(path) ===\n" + trailing(text)) }
-            return lines.isEmpty ? nil : lines.joined(separator: "\n")
+            return lines.isEmpty ? nil : lines.joined(by: "\n")
         case .helpfile:
             return (apptainer?.help ?? gourd?.help).map(trailing)
         case .deffile:

@@ -24,6 +24,6 @@ public struct ContainerNamespaces: Sendable, Equatable, Codable {
         if network { parts.append("network (loopback only)") }
         if uts { parts.append("uts" + (hostname.map { " (hostname \($0))" } ?? "")) }
         if ipc { parts.append("ipc") }
-        return parts.joined(separator: ", ")
+        return parts.joined(by: ", ")
     }
 }

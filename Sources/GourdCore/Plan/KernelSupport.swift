@@ -58,7 +58,7 @@ public struct KernelSupport: Sendable, Equatable, Codable {
 
     /// The whole answer on one line.
     public var summary: String {
-        if missing.isEmpty { return Call.allCases.map(\.rawValue).joined(separator: ", ") + ": present" }
-        return fallbackLines.joined(separator: "; ")
+        if missing.isEmpty { return Call.allCases.map(\.rawValue).joined(by: ", ") + ": present" }
+        return fallbackLines.joined(by: "; ")
     }
 }

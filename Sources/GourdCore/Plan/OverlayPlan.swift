@@ -63,6 +63,6 @@ public struct OverlayPlan: Sendable, Equatable, Codable {
         for layer in layers {
             parts.append("layer \(layer.path) (\(layer.kind == .squashfs ? "squashfs image, served by gourd" : "directory"))")
         }
-        return "overlayfs over the image: " + parts.joined(separator: "; ")
+        return "overlayfs over the image: " + parts.joined(by: "; ")
     }
 }

@@ -68,7 +68,7 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
         case let .environmentForbidden(name, origin, rule):
             return "\(origin): setting \(name) is forbidden by the site policy (\(rule))"
         case let .unknownGPUVendor(name, known):
-            return "--gpu=\(name): no such GPU vendor (known: \(known.joined(separator: ", ")), none, auto)"
+            return "--gpu=\(name): no such GPU vendor (known: \(known.joined(by: ", ")), none, auto)"
         case let .gpuUnavailable(reason):
             return "GPU requested but unavailable: \(reason)"
         case let .badGPUVariable(name, value):

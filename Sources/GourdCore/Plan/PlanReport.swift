@@ -22,7 +22,7 @@ public enum PlanReport {
         out.append(
             "identity   uid \(id.uid) (\(id.userName)) and gid \(id.gid) (\(id.groupName)) mapped to themselves; setgroups denied; no capabilities; no-new-privs"
         )
-        out.append("argv       \(plan.argv.map(ShellQuote.quote).joined(separator: " "))")
+        out.append("argv       \(plan.argv.map(ShellQuote.quote).joined(by: " "))")
         out.append("workdir    \(plan.workdir)")
         if !plan.namespaces.isEmpty { out.append("namespaces also \(plan.namespaces.summary)") }
         if let overlay = plan.overlay { out.append("root       \(overlay.summary)") }
@@ -33,7 +33,7 @@ public enum PlanReport {
         if let kernel = plan.kernel {
             let lines =
                 kernel.isComplete ? ["mount API: openat2, open_tree + move_mount, mount_setattr, close_range"] : kernel.fallbackLines
-            out.append("kernel     " + lines.joined(separator: "\n           "))
+            out.append("kernel     " + lines.joined(by: "\n           "))
         }
         out.append("warm       " + warmLine(plan.warm))
         let threads = plan.serving.threads == 0 ? "one per CPU" : "\(plan.serving.threads)"
@@ -44,7 +44,7 @@ public enum PlanReport {
         out.append("mounts, in order (image root: read-only, nosuid, nodev)")
         if !plan.addedMountPoints.isEmpty {
             out.append(
-                "  mount points the image lacks, added by gourd's FUSE server: \(plan.addedMountPoints.map(\.path).joined(separator: ", "))"
+                "  mount points the image lacks, added by gourd's FUSE server: \(plan.addedMountPoints.map(\.path).joined(by: ", "))"
             )
         }
         for mount in plan.mounts { out.append("  " + line(mount)) }
@@ -67,7 +67,7 @@ public enum PlanReport {
             out.append("warnings")
             out += plan.warnings.map { "  " + $0 }
         }
-        return out.joined(separator: "\n") + "\n"
+        return out.joined(by: "\n") + "\n"
     }
 
     static func warmLine(_ warm: WarmPlan) -> String {
@@ -91,7 +91,7 @@ public enum PlanReport {
         if mount.noExec { flags.append("noexec") }
         if mount.recursive { flags.append("rbind") }
         if mount.optional { flags.append("optional") }
-        return "\(pad(mount.destination, 24)) <- \(pad(source, 28)) \(flags.joined(separator: ",")) [\(mount.reason)]"
+        return "\(pad(mount.destination, 24)) <- \(pad(source, 28)) \(flags.joined(by: ",")) [\(mount.reason)]"
     }
 
     static func pad(_ text: String, _ width: Int) -> String {

@@ -27,7 +27,7 @@ public enum AccountFiles {
         if !has(first[2]) { records.insert(first, at: 0) }
         if !has(last[2]) { records.append(last) }
         records.append(own)
-        return records.map { $0.joined(separator: ":") }.joined(separator: "\n") + "\n"
+        return records.map { $0.joined(by: ":") }.joined(by: "\n") + "\n"
     }
 
     /// Colon-separated records; comments and blank lines of the image's file are dropped.

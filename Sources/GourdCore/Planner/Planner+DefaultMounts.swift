@@ -71,7 +71,7 @@ extension Planner {
                 return []
             }
             let parts = rest.split(separator: "/").map(String.init)
-            let directories = parts.indices.map { TmpfsEntry.directory(parts[...$0].joined(separator: "/")) }
+            let directories = parts.indices.map { TmpfsEntry.directory(parts[...$0].joined(by: "/")) }
             let tmpfs = Mount(
                 kind: .tmpfs(entries: directories), destination: ancestor, readOnly: true,
                 recursive: false, reason: "mount point for the caller's home (\(ancestor) is empty in the image)")

@@ -35,7 +35,7 @@ extension Planner {
         }
         let selectors = candidates.map { GPUSelector(vendor: $0, hostFS: hostFS, host: host) }
         guard let selector = selectors.first(where: { !$0.present().isEmpty }) else {
-            let nodes = candidates.compactMap(\.perGPU.first).joined(separator: ", ")
+            let nodes = candidates.compactMap(\.perGPU.first).joined(by: ", ")
             if choice == .auto {
                 notes.append("\(why): no GPU device node (\(nodes)) on this host")
                 return nil

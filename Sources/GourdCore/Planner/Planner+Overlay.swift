@@ -51,7 +51,7 @@ extension Planner {
         }
         if writable.count > 1 {
             throw .badOption(
-                "--overlay", writable.map(\.spec).joined(separator: ", "),
+                "--overlay", writable.map(\.spec).joined(by: ", "),
                 reason: "only one overlay may be writable (the others need :ro)")
         }
         var plan = OverlayPlan(layers: layers)

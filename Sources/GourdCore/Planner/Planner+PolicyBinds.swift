@@ -78,7 +78,7 @@ extension Planner {
             return hostFS.realPath(expanded) ?? Paths.normalize(expanded)
         }
         if !allowed.contains(where: { Paths.isWithin(source, $0) }) {
-            let list = allowed.joined(separator: ", ")
+            let list = allowed.joined(by: ", ")
             throw .bindDenied(source, origin: spec.origin, rule: "not under binds.allow (\(list)) at \(rules.allow[0].origin.file)")
         }
     }

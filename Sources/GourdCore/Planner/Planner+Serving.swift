@@ -44,7 +44,7 @@ extension Planner {
             reasons.removeAll { $0.hasPrefix("cache_mb") || $0 == "GOURD_FUSE_CACHE_MB" }
             reasons.append("--fuse-cache")
         }
-        if !reasons.isEmpty { plan.reason = reasons.joined(separator: ", ") }
+        if !reasons.isEmpty { plan.reason = reasons.joined(by: ", ") }
         return plan
     }
 

@@ -51,7 +51,7 @@ extension PolicyParser {
             }
             if case .vendor(let name) = choice, result.vendor(named: name) == nil {
                 throw invalid(
-                    ["gpu", "default"], "no vendor named '\(name)' (known: \(result.vendors.map(\.name).joined(separator: ", ")))")
+                    ["gpu", "default"], "no vendor named '\(name)' (known: \(result.vendors.map(\.name).joined(by: ", ")))")
             }
             result.defaultChoice = choice
             result.defaultOrigin = origin(["gpu", "default"])
@@ -63,7 +63,7 @@ extension PolicyParser {
 
     func allowOnly(_ keys: [String], in table: TOMLNode, at path: [String]) throws(PolicyError) {
         for key in table.keys where !keys.contains(key) {
-            throw invalid(path + [key], "unknown key (expected \(keys.joined(separator: ", ")))")
+            throw invalid(path + [key], "unknown key (expected \(keys.joined(by: ", ")))")
         }
     }
 

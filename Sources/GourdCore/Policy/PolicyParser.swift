@@ -19,7 +19,7 @@ public struct PolicyParser {
     }
 
     func origin(_ path: [String], occurrence: Int? = nil) -> PolicyOrigin {
-        var key = path.joined(separator: ".")
+        var key = path.joined(by: ".")
         if let occurrence { key = path[0] + "[\(occurrence)]" + path.dropFirst().map { "." + $0 }.joined() }
         return PolicyOrigin(file: file, line: root.line(of: path, occurrence: occurrence), key: key)
     }

@@ -49,5 +49,5 @@ public struct BootstrapAgent: Sendable {
     public static func named(_ name: String) -> BootstrapAgent? { all.first { $0.name == name } }
 
     /// "scratch, localimage, ..." for messages and help.
-    public static var names: String { all.map(\.name).joined(separator: ", ") }
+    public static var names: String { all.map(\.name).joined(by: ", ") }
 }

@@ -23,5 +23,5 @@ public struct RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
     var withoutMore: RecipeError { RecipeError(file: file, line: line, message) }
 
     /// `file:line: message`, one line per problem.
-    public var description: String { ([withoutMore] + more).map { "\($0.file):\($0.line): \($0.message)" }.joined(separator: "\n") }
+    public var description: String { ([withoutMore] + more).map { "\($0.file):\($0.line): \($0.message)" }.joined(by: "\n") }
 }

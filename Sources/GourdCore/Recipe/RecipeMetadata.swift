@@ -74,7 +74,7 @@ public enum RecipeMetadata {
     /// (`%runscript` starting with `#!/bin/bash` runs under bash).
     public static func script(_ script: Recipe.Script) -> String {
         if script.interpreter == nil, let own = ownShebang(script.text) { return own }
-        let shebang = ([script.interpreter ?? "/bin/sh"] + script.options).joined(separator: " ")
+        let shebang = ([script.interpreter ?? "/bin/sh"] + script.options).joined(by: " ")
         return "#!\(shebang)\n\n\(script.text)\n"
     }
 
@@ -86,7 +86,7 @@ public enum RecipeMetadata {
         let trimmed = first.drop(while: { $0 == " " || $0 == "\t" })
         guard trimmed.hasPrefix("#!") else { return nil }
         lines[0] = trimmed
-        return lines.joined(separator: "\n") + "\n"
+        return lines.joined(by: "\n") + "\n"
     }
 
     /// Pretty, key-sorted JSON with a final newline: stable bytes for reproducible images.

@@ -276,7 +276,7 @@ public enum RecipeParser {
                 if args.first?.lowercased() == "from" {
                     throw fail("%files from a stage: multi-stage recipes are not supported")
                 }
-                throw fail("%files takes no arguments (got '\(args.joined(separator: " "))')")
+                throw fail("%files takes no arguments (got '\(args.joined(by: " "))')")
             }
             for line in body {
                 let content = line.text.trimmingWhitespace()
@@ -355,7 +355,7 @@ public enum RecipeParser {
         var lines = body.map(\.text)
         while let last = lines.last, last.trimmingWhitespace().isEmpty { lines.removeLast() }
         while let first = lines.first, first.trimmingWhitespace().isEmpty { lines.removeFirst() }
-        return lines.joined(separator: "\n")
+        return lines.joined(by: "\n")
     }
 
     /// Splits a %files line into paths: whitespace separates them, "..." or '...' quote.

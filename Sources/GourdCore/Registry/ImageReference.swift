@@ -104,7 +104,7 @@ public struct ImageReference: Sendable, Equatable, CustomStringConvertible {
             throw RegistryError(text, "'\(part)' is not a valid repository name part (lowercase letters, digits and . _ -)")
         }
         if tag == nil, digest == nil { tag = "latest" }
-        return ImageReference(registry: registry, repository: parts.joined(separator: "/"), tag: tag, digest: digest)
+        return ImageReference(registry: registry, repository: parts.joined(by: "/"), tag: tag, digest: digest)
     }
 
     /// "SCHEME://REST" -> (SCHEME, REST), for schemes of letters, digits and '-'.

@@ -40,7 +40,7 @@ public struct PlatformChoice: Sendable, Equatable, CustomStringConvertible {
             .filter { $0 != "unknown/unknown" }
         throw RegistryError(
             what,
-            "no image for \(description) (the index offers: \(offered.isEmpty ? "none" : offered.joined(separator: ", "))); choose one with --arch"
+            "no image for \(description) (the index offers: \(offered.isEmpty ? "none" : offered.joined(by: ", "))); choose one with --arch"
         )
     }
 }

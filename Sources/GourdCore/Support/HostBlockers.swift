@@ -109,7 +109,7 @@ public enum HostBlockers {
         return Finding(
             passed: true,
             detail: kernel.summary + "; Linux \(release.0).\(release.1) has "
-                + hidden.map(\.rawValue).joined(separator: ", ")
+                + hidden.map(\.rawValue).joined(by: ", ")
                 + ": a seccomp filter of this session (container engine, systemd SystemCallFilter=) hides "
                 + (hidden.count == 1 ? "it" : "them"))
     }

@@ -11,7 +11,7 @@ public enum Paths {
             default: parts.append(part)
             }
         }
-        return "/" + parts.joined(separator: "/")
+        return "/" + parts.joined(by: "/")
     }
 
     /// True when `path` is `prefix` or lies below it (both normalized absolute paths).

@@ -165,7 +165,7 @@ public enum OCIImage {
             guard !candidates.isEmpty else {
                 let known = index.manifests.compactMap { $0.annotations?[refAnnotation] }
                 throw ArchiveError(
-                    "\(what) has no image named '\(ref)'\(known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))")")
+                    "\(what) has no image named '\(ref)'\(known.isEmpty ? "" : " (it has: \(known.joined(by: ", ")))")")
             }
         }
         guard !candidates.isEmpty else { throw ArchiveError("\(what) lists no manifests") }
@@ -183,7 +183,7 @@ public enum OCIImage {
             guard images.count == 1 else {
                 let tags = images.flatMap { $0.repoTags ?? [] }
                 throw ArchiveError(
-                    "\(what) holds \(images.count) images: name one as From: PATH:REPO:TAG (\(tags.joined(separator: ", ")))")
+                    "\(what) holds \(images.count) images: name one as From: PATH:REPO:TAG (\(tags.joined(by: ", ")))")
             }
             return images[0]
         }

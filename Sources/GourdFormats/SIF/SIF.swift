@@ -132,7 +132,7 @@ public enum SIF {
 
     /// "8-4-4-4-12" lower-case hex, as uuid.String() prints it.
     static func uuid(_ bytes: [UInt8]) -> String {
-        [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { Hex.encode(bytes[$0]) }.joined(separator: "-")
+        [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { Hex.encode(bytes[$0]) }.joined(by: "-")
     }
 
     /// Little-endian fields of a fixed-size byte block (bounds are the caller's constants).

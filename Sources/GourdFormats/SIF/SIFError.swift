@@ -21,7 +21,7 @@ public enum SIFError: Error, Equatable, CustomStringConvertible {
             return "corrupt SIF file: \(why)"
         case let .noPrimaryPartition(partitions):
             return "SIF file without a primary system partition ("
-                + (partitions.isEmpty ? "it has no partition" : "it has: " + partitions.joined(separator: ", ")) + ")"
+                + (partitions.isEmpty ? "it has no partition" : "it has: " + partitions.joined(by: ", ")) + ")"
         case let .unsupportedFileSystem(fileSystem):
             switch fileSystem {
             case .encryptedSquashfs:

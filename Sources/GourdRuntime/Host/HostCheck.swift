@@ -30,7 +30,7 @@ public enum HostCheck {
             return Result(
                 name: "site policy", passed: true,
                 detail: policy.file.map { "\($0) is valid" }
-                    ?? "none (\(PolicyLoader.candidates().joined(separator: ", ")) absent): built-in defaults")
+                    ?? "none (\(PolicyLoader.candidates().joined(by: ", ")) absent): built-in defaults")
         } catch {
             return Result(
                 name: "site policy", passed: false, detail: "\(error)",

@@ -19,7 +19,7 @@ public enum ImageAdmission {
             }
             guard let (directory, rule) = directories.first(where: { Paths.isWithin(path, $0.0) }) else {
                 throw refuse(
-                    "not under images.allow_dirs (\(directories.map(\.0).joined(separator: ", "))) of \(rules.allowDirectories[0].origin)")
+                    "not under images.allow_dirs (\(directories.map(\.0).joined(by: ", "))) of \(rules.allowDirectories[0].origin)")
             }
             passed.append("in \(directory) (\(rule.origin))")
         }
@@ -31,7 +31,7 @@ public enum ImageAdmission {
             let owners = rules.allowOwners.compactMap { uid(of: $0.path, variables: variables) }
             guard owners.contains(st.st_uid) else {
                 throw refuse(
-                    "owned by uid \(st.st_uid), not by one of images.allow_owners (\(rules.allowOwners.map(\.path).joined(separator: ", "))) of \(rules.allowOwners[0].origin)"
+                    "owned by uid \(st.st_uid), not by one of images.allow_owners (\(rules.allowOwners.map(\.path).joined(by: ", "))) of \(rules.allowOwners[0].origin)"
                 )
             }
             passed.append("owner uid \(st.st_uid) allowed (\(rules.allowOwners[0].origin))")

@@ -135,7 +135,7 @@ final class OverlayLayers {
     func options(root: String, tmpfsUpper: String) -> String? {
         guard let overlay else { return nil }
         let lower = overlay.layers.indices.map { "\(Self.directory)/\($0)" } + [root]
-        var options = "lowerdir=" + lower.joined(separator: ":")
+        var options = "lowerdir=" + lower.joined(by: ":")
         switch overlay.upper {
         case .directory:
             options += ",upperdir=\(Self.directory)/upper/upper,workdir=\(Self.directory)/upper/work"

@@ -35,7 +35,7 @@ public struct SharedContainer {
         let key =
             "scope \(scope.key)\nfile \(st.st_dev) \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)\n"
             + plan.containerFingerprint
-        return "gourd/\(getuid())/" + Hex.encode(SHA256.hash(data: Array(key.utf8)).prefix(20))
+        return "gourd/\(getuid())/" + Hex.encode(Array(SHA256.hash(data: Array(key.utf8)).prefix(20)))
     }
 
     /// Joins the group's container (starting its server when there is none) and runs this

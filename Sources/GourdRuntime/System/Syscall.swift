@@ -43,7 +43,9 @@ public enum Syscall {
     /// EFBIG when that is more than `limit` bytes.
     public static func readAll(_ fd: Int32, limit: Int) -> Result<[UInt8], Errno> {
         var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: min(max(limit, 0) + 1, 1 << 16))
+        // 4 KiB first (most files read here are small: /proc entries, policy, passwd), then up to
+        // 64 KiB: a zeroed 64 KiB buffer for every small file cost a launch 16 page faults.
+        var buffer = [UInt8](repeating: 0, count: min(max(limit, 0) + 1, 1 << 12))
         while true {
             let step = buffer.withUnsafeMutableBytes { raw in retrying { Glibc.read(fd, raw.baseAddress, raw.count) } }
             switch step {
@@ -52,6 +54,9 @@ public enum Syscall {
             case .success(let n):
                 bytes += buffer.prefix(n)
                 if bytes.count > limit { return .failure(.fileTooLarge) }
+                if n == buffer.count && buffer.count < 1 << 16 {
+                    buffer = [UInt8](repeating: 0, count: min(max(limit - bytes.count, 0) + 1, buffer.count * 4, 1 << 16))
+                }
             }
         }
     }

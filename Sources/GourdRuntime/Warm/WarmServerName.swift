@@ -14,7 +14,7 @@ enum WarmServerName {
         fstat(image.descriptor, &st)
         let key =
             "scope \(plan.warm.scope ?? "")\n" + "file \(FileIdentity(st).text)\n" + WarmPlan.serverFingerprint(plan)
-        return "gourd/\(getuid())/warm/" + Hex.encode(SHA256.hash(data: Array(key.utf8)).prefix(20))
+        return "gourd/\(getuid())/warm/" + Hex.encode(Array(SHA256.hash(data: Array(key.utf8)).prefix(20)))
     }
 }
 
@@ -44,7 +44,7 @@ enum WarmFacts {
             .map { bytes in
                 // cgroup v1 lists one line per hierarchy: those at the root say nothing.
                 String(decoding: bytes, as: UTF8.self).split(separator: "\n").filter { !$0.hasSuffix(":/") }.sorted()
-                    .joined(separator: ";")
+                    .joined(by: ";")
             }
         // The audit login session (pam_loginuid sets it at login; 4294967295: unset), else the
         // process session (setsid(2)), which a terminal login or a job script's shell starts.
