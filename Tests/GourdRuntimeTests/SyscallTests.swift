@@ -40,6 +40,17 @@ struct SyscallTests {
         #expect(Syscall.readFile("/nonexistent/gourd", limit: 10) == .failure(.noSuchFileOrDirectory))
     }
 
+    /// readAll's buffer starts at 4 KiB and grows: sizes at and around each step.
+    @Test(arguments: [0, 1, 4095, 4096, 4097, 16_384, 16_385, 65_536, 65_537, 200_000])
+    func readFileAtBufferSteps(size: Int) throws {
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try withFile(bytes) { path, _ in
+            #expect(Syscall.readFile(path, limit: size) == .success(bytes))
+            #expect(Syscall.readFile(path, limit: size + 5000) == .success(bytes))
+            if size > 0 { #expect(Syscall.readFile(path, limit: size - 1) == .failure(.fileTooLarge)) }
+        }
+    }
+
     @Test func sha256OfADescriptor() throws {
         try withFile(Array("abc".utf8)) { _, fd in
             #expect(Syscall.sha256(fd) == .success("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"))
