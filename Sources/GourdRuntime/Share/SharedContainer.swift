@@ -1,6 +1,5 @@
 import CGourdImage
 import CGourdLaunch
-import Crypto
 import Glibc
 import GourdCore
 import GourdFormats
@@ -32,10 +31,8 @@ public struct SharedContainer {
     var name: String {
         var st = stat()
         fstat(image.descriptor, &st)
-        let key =
-            "scope \(scope.key)\nfile \(st.st_dev) \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)\n"
-            + plan.containerFingerprint
-        return "gourd/\(getuid())/" + Hex.encode(Array(SHA256.hash(data: Array(key.utf8)).prefix(20)))
+        let key = "scope \(scope.key)\nfile \(FileIdentity(st).text)\n" + plan.containerFingerprint
+        return WarmServerName.digestName("gourd/\(getuid())/", key: key)
     }
 
     /// Joins the group's container (starting its server when there is none) and runs this

@@ -14,7 +14,13 @@ enum WarmServerName {
         fstat(image.descriptor, &st)
         let key =
             "scope \(plan.warm.scope ?? "")\n" + "file \(FileIdentity(st).text)\n" + WarmPlan.serverFingerprint(plan)
-        return "gourd/\(getuid())/warm/" + Hex.encode(Array(SHA256.hash(data: Array(key.utf8)).prefix(20)))
+        return digestName("gourd/\(getuid())/warm/", key: key)
+    }
+
+    /// `prefix` and the first 20 bytes of `key`'s SHA-256 in hex: the abstract socket names of
+    /// warm servers and of shared containers.
+    static func digestName(_ prefix: String, key: String) -> String {
+        prefix + Hex.encode(Array(SHA256.hash(data: Array(key.utf8)).prefix(20)))
     }
 }
 
